@@ -1,0 +1,44 @@
+/**
+ * Every WebSocket close code the server sends, named in one place (rule C1 in PROTOCOL.md).
+ * 1000–1015 are the RFC 6455 codes; 4000–4999 are Quire's own, grouped like HTTP statuses
+ * so that a client can tell "fix your request" (44xx) from "try again later" (45xx).
+ */
+export const CloseCode = {
+  /** The client or server is done with the connection. */
+  Normal: 1000,
+  /** The server is shutting down; reconnect later. */
+  GoingAway: 1001,
+  /** The connection broke a policy not covered by a more specific code. */
+  PolicyViolation: 1008,
+  /** A frame was larger than the server's message limit. */
+  MessageTooBig: 1009,
+  /** An unexpected server error; the client may reconnect. */
+  InternalError: 1011,
+  /** The server is overloaded (for example a send buffer that never drains); reconnect later. */
+  TryAgainLater: 1013,
+  /** A frame could not be decoded: truncated, trailing bytes, unknown type. */
+  MalformedMessage: 4400,
+  /** The token expired during the session. */
+  Unauthorized: 4401,
+  /** The token does not allow what the client tried. */
+  Forbidden: 4403,
+  /** A Yjs update or awareness update in a well-formed frame could not be applied. */
+  InvalidUpdate: 4422,
+  /** The client sent too many messages too fast. */
+  RateLimited: 4429,
+  /** The document's stored data could not be written; the client should reconnect and resend. */
+  StorageFailure: 4500,
+  /** The document's stored data cannot be decoded; it is left untouched for an operator. */
+  DocumentDamaged: 4501,
+  /** The document could not be loaded from storage (an I/O error, not damage). */
+  LoadFailed: 4503
+} as const
+
+/** One of the close codes in {@link CloseCode}. */
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode]
+
+/** The name of a close code, for logs and metrics labels; `undefined` for codes we never send. */
+export function closeCodeName(code: number): string | undefined {
+  for (const [name, value] of Object.entries(CloseCode)) if (value === code) return name
+  return undefined
+}

@@ -1,0 +1,6 @@
+export * from './close-codes.js'
+export * from './document-name.js'
+export * from './errors.js'
+export * from './extensions.js'
+export * from './frame.js'
+export * from './limits.js'

@@ -1,0 +1,80 @@
+/**
+ * The `quire` command: argument errors exit 2, start-up failures exit 1 with a sentence that
+ * says what happened, and SIGINT/SIGTERM shut down cleanly and exit 0.
+ */
+import { existsSync, statSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { ListenError, createServer } from '../server.js'
+import { StoreOpenError } from '../storage/leveldb.js'
+import { parseServeArgs, serveHelp } from './parse.js'
+
+const USAGE = `Usage: quire <command> [flags]
+
+Commands:
+  serve     start the sync server and web app (quire serve --help for flags)
+`
+
+// The monorepo's built web app, found from this file (dist/cli/main.js or src/cli/main.ts).
+const bundledWebDir = fileURLToPath(new URL('../../../../apps/web/dist', import.meta.url))
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`quire: ${command ? `unknown command "${command}"` : 'missing command'}\n\n${USAGE}`)
+    return 2
+  }
+  const parsed = parseServeArgs(rest, process.env)
+  if (!parsed.ok) {
+    process.stderr.write(`quire serve: ${parsed.error}\nRun "quire serve --help" to see the flags.\n`)
+    return 2
+  }
+  if (parsed.help) {
+    process.stdout.write(serveHelp())
+    return 0
+  }
+  const options = parsed.options
+  const dataDir = options.dataDir ?? './data'
+  if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) {
+    process.stderr.write(`quire serve: --data ${dataDir} exists and is not a folder\n`)
+    return 2
+  }
+  if (options.webDir === undefined && existsSync(bundledWebDir)) options.webDir = bundledWebDir
+  const server = createServer(options)
+  try {
+    await server.listen()
+  } catch (error) {
+    if (error instanceof StoreOpenError || error instanceof ListenError) {
+      process.stderr.write(`quire serve: ${error.message}\n`)
+      return 1
+    }
+    throw error
+  }
+  if (!['127.0.0.1', 'localhost', '::1'].includes(server.settings.host)) {
+    server.log.warn({ host: server.settings.host }, 'listening beyond loopback with no access control: anyone who can reach this port can read and write every document')
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false
+    const stop = (signal: string) => {
+      if (stopping) return
+      stopping = true
+      server.log.info({ signal }, 'shutting down')
+      resolve()
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+  await server.close()
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`quire: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exit(1)
+  }
+)

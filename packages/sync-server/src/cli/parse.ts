@@ -1,0 +1,68 @@
+/**
+ * Turn `quire serve` arguments and environment into settings, or into an error that names the
+ * flag (or variable) and what was wrong. Pure: no I/O, no exits.
+ */
+import { parseArgs } from 'node:util'
+import type { ServerOptions } from '../server.js'
+import { type FlagSpec, serveFlags } from './flags.js'
+
+/** The result of parsing: options for createServer, a request for help, or what was wrong. */
+export type ParsedServe = { ok: true; help: boolean; options: ServerOptions } | { ok: false; error: string }
+
+/** Parse `quire serve` arguments; flags win over environment variables. */
+export function parseServeArgs(args: string[], env: Record<string, string | undefined>): ParsedServe {
+  let values: Record<string, string | boolean | undefined>
+  try {
+    const options = Object.fromEntries(
+      serveFlags.map((spec) => [spec.flag, { type: spec.type.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])
+    )
+    values = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values
+  } catch (error) {
+    return { ok: false, error: (error as Error).message.replace(/\. To specify a positional argument.*$/s, '') }
+  }
+  if (values.help) return { ok: true, help: true, options: {} }
+  const options: Record<string, unknown> = {}
+  for (const spec of serveFlags) {
+    const fromFlag = values[spec.flag]
+    const raw = fromFlag ?? env[spec.env]
+    if (raw === undefined || raw === '') continue
+    const source = fromFlag !== undefined ? `--${spec.flag}` : spec.env
+    const value = convert(spec, raw, source)
+    if (!value.ok) return value
+    options[spec.setting] = value.value
+  }
+  return { ok: true, help: false, options: options as ServerOptions }
+}
+
+function convert(spec: FlagSpec, raw: string | boolean, source: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  const type = spec.type
+  if (typeof raw === 'boolean') return { ok: true, value: raw }
+  const fail = (expected: string) => ({ ok: false as const, error: `${source} must be ${expected}, got "${raw}"` })
+  switch (type.kind) {
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(raw)) return { ok: true, value: true }
+      if (/^(0|false|no|off)$/i.test(raw)) return { ok: true, value: false }
+      return fail('true or false')
+    case 'port': {
+      const port = /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN
+      return port >= 0 && port <= 65535 ? { ok: true, value: port } : fail('an integer from 0 to 65535')
+    }
+    case 'int': {
+      const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+      return n >= type.min && n <= type.max ? { ok: true, value: n } : fail(`an integer from ${type.min} to ${type.max}`)
+    }
+    case 'choice':
+      return type.choices.includes(raw) ? { ok: true, value: raw } : fail(`one of ${type.choices.join(', ')}`)
+    case 'string':
+      return raw.trim() === '' ? fail('a non-empty value') : { ok: true, value: raw }
+  }
+}
+
+/** The `quire serve --help` text. */
+export function serveHelp(): string {
+  const rows = serveFlags.map((spec) => {
+    const left = `  --${spec.flag}${spec.type.kind === 'boolean' ? '' : ' <value>'}`
+    return `${left.padEnd(32)}${spec.help}\n${''.padEnd(32)}env ${spec.env}, default ${spec.shown}`
+  })
+  return ['Usage: quire serve [flags]', '', 'Start the Quire sync server and web app on one port.', '', 'Flags:', ...rows, '  -h, --help                    show this help', ''].join('\n')
+}

@@ -1,0 +1,250 @@
+/**
+ * One loaded document: its Y.Doc, awareness, peers and write queue. Implements the two server
+ * promises that live at this layer: an update is stored before any peer sees it (relays and
+ * sync answers wait on the write queue), and every peer's messages are applied in order.
+ */
+import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
+import type { Logger } from 'pino'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import type { Metrics } from '../metrics.js'
+import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
+import type { DocumentStore } from '../storage/store.js'
+import type { LoadedDocument } from './load.js'
+import type { Peer } from './peer.js'
+import { WriteQueue } from './write-queue.js'
+
+/** Settings a document needs. */
+export interface DocumentSettings {
+  /** Compact once this many log entries follow the snapshot. */
+  compactEvery: number
+}
+
+/** How a document reports to whoever holds it. */
+export interface DocumentContext {
+  store: DocumentStore
+  settings: DocumentSettings
+  log: Logger
+  metrics: Metrics
+  /** The last peer left. */
+  onIdle(doc: SharedDocument): void
+  /** A write failed: memory no longer matches storage, so the document must go. */
+  onFailed(doc: SharedDocument, error: Error): void
+}
+
+interface PendingUpdate {
+  update: Uint8Array
+  origin: unknown
+}
+
+/** A document in memory, shared by its peers. */
+export class SharedDocument {
+  readonly ydoc: Y.Doc
+  readonly awareness: awarenessProtocol.Awareness
+  /** Each peer, with the awareness client ids it controls (removed when it leaves). */
+  readonly peers = new Map<Peer, Set<number>>()
+  private readonly queue: WriteQueue<PendingUpdate>
+  private nextSeq: number
+  private logEntries: number
+  private closed = false
+
+  constructor(
+    readonly name: string,
+    loaded: LoadedDocument,
+    private readonly ctx: DocumentContext
+  ) {
+    this.ydoc = loaded.ydoc
+    this.nextSeq = loaded.nextSeq
+    this.logEntries = loaded.logEntries
+    this.queue = new WriteQueue((items) => this.persist(items))
+    this.awareness = new awarenessProtocol.Awareness(this.ydoc)
+    this.awareness.setLocalState(null)
+    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => this.queue.push({ update, origin }))
+    this.awareness.on('update', this.onAwareness)
+  }
+
+  /** True once the document has been closed; a closed document takes no peers. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** Add a peer and start the sync: our state vector, then who is present. */
+  join(peer: Peer): void {
+    if (this.closed) throw new Error(`document "${this.name}" is closed`)
+    this.peers.set(peer, new Set())
+    this.send(peer, { type: 'sync-step1', stateVector: Y.encodeStateVector(this.ydoc) })
+    const states = [...this.awareness.getStates().keys()]
+    if (states.length > 0) this.send(peer, { type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, states) })
+  }
+
+  /** Remove a peer and the awareness states it controlled. */
+  leave(peer: Peer): void {
+    const controlled = this.peers.get(peer)
+    if (!controlled) return
+    this.peers.delete(peer)
+    if (controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...controlled], 'leave')
+    if (this.peers.size === 0) this.ctx.onIdle(this)
+  }
+
+  /**
+   * Handle one frame from a peer. `index` is the frame's 1-based position on its connection,
+   * echoed in acknowledgements.
+   */
+  receive(peer: Peer, frame: Frame, index: number): void {
+    switch (frame.type) {
+      case 'sync-step1':
+        return this.answerStep1(peer, frame.stateVector)
+      case 'sync-step2':
+      case 'sync-update':
+        return this.applyUpdate(peer, frame.update, index)
+      case 'awareness':
+        try {
+          awarenessProtocol.applyAwarenessUpdate(this.awareness, frame.update, peer)
+        } catch {
+          this.reject(peer, CloseCode.InvalidUpdate, 'awareness update could not be decoded')
+        }
+        return
+      case 'query-awareness':
+        return this.send(peer, {
+          type: 'awareness',
+          update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])
+        })
+      // Server-to-client messages carry nothing for us.
+      case 'permission-denied':
+      case 'ack':
+        return
+    }
+  }
+
+  /** Resolves when everything applied so far is stored. */
+  flushed(): Promise<void> {
+    return this.queue.flushed()
+  }
+
+  /** Stored bytes of this document. */
+  storedBytes(): Promise<number> {
+    return this.ctx.store.size(this.name)
+  }
+
+  /**
+   * Close the document: wait for pending writes, end any remaining peers with `code`, compact
+   * what the log holds, free memory. Never rejects; failures are logged.
+   */
+  async close(code: number = CloseCode.GoingAway, reason = 'server shutting down'): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    let durable = true
+    try {
+      await this.queue.flushed()
+    } catch {
+      durable = false
+    }
+    for (const peer of [...this.peers.keys()]) peer.close(code, reason)
+    this.peers.clear()
+    if (durable && this.logEntries > 0) {
+      try {
+        await this.compact()
+      } catch (error) {
+        this.ctx.log.error({ doc: this.name, err: error }, 'compaction at unload failed; the log is kept')
+      }
+    }
+    this.awareness.destroy()
+    this.ydoc.destroy()
+  }
+
+  private answerStep1(peer: Peer, stateVector: Uint8Array): void {
+    let update: Uint8Array
+    try {
+      update = Y.encodeStateAsUpdate(this.ydoc, stateVector)
+    } catch {
+      return this.reject(peer, CloseCode.InvalidUpdate, 'state vector could not be decoded')
+    }
+    // The answer may include updates still being written: it leaves only once they are stored.
+    const frame = writeFrame({ type: 'sync-step2', update })
+    this.queue.whenDurable((error) => {
+      if (!error) this.sendBytes(peer, frame, 'sync-step2')
+    })
+  }
+
+  private applyUpdate(peer: Peer, update: Uint8Array, index: number): void {
+    try {
+      Y.applyUpdate(this.ydoc, update, peer)
+    } catch {
+      return this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
+    }
+    if (peer.extensions.has('ack')) {
+      this.queue.whenDurable((error) => {
+        if (!error) this.send(peer, { type: 'ack', index })
+      })
+    }
+  }
+
+  private async persist(items: PendingUpdate[]): Promise<void> {
+    const seq = this.nextSeq++
+    const started = performance.now()
+    const record = writeLogRecord({ timestamp: Date.now(), updates: items.map((item) => item.update) })
+    try {
+      await this.ctx.store.append(this.name, seq, record)
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error))
+      this.ctx.log.error({ doc: this.name, seq, err: failure }, 'storage write failed; updates not relayed')
+      this.ctx.metrics.errors.inc({ kind: 'storage_write' })
+      queueMicrotask(() => this.ctx.onFailed(this, failure))
+      throw failure
+    }
+    this.ctx.metrics.persistSeconds.observe((performance.now() - started) / 1000)
+    this.ctx.metrics.updatesPersisted.inc(items.length)
+    this.logEntries++
+    for (const item of items) {
+      const frame = writeFrame({ type: 'sync-update', update: item.update })
+      for (const peer of this.peers.keys()) if (peer !== item.origin) this.sendBytes(peer, frame, 'sync-update')
+    }
+    if (this.logEntries >= this.ctx.settings.compactEvery) {
+      try {
+        await this.compact()
+      } catch (error) {
+        this.ctx.metrics.errors.inc({ kind: 'compaction' })
+        this.ctx.log.error({ doc: this.name, err: error }, 'compaction failed; the log is kept')
+      }
+    }
+  }
+
+  // Runs only inside the write queue or after it has drained, so no write interleaves.
+  private async compact(): Promise<void> {
+    const throughSeq = this.nextSeq - 1
+    const state = Y.encodeStateAsUpdate(this.ydoc)
+    await this.ctx.store.compact(this.name, writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state }), throughSeq)
+    this.logEntries = 0
+    this.ctx.metrics.compactions.inc()
+  }
+
+  private readonly onAwareness = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown
+  ): void => {
+    const controlled = this.peers.get(origin as Peer)
+    if (controlled) {
+      for (const id of added) controlled.add(id)
+      for (const id of updated) controlled.add(id)
+      for (const id of removed) controlled.delete(id)
+    }
+    const changed = [...added, ...updated, ...removed]
+    const frame = writeFrame({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) })
+    for (const peer of this.peers.keys()) this.sendBytes(peer, frame, 'awareness')
+  }
+
+  private reject(peer: Peer, code: number, reason: string): void {
+    this.ctx.log.warn({ doc: this.name, conn: peer.id, code }, reason)
+    this.ctx.metrics.rejectedConnections.inc({ reason: 'invalid_update' })
+    peer.close(code, reason)
+  }
+
+  private send(peer: Peer, frame: Frame): void {
+    this.sendBytes(peer, writeFrame(frame), frame.type)
+  }
+
+  private sendBytes(peer: Peer, bytes: Uint8Array, type: string): void {
+    this.ctx.metrics.messagesOut.inc({ type })
+    peer.send(bytes)
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Plain HTTP on the server's port: health, readiness, metrics, the access check browsers use
+ * to learn why a WebSocket was refused, and the built web app.
+ */
+import { existsSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { join } from 'node:path'
+import { parseDocumentPath } from '@quire/protocol'
+import type { Registry } from 'prom-client'
+import sirv from 'sirv'
+import { parseRequestUrl } from '../connection/admission.js'
+
+/** What the routes read from the running server. */
+export interface RouteContext {
+  registry: Registry
+  /** Storage open and upgrades accepted. */
+  ready(): boolean
+  /** Folder of the built web app; undefined when there is none. */
+  webDir: string | undefined
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+const ACCESS_PREFIX = '/api/access/'
+
+/** The HTTP request handler. */
+export function createRoutes(ctx: RouteContext): Handler {
+  const web = ctx.webDir && existsSync(join(ctx.webDir, 'index.html')) ? staticSite(ctx.webDir) : undefined
+  return (req, res) => {
+    const url = parseRequestUrl(req.url ?? '')
+    if (!url) return text(res, 400, 'bad request URL')
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD')
+      return text(res, 405, 'method not allowed')
+    }
+    const path = url.pathname
+    if (path === '/healthz') return text(res, 200, 'ok')
+    if (path === '/readyz') return ctx.ready() ? text(res, 200, 'ready') : text(res, 503, 'not ready')
+    if (path === '/metrics') {
+      ctx.registry.metrics().then(
+        (body) => {
+          res.writeHead(200, { 'Content-Type': ctx.registry.contentType })
+          res.end(body)
+        },
+        () => text(res, 500, 'metrics unavailable')
+      )
+      return
+    }
+    if (path.startsWith(ACCESS_PREFIX)) {
+      const name = parseDocumentPath(path.slice(ACCESS_PREFIX.length - 1))
+      if (!name.ok) return json(res, 400, { error: name.reason })
+      return json(res, 200, { document: name.name, access: 'write' })
+    }
+    if (web) return web(req, res)
+    text(res, 404, 'not found')
+  }
+}
+
+// App routes ("/", "/d/<name>") get index.html; a missing asset stays a 404.
+function staticSite(dir: string): Handler {
+  const files = sirv(dir, { etag: true, dev: false, gzip: false, brotli: false })
+  return (req, res) => {
+    files(req, res, () => {
+      const path = parseRequestUrl(req.url ?? '')?.pathname ?? ''
+      if (path === '/' || path.startsWith('/d/')) {
+        req.url = '/index.html'
+        return files(req, res, () => text(res, 404, 'not found'))
+      }
+      text(res, 404, 'not found')
+    })
+  }
+}
+
+function text(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
+  res.end(body + '\n')
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+  res.end(JSON.stringify(body))
+}

@@ -1,0 +1,5 @@
+export { type ServerSettings, defaultSettings } from './config.js'
+export { type QuireServer, type ServerOptions, ListenError, createServer } from './server.js'
+export { LevelStore, StoreOpenError } from './storage/leveldb.js'
+export { MemoryStore } from './storage/memory.js'
+export type { DocumentStore, StoredDocument } from './storage/store.js'

@@ -1,0 +1,48 @@
+/**
+ * The server's Prometheus metrics, one registry per server so several servers can share a
+ * process (tests do). Served at GET /metrics.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** The metric handles the server updates. */
+export interface Metrics {
+  registry: Registry
+  documentsLoaded: Gauge
+  connections: Gauge
+  messagesIn: Counter<'type'>
+  messagesOut: Counter<'type'>
+  updatesPersisted: Counter
+  persistSeconds: Histogram
+  compactions: Counter
+  rejectedConnections: Counter<'reason'>
+  errors: Counter<'kind'>
+}
+
+/** Create a fresh registry with the server's metrics and Node's default ones. */
+export function createMetrics(): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'quire_', eventLoopMonitoringPrecision: 20 })
+  const registers = [registry]
+  return {
+    registry,
+    documentsLoaded: new Gauge({ name: 'quire_documents_loaded', help: 'Documents currently in memory', registers }),
+    connections: new Gauge({ name: 'quire_connections', help: 'Open WebSocket connections', registers }),
+    messagesIn: new Counter({ name: 'quire_messages_in_total', help: 'Frames received, by type', labelNames: ['type'], registers }),
+    messagesOut: new Counter({ name: 'quire_messages_out_total', help: 'Frames sent, by type', labelNames: ['type'], registers }),
+    updatesPersisted: new Counter({ name: 'quire_updates_persisted_total', help: 'Yjs updates written to storage', registers }),
+    persistSeconds: new Histogram({
+      name: 'quire_persist_seconds',
+      help: 'Time to write one group-committed batch',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+      registers
+    }),
+    compactions: new Counter({ name: 'quire_compactions_total', help: 'Document log compactions', registers }),
+    rejectedConnections: new Counter({
+      name: 'quire_rejected_connections_total',
+      help: 'Connections refused or closed by the server, by reason',
+      labelNames: ['reason'],
+      registers
+    }),
+    errors: new Counter({ name: 'quire_errors_total', help: 'Errors, by kind', labelNames: ['kind'], registers })
+  }
+}

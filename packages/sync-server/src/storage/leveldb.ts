@@ -1,0 +1,77 @@
+/**
+ * The LevelDB adapter: the only module that touches `level`. Key schema (README "Storage"):
+ *   s:<name>                  snapshot record
+ *   l:<name>:<seq, 16 hex>    log record
+ * Names never contain ":" (PROTOCOL.md N3), so one document's keys never interleave another's.
+ */
+import { Level } from 'level'
+import type { DocumentStore, StoredDocument } from './store.js'
+
+/** Why a data folder could not be opened. */
+export class StoreOpenError extends Error {
+  readonly locked: boolean
+  constructor(message: string, locked: boolean, cause: unknown) {
+    super(message, { cause })
+    this.name = 'StoreOpenError'
+    this.locked = locked
+  }
+}
+
+const snapshotKey = (name: string) => `s:${name}`
+const logPrefix = (name: string) => `l:${name}:`
+const logKey = (name: string, seq: number) => logPrefix(name) + seq.toString(16).padStart(16, '0')
+// ";" sorts right after ":", so [prefix, prefixEnd) holds exactly one document's log.
+const logPrefixEnd = (name: string) => `l:${name};`
+
+/** A {@link DocumentStore} in a LevelDB folder. */
+export class LevelStore implements DocumentStore {
+  private constructor(
+    private readonly db: Level<string, Uint8Array>,
+    private readonly sync: boolean
+  ) {}
+
+  /** Open (creating if needed) the folder; `sync` makes every write fsync before it resolves. */
+  static async open(folder: string, options: { sync: boolean }): Promise<LevelStore> {
+    const db = new Level<string, Uint8Array>(folder, { keyEncoding: 'utf8', valueEncoding: 'view' })
+    try {
+      await db.open()
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause
+      const locked = cause?.code === 'LEVEL_LOCKED'
+      const message = locked
+        ? `data folder ${folder} is in use by another process (LevelDB lock held)`
+        : `cannot open data folder ${folder}: ${String((cause as Error | undefined)?.message ?? error)}`
+      throw new StoreOpenError(message, locked, error)
+    }
+    return new LevelStore(db, options.sync)
+  }
+
+  async read(name: string): Promise<StoredDocument> {
+    const snapshot = await this.db.get(snapshotKey(name))
+    const log: StoredDocument['log'] = []
+    for await (const [key, value] of this.db.iterator({ gte: logPrefix(name), lt: logPrefixEnd(name) })) {
+      log.push({ seq: Number.parseInt(key.slice(logPrefix(name).length), 16), value })
+    }
+    return { snapshot, log }
+  }
+
+  async append(name: string, seq: number, value: Uint8Array): Promise<void> {
+    await this.db.put(logKey(name, seq), value, { sync: this.sync })
+  }
+
+  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    const batch = this.db.batch()
+    batch.put(snapshotKey(name), snapshot)
+    for await (const key of this.db.keys({ gte: logPrefix(name), lte: logKey(name, throughSeq) })) batch.del(key)
+    await batch.write({ sync: this.sync })
+  }
+
+  async size(name: string): Promise<number> {
+    const { snapshot, log } = await this.read(name)
+    return (snapshot?.length ?? 0) + log.reduce((sum, entry) => sum + entry.value.length, 0)
+  }
+
+  async close(): Promise<void> {
+    await this.db.close()
+  }
+}

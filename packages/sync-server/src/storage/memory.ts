@@ -1,0 +1,39 @@
+import type { DocumentStore, StoredDocument } from './store.js'
+
+/** A {@link DocumentStore} in memory: for unit tests of the layers above storage. */
+export class MemoryStore implements DocumentStore {
+  private readonly docs = new Map<string, { snapshot: Uint8Array | undefined; log: Map<number, Uint8Array> }>()
+  private closed = false
+
+  private entry(name: string) {
+    if (this.closed) throw new Error('store is closed')
+    let doc = this.docs.get(name)
+    if (!doc) this.docs.set(name, (doc = { snapshot: undefined, log: new Map() }))
+    return doc
+  }
+
+  async read(name: string): Promise<StoredDocument> {
+    const doc = this.entry(name)
+    const log = [...doc.log].sort(([a], [b]) => a - b).map(([seq, value]) => ({ seq, value }))
+    return { snapshot: doc.snapshot, log }
+  }
+
+  async append(name: string, seq: number, value: Uint8Array): Promise<void> {
+    this.entry(name).log.set(seq, value.slice())
+  }
+
+  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+    const doc = this.entry(name)
+    doc.snapshot = snapshot.slice()
+    for (const seq of [...doc.log.keys()]) if (seq <= throughSeq) doc.log.delete(seq)
+  }
+
+  async size(name: string): Promise<number> {
+    const { snapshot, log } = await this.read(name)
+    return (snapshot?.length ?? 0) + log.reduce((sum, entry) => sum + entry.value.length, 0)
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+  }
+}
