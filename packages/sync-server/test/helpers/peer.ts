@@ -1,0 +1,74 @@
+/**
+ * Drive the document layer without sockets: a Peer that records what it is sent, and stores
+ * that wrap a real one to delay or fail writes on demand.
+ */
+import { type Frame, readFrame } from '@quire/protocol'
+import { pino } from 'pino'
+import type { DocumentContext } from '../../src/documents/document.js'
+import type { Peer } from '../../src/documents/peer.js'
+import { createMetrics } from '../../src/metrics.js'
+import type { DocumentStore } from '../../src/storage/store.js'
+
+/** A peer that keeps every frame it is sent. */
+export class RecordingPeer implements Peer {
+  readonly frames: Frame[] = []
+  closedWith: { code: number; reason: string } | undefined
+  constructor(
+    readonly id: string,
+    readonly extensions: ReadonlySet<'ack'> = new Set()
+  ) {}
+  send(bytes: Uint8Array): void {
+    this.frames.push(readFrame(bytes))
+  }
+  close(code: number, reason: string): void {
+    this.closedWith ??= { code, reason }
+  }
+  of<T extends Frame['type']>(type: T): Array<Extract<Frame, { type: T }>> {
+    return this.frames.filter((frame): frame is Extract<Frame, { type: T }> => frame.type === type)
+  }
+}
+
+/** A store whose appends wait until released (or fail), to observe ordering. */
+export class GatedStore implements DocumentStore {
+  private gates: Array<{ release: () => void; fail: (error: Error) => void }> = []
+  constructor(private readonly inner: DocumentStore) {}
+  get waiting(): number {
+    return this.gates.length
+  }
+  releaseAll(): void {
+    for (const gate of this.gates.splice(0)) gate.release()
+  }
+  failAll(error: Error): void {
+    for (const gate of this.gates.splice(0)) gate.fail(error)
+  }
+  read(name: string) {
+    return this.inner.read(name)
+  }
+  async append(name: string, seq: number, value: Uint8Array) {
+    await new Promise<void>((resolve, reject) => this.gates.push({ release: resolve, fail: reject }))
+    return this.inner.append(name, seq, value)
+  }
+  compact(name: string, snapshot: Uint8Array, throughSeq: number) {
+    return this.inner.compact(name, snapshot, throughSeq)
+  }
+  size(name: string) {
+    return this.inner.size(name)
+  }
+  close() {
+    return this.inner.close()
+  }
+}
+
+/** A document context over `store` with silent logs; records idle and failure callbacks. */
+export function documentContext(store: DocumentStore, compactEvery = 1000) {
+  const events = { idle: 0, failed: [] as Error[] }
+  const ctx: DocumentContext = {
+    store,
+    settings: { compactEvery },
+    log: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    onIdle: () => void events.idle++,
+    onFailed: (_doc, error) => void events.failed.push(error)
+  }
+  return { ctx, events }
+}

@@ -1,0 +1,106 @@
+/**
+ * The storage contract, run against every backend: the real LevelDB folder and the in-memory
+ * store. A new backend joins by adding one line to `backends`.
+ */
+import { rmSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { LevelStore } from '../src/storage/leveldb.js'
+import { MemoryStore } from '../src/storage/memory.js'
+import type { DocumentStore, StoredDocument } from '../src/storage/store.js'
+import { tempDataDir } from './helpers/server-process.js'
+
+const backends: Array<{ name: string; open(): Promise<{ store: DocumentStore; reopen?: () => Promise<DocumentStore> }> }> = [
+  { name: 'memory', open: async () => ({ store: new MemoryStore() }) },
+  {
+    name: 'leveldb',
+    open: async () => {
+      const dir = tempDataDir()
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+      return { store: await LevelStore.open(dir, { sync: false }), reopen: () => LevelStore.open(dir, { sync: false }) }
+    }
+  }
+]
+
+const cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+const bytes = (...values: number[]) => new Uint8Array(values)
+// Backends may return Buffers (a Uint8Array subclass); the contract is about the bytes.
+const plain = (doc: StoredDocument) => ({
+  snapshot: doc.snapshot && [...doc.snapshot],
+  log: doc.log.map((entry) => ({ seq: entry.seq, value: [...entry.value] }))
+})
+
+describe.each(backends)('storage contract: $name', (backend) => {
+  it('an unknown document reads as empty', async () => {
+    const { store } = await backend.open()
+    expect(await store.read('nobody')).toEqual({ snapshot: undefined, log: [] })
+    await store.close()
+  })
+
+  it('reads back appended entries in seq order, whatever the append order', async () => {
+    const { store } = await backend.open()
+    await store.append('doc', 2, bytes(2))
+    await store.append('doc', 1, bytes(1))
+    await store.append('doc', 300, bytes(3, 0, 0))
+    const { log } = await store.read('doc')
+    expect(log.map((entry) => entry.seq)).toEqual([1, 2, 300])
+    expect(log.map((entry) => [...entry.value])).toEqual([[1], [2], [3, 0, 0]])
+    expect(await store.size('doc')).toBe(5)
+    await store.close()
+  })
+
+  it('keeps documents apart, including names that are prefixes of each other', async () => {
+    const { store } = await backend.open()
+    await store.append('a', 1, bytes(1))
+    await store.append('a/b', 1, bytes(2))
+    await store.append('ab', 1, bytes(3))
+    await store.append('a-', 1, bytes(4))
+    await store.compact('a.b', bytes(9), 0)
+    expect((await store.read('a')).log.map((e) => [...e.value])).toEqual([[1]])
+    expect((await store.read('a/b')).log.map((e) => [...e.value])).toEqual([[2]])
+    expect((await store.read('ab')).log.map((e) => [...e.value])).toEqual([[3]])
+    expect((await store.read('a')).snapshot).toBeUndefined()
+    await store.close()
+  })
+
+  it('compact stores the snapshot and drops exactly the entries up to throughSeq', async () => {
+    const { store } = await backend.open()
+    for (let seq = 1; seq <= 5; seq++) await store.append('doc', seq, bytes(seq))
+    await store.compact('doc', bytes(7, 7), 3)
+    const after = await store.read('doc')
+    expect([...(after.snapshot ?? [])]).toEqual([7, 7])
+    expect(after.log.map((entry) => entry.seq)).toEqual([4, 5])
+    await store.compact('doc', bytes(8), 5)
+    expect(plain(await store.read('doc'))).toEqual({ snapshot: [8], log: [] })
+    await store.close()
+  })
+
+  it('does not keep a reference to the caller\'s buffer', async () => {
+    const { store } = await backend.open()
+    const value = bytes(1, 2, 3)
+    await store.append('doc', 1, value)
+    value[0] = 99
+    expect([...(await store.read('doc')).log[0]!.value]).toEqual([1, 2, 3])
+    await store.close()
+  })
+
+  it('keeps everything across close and reopen (durable backends)', async () => {
+    const { store, reopen } = await backend.open()
+    if (!reopen) return
+    await store.append('doc', 1, bytes(1))
+    await store.compact('doc', bytes(5), 0)
+    await store.close()
+    const again = await reopen()
+    expect(plain(await again.read('doc'))).toEqual({ snapshot: [5], log: [{ seq: 1, value: [1] }] })
+    await again.close()
+  })
+
+  it('rejects calls after close', async () => {
+    const { store } = await backend.open()
+    await store.close()
+    await expect(store.read('doc')).rejects.toThrow()
+  })
+})

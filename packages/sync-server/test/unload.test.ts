@@ -1,0 +1,35 @@
+/**
+ * Idle documents leave memory: after the last client goes and the grace period passes, the
+ * server's documents-loaded gauge drops, and the document loads again, intact, on return.
+ */
+import { describe, expect, it } from 'vitest'
+import { connect } from './helpers/client.js'
+import { readMetric, startServer } from './helpers/server-process.js'
+import { waitFor } from './helpers/wait.js'
+
+describe('unloading', () => {
+  it('unloads a document after its last client leaves, and reloads it intact', async () => {
+    const server = await startServer({ args: ['--unload-grace-ms', '200'] })
+    const loaded = () => readMetric(server.httpUrl, 'quire_documents_loaded')
+    expect(await loaded()).toBe(0)
+    const a = connect(server.wsUrl, 'idle-doc')
+    const b = connect(server.wsUrl, 'other-doc')
+    await Promise.all([a.synced(), b.synced()])
+    a.text.insert(0, 'still here')
+    expect(await loaded()).toBe(2)
+    await waitFor(async () => (await readMetric(server.httpUrl, 'quire_updates_persisted_total')) === 1, 'the edit to be stored')
+    a.destroy()
+    await waitFor(async () => (await loaded()) === 1, 'idle-doc to be unloaded')
+    // The other document, still in use, stays.
+    expect(await loaded()).toBe(1)
+    expect(await readMetric(server.httpUrl, 'quire_compactions_total')).toBe(1)
+    const again = connect(server.wsUrl, 'idle-doc')
+    await again.synced()
+    expect(again.text.toString()).toBe('still here')
+    expect(await loaded()).toBe(2)
+    again.destroy()
+    b.destroy()
+    await waitFor(async () => (await loaded()) === 0, 'both documents to be unloaded')
+    await server.kill('SIGTERM')
+  })
+})
