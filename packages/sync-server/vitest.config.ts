@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config'
 
-// Resolve workspace packages to their TypeScript source (the `source` export condition),
-// so tests never run against a stale build.
+const conditions = ['source', 'module', 'node', 'import', 'default']
+
+// Workspace packages resolve to their TypeScript source. Files run one at a time: many start
+// real server processes, and the machine has two cores.
 export default defineConfig({
-  resolve: { conditions: ['source', 'module', 'node', 'import', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'module', 'node', 'import', 'default'] } },
-  test: { testTimeout: 60_000, hookTimeout: 60_000 }
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: { testTimeout: 120_000, hookTimeout: 60_000, fileParallelism: false, pool: 'forks' }
 })
