@@ -22,7 +22,14 @@ export const CloseCode = {
   Unauthorized: 4401,
   /** The token does not allow what the client tried. */
   Forbidden: 4403,
-  /** A Yjs update or awareness update in a well-formed frame could not be applied. */
+  /** The connection sent nothing (not even awareness renewals) for too long. */
+  IdleTimeout: 4408,
+  /** An awareness state was larger than the server allows. */
+  AwarenessTooLarge: 4413,
+  /**
+   * A Yjs update or awareness update in a well-formed frame was malformed, or would cost
+   * more to apply than the server allows.
+   */
   InvalidUpdate: 4422,
   /** The client sent too many messages too fast. */
   RateLimited: 4429,

@@ -111,16 +111,19 @@ export function readFrame(bytes: Uint8Array): Frame {
   return frame
 }
 
-// A varUint is at most 7 bytes for numbers below 2^49; lib0 reads further and throws, so we
-// catch and rename its errors, and check every length against the bytes actually present,
-// because a frame can be a view into a larger pooled buffer.
+// lib0's errors are caught and renamed, values past 2^53 - 1 refused, and every length checked
+// against the bytes actually present, because a frame can be a view into a larger pooled buffer.
 function readUint(decoder: decoding.Decoder, what: string): number {
   if (decoder.pos >= decoder.arr.length) throw new ProtocolError(`frame ends before the ${what}`)
+  let value: number
   try {
-    return decoding.readVarUint(decoder)
+    value = decoding.readVarUint(decoder)
   } catch {
     throw new ProtocolError(`bad varUint for the ${what}`)
   }
+  // lib0 returns an imprecise number when the last byte ends a value past 2^53 - 1.
+  if (!Number.isSafeInteger(value)) throw new ProtocolError(`varUint for the ${what} is larger than 2^53 - 1`)
+  return value
 }
 
 function readBytes(decoder: decoding.Decoder, what: string): Uint8Array {

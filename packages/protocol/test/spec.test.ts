@@ -1,0 +1,77 @@
+/**
+ * PROTOCOL.md and the code must not drift apart: every rule ID the code cites is defined in the
+ * spec, and every close code, message type, limit and extension in the code is in its table.
+ */
+import { readFileSync, readdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { CloseCode, DefaultLimits, Extension, MAX_DOCUMENT_NAME_LENGTH, MessageType, closeCodeName } from '../src/index.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const spec = readFileSync(`${root}PROTOCOL.md`, 'utf8')
+const RULES = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'C1', 'N1', 'N2', 'N3', 'N4', 'N5', 'L1', 'X1']
+
+/** The text of the section headed `### <id> — …`, up to the next heading. */
+function section(id: string): string {
+  const start = spec.search(new RegExp(`^### ${id} — `, 'm'))
+  if (start < 0) return ''
+  const rest = spec.slice(start + 4)
+  const end = rest.search(/^#{2,3} /m)
+  return end < 0 ? rest : rest.slice(0, end)
+}
+
+describe('PROTOCOL.md matches the code', () => {
+  it('F1–X1: every rule has its own section', () => {
+    for (const id of RULES) expect(section(id).length, `section ${id}`).toBeGreaterThan(100)
+  })
+
+  it('F1–X1: every rule ID cited in src/ is defined in PROTOCOL.md', () => {
+    const cited = new Set<string>()
+    for (const file of readdirSync(`${root}src`)) {
+      const text = readFileSync(`${root}src/${file}`, 'utf8')
+      for (const match of text.matchAll(/\b([FCNLX])(\d)(?:–\1?(\d))?\b/g)) {
+        const [, letter, from, to] = match
+        for (let n = Number(from); n <= Number(to ?? from); n++) cited.add(`${letter}${n}`)
+      }
+    }
+    expect(cited.size).toBeGreaterThan(5)
+    for (const id of cited) expect(RULES, `${id} is cited in src/ but not defined`).toContain(id)
+  })
+
+  it('C1: every close code in close-codes.ts is in the table with its name, once', () => {
+    const table = section('C1')
+    const codes = Object.entries(CloseCode)
+    expect(new Set(codes.map(([, code]) => code)).size).toBe(codes.length)
+    for (const [name, code] of codes) {
+      const rows = table.split('\n').filter((line) => line.startsWith(`| ${code} |`))
+      expect(rows, `row for ${code}`).toHaveLength(1)
+      expect(rows[0]).toContain(`\`${name}\``)
+    }
+  })
+
+  it('C1: closeCodeName names every code and nothing else; Quire\'s own codes are 44xx or 45xx', () => {
+    for (const [name, code] of Object.entries(CloseCode)) {
+      expect(closeCodeName(code)).toBe(name)
+      if (code >= 4000) expect(Math.floor(code / 100), `${code}`).toSatisfy((group: number) => group === 44 || group === 45)
+    }
+    for (const unknown of [0, 999, 1002, 1006, 4000, 4404, 9999]) expect(closeCodeName(unknown)).toBeUndefined()
+  })
+
+  it('F1: every message type is in the table', () => {
+    const table = section('F1')
+    for (const code of Object.values(MessageType)) expect(table).toMatch(new RegExp(`^\\|\\s*${code}\\s*\\|`, 'm'))
+  })
+
+  it('L1/N2: the default limits and the name length in the code are the ones the spec states', () => {
+    const limits = section('L1')
+    expect(DefaultLimits.maxMessageBytes).toBe(16 * 1024 * 1024)
+    expect(limits).toContain('16 777 216 bytes')
+    expect(limits).toContain('DefaultLimits.maxMessageBytes')
+    expect(limits).toContain(`${DefaultLimits.maxQueuedFramesWhileLoading} (\`DefaultLimits.maxQueuedFramesWhileLoading\`)`)
+    expect(section('N2')).toContain(`1 to ${MAX_DOCUMENT_NAME_LENGTH} characters`)
+  })
+
+  it('X1: every extension is in the table', () => {
+    for (const name of Object.values(Extension)) expect(section('X1')).toMatch(new RegExp(`^\\| \`${name}\`\\s*\\|`, 'm'))
+  })
+})
