@@ -1,4 +1,6 @@
 import { DefaultLimits } from '@quire/protocol'
+import { type IntegrationBudget, defaultIntegrationBudget } from './guard/integration-cost.js'
+import { type UpdateLimits, defaultUpdateLimits } from './guard/update-check.js'
 
 /** Server settings with their defaults; the CLI flags map onto these one to one. */
 export interface ServerSettings {
@@ -22,6 +24,36 @@ export interface ServerSettings {
   compactEvery: number
   /** Frames a connection may send before its document has loaded. */
   maxQueuedFrames: number
+  /** HS256 secret for access tokens; undefined runs the server open (no tokens). */
+  authSecret: string | undefined
+  /** Past this many stored bytes a document refuses changes (it stays readable). */
+  maxDocumentBytes: number
+  /** Largest awareness state (JSON) accepted from a client. */
+  maxAwarenessBytes: number
+  /** Messages per second a connection may send on average; 0 turns the limit off. */
+  rateLimit: number
+  /** Messages a connection may send in a burst above the average. */
+  rateBurst: number
+  /** Open connections in total. */
+  maxConnections: number
+  /** Open connections to one document. */
+  maxConnectionsPerDocument: number
+  /** Failed authentications from one address within a minute before it is refused (429). */
+  maxAuthFailures: number
+  /** How long an address that failed too often is refused. */
+  authBlockMs: number
+  /** Past this many bytes waiting to be sent to a client, it is closed (1013). */
+  maxBufferedBytes: number
+  /** A connection that sends nothing for this long is closed (4408). */
+  idleTimeoutMs: number
+  /** An HTTP request (an upgrade included) must send its headers within this time. */
+  handshakeTimeoutMs: number
+  /** Bounds on one update's shape. */
+  updateLimits: UpdateLimits
+  /** Bounds on the work one update may cost against its document. */
+  integrationBudget: IntegrationBudget
+  /** Bytes of not-yet-integrable updates a document may hold. */
+  maxPendingBytes: number
 }
 
 /** The defaults, as documented in the README's configuration table. */
@@ -35,5 +67,20 @@ export const defaultSettings: ServerSettings = {
   pingIntervalMs: 30_000,
   unloadGraceMs: 5_000,
   compactEvery: 500,
-  maxQueuedFrames: DefaultLimits.maxQueuedFramesWhileLoading
+  maxQueuedFrames: DefaultLimits.maxQueuedFramesWhileLoading,
+  authSecret: undefined,
+  maxDocumentBytes: 64 * 1024 * 1024,
+  maxAwarenessBytes: 8 * 1024,
+  rateLimit: 300,
+  rateBurst: 3000,
+  maxConnections: 10_000,
+  maxConnectionsPerDocument: 500,
+  maxAuthFailures: 20,
+  authBlockMs: 60_000,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  idleTimeoutMs: 120_000,
+  handshakeTimeoutMs: 10_000,
+  updateLimits: defaultUpdateLimits,
+  integrationBudget: defaultIntegrationBudget,
+  maxPendingBytes: 1024 * 1024
 }

@@ -14,6 +14,8 @@ export interface Metrics {
   updatesPersisted: Counter
   persistSeconds: Histogram
   compactions: Counter
+  bytesStored: Gauge
+  rejectedUpdates: Counter<'reason'>
   rejectedConnections: Counter<'reason'>
   errors: Counter<'kind'>
 }
@@ -37,6 +39,13 @@ export function createMetrics(): Metrics {
       registers
     }),
     compactions: new Counter({ name: 'quire_compactions_total', help: 'Document log compactions', registers }),
+    bytesStored: new Gauge({ name: 'quire_bytes_stored', help: 'Bytes stored (snapshot and log) for the documents in memory', registers }),
+    rejectedUpdates: new Counter({
+      name: 'quire_rejected_updates_total',
+      help: 'Updates not applied (read-only access, full document), by reason',
+      labelNames: ['reason'],
+      registers
+    }),
     rejectedConnections: new Counter({
       name: 'quire_rejected_connections_total',
       help: 'Connections refused or closed by the server, by reason',

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { CloseCode } from '@quire/protocol'
 import { type Logger, pino } from 'pino'
 import { type ServerSettings, defaultSettings } from './config.js'
-import { admitUpgrade } from './connection/admission.js'
+import { Gate } from './connection/admission.js'
 import { Session } from './connection/session.js'
 import { DocumentRegistry } from './documents/registry.js'
 import { createRoutes } from './http/routes.js'
@@ -63,12 +63,30 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     store = injectedStore ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
     const docs = new DocumentRegistry(store, settings, log, metrics)
     registry = docs
-    const server = createHttpServer(createRoutes({ registry: metrics.registry, ready: () => ready, webDir: settings.webDir }))
+    const gate = new Gate(settings)
+    const server = createHttpServer(
+      {
+        headersTimeout: settings.handshakeTimeoutMs,
+        requestTimeout: settings.handshakeTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, settings.handshakeTimeoutMs)
+      },
+      createRoutes({ registry: metrics.registry, ready: () => ready, webDir: settings.webDir, gate })
+    )
     http = server
-    const sessionContext = { registry: docs, log, metrics, maxQueuedFrames: settings.maxQueuedFrames }
+    const sessionContext = { registry: docs, log, metrics, ...settings }
     transport = attachTransport(server, { ...settings, log, metrics }, {
-      admit: (request) => admitUpgrade(request.url ?? ''),
-      connect: (peer, name) => new Session(peer, name, sessionContext)
+      admit: (request) => gate.admitUpgrade(request.url ?? '', request.socket.remoteAddress ?? 'unknown'),
+      connect: (peer, admitted) => {
+        gate.opened(admitted.name)
+        const session = new Session(peer, admitted.name, sessionContext, admitted.expiresAt)
+        return {
+          receive: (bytes) => session.receive(bytes),
+          closed: () => {
+            gate.closed(admitted.name)
+            session.closed()
+          }
+        }
+      }
     })
     try {
       await new Promise<void>((resolve, reject) => {

@@ -55,6 +55,9 @@ function convert(spec: FlagSpec, raw: string | boolean, source: string): { ok: t
       return type.choices.includes(raw) ? { ok: true, value: raw } : fail(`one of ${type.choices.join(', ')}`)
     case 'string':
       return raw.trim() === '' ? fail('a non-empty value') : { ok: true, value: raw }
+    case 'secret':
+      // Never echo a secret back.
+      return raw.length < 16 ? { ok: false, error: `${source} must be at least 16 characters long` } : { ok: true, value: raw }
   }
 }
 

@@ -17,7 +17,14 @@ export interface SessionContext {
   metrics: Metrics
   /** Frames a connection may send before its document has loaded. */
   maxQueuedFrames: number
+  /** Average messages per second allowed; 0 for no limit. */
+  rateLimit: number
+  /** Messages allowed in a burst above the average. */
+  rateBurst: number
 }
+
+// Timers longer than this overflow; a longer expiry is re-armed.
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 /** The protocol state of one connection. */
 export class Session {
@@ -25,18 +32,25 @@ export class Session {
   private queued: Array<[Frame, number]> = []
   private frames = 0
   private ended = false
+  private tokens: number
+  private refilledAt = performance.now()
+  private expiry: NodeJS.Timeout | undefined
 
   constructor(
     private readonly peer: Peer,
     private readonly name: string,
-    private readonly ctx: SessionContext
+    private readonly ctx: SessionContext,
+    expiresAt?: number
   ) {
+    this.tokens = ctx.rateBurst
+    if (expiresAt !== undefined) this.expireAt(expiresAt * 1000)
     void this.attach()
   }
 
   /** Handle one message from the socket. */
   receive(bytes: Uint8Array): void {
     if (this.ended) return
+    if (!this.withinRate()) return this.end(CloseCode.RateLimited, 'too many messages; slow down and reconnect', 'rate_limited')
     const index = ++this.frames
     let frame: Frame
     try {
@@ -56,6 +70,7 @@ export class Session {
   /** The socket closed; leave the document. */
   closed(): void {
     this.ended = true
+    clearTimeout(this.expiry)
     this.queued = []
     this.doc?.leave(this.peer)
     this.doc = undefined
@@ -81,6 +96,26 @@ export class Session {
       if (this.ended) break
       doc.receive(this.peer, frame, index)
     }
+  }
+
+  // Token bucket: rateBurst messages at once, refilled at rateLimit per second.
+  private withinRate(): boolean {
+    if (this.ctx.rateLimit === 0) return true
+    const now = performance.now()
+    this.tokens = Math.min(this.ctx.rateBurst, this.tokens + ((now - this.refilledAt) / 1000) * this.ctx.rateLimit)
+    this.refilledAt = now
+    if (this.tokens < 1) return false
+    this.tokens--
+    return true
+  }
+
+  private expireAt(epochMs: number): void {
+    const wait = epochMs - Date.now()
+    this.expiry = setTimeout(
+      () => (wait > MAX_TIMER_MS ? this.expireAt(epochMs) : this.end(CloseCode.Unauthorized, 'token expired; reconnect with a new token', 'token_expired')),
+      Math.max(0, Math.min(wait, MAX_TIMER_MS))
+    )
+    this.expiry.unref()
   }
 
   private end(code: number, reason: string, metricReason: string): void {

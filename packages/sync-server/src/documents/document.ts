@@ -7,6 +7,9 @@ import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { filterAwareness } from '../guard/awareness-filter.js'
+import { type IntegrationBudget, integrationCost } from '../guard/integration-cost.js'
+import { type UpdateLimits, checkUpdate } from '../guard/update-check.js'
 import type { Metrics } from '../metrics.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
 import type { DocumentStore } from '../storage/store.js'
@@ -18,6 +21,16 @@ import { WriteQueue } from './write-queue.js'
 export interface DocumentSettings {
   /** Compact once this many log entries follow the snapshot. */
   compactEvery: number
+  /** Past this many stored bytes, updates that would change the document are refused. */
+  maxDocumentBytes: number
+  /** Largest awareness state accepted, in bytes of JSON. */
+  maxAwarenessBytes: number
+  /** Bounds on one update's shape. */
+  updateLimits: UpdateLimits
+  /** Bounds on the work one update may cost against the document. */
+  integrationBudget: IntegrationBudget
+  /** Yjs keeps updates it cannot integrate yet; past this many bytes of them, the sender is cut off. */
+  maxPendingBytes: number
 }
 
 /** How a document reports to whoever holds it. */
@@ -46,6 +59,7 @@ export class SharedDocument {
   private readonly queue: WriteQueue<PendingUpdate>
   private nextSeq: number
   private logEntries: number
+  private storedBytes: number
   private closed = false
 
   constructor(
@@ -56,6 +70,8 @@ export class SharedDocument {
     this.ydoc = loaded.ydoc
     this.nextSeq = loaded.nextSeq
     this.logEntries = loaded.logEntries
+    this.storedBytes = loaded.storedBytes
+    ctx.metrics.bytesStored.inc(this.storedBytes)
     this.queue = new WriteQueue((items) => this.persist(items))
     this.awareness = new awarenessProtocol.Awareness(this.ydoc)
     this.awareness.setLocalState(null)
@@ -98,12 +114,7 @@ export class SharedDocument {
       case 'sync-update':
         return this.applyUpdate(peer, frame.update, index)
       case 'awareness':
-        try {
-          awarenessProtocol.applyAwarenessUpdate(this.awareness, frame.update, peer)
-        } catch {
-          this.reject(peer, CloseCode.InvalidUpdate, 'awareness update could not be decoded')
-        }
-        return
+        return this.applyAwareness(peer, frame.update)
       case 'query-awareness':
         return this.send(peer, {
           type: 'awareness',
@@ -119,11 +130,6 @@ export class SharedDocument {
   /** Resolves when everything applied so far is stored. */
   flushed(): Promise<void> {
     return this.queue.flushed()
-  }
-
-  /** Stored bytes of this document. */
-  storedBytes(): Promise<number> {
-    return this.ctx.store.size(this.name)
   }
 
   /**
@@ -148,6 +154,7 @@ export class SharedDocument {
         this.ctx.log.error({ doc: this.name, err: error }, 'compaction at unload failed; the log is kept')
       }
     }
+    this.ctx.metrics.bytesStored.dec(this.storedBytes)
     this.awareness.destroy()
     this.ydoc.destroy()
   }
@@ -166,12 +173,70 @@ export class SharedDocument {
     })
   }
 
-  private applyUpdate(peer: Peer, update: Uint8Array, index: number): void {
+  private applyUpdate(peer: Peer, received: Uint8Array, index: number): void {
+    // A copy the exact size of the update: Yjs must not read past it into the socket's buffer.
+    const update = received.slice()
+    const refusal = this.refusal(update)
+    if (refusal) return this.reject(peer, CloseCode.InvalidUpdate, refusal)
+    const full = this.storedBytes > this.ctx.settings.maxDocumentBytes
+    if (peer.access === 'read' || full) {
+      if (Y.snapshotContainsUpdate(Y.snapshot(this.ydoc), update)) return this.acknowledge(peer, index)
+      const reason = full
+        ? `document is full: it holds more than ${this.ctx.settings.maxDocumentBytes} bytes; it stays readable`
+        : 'read-only access: changes are not accepted'
+      this.ctx.metrics.rejectedUpdates.inc({ reason: full ? 'document_full' : 'read_only' })
+      return this.send(peer, { type: 'permission-denied', reason })
+    }
     try {
       Y.applyUpdate(this.ydoc, update, peer)
     } catch {
       return this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
     }
+    if (this.pendingBytes() > this.ctx.settings.maxPendingBytes) {
+      // Updates Yjs is holding for missing dependencies; legitimate clients never pile them up.
+      this.ydoc.store.pendingStructs = null
+      this.ydoc.store.pendingDs = null
+      return this.reject(peer, CloseCode.InvalidUpdate, 'too many updates with missing dependencies')
+    }
+    this.acknowledge(peer, index)
+  }
+
+  // Why an update must not be applied, checked in time linear in its size; undefined if fine.
+  private refusal(update: Uint8Array): string | undefined {
+    const shape = checkUpdate(update, this.ctx.settings.updateLimits)
+    if (!shape.ok) return shape.reason
+    try {
+      const cost = integrationCost(this.ydoc, update, this.ctx.settings.integrationBudget)
+      return cost.exceeded ? 'update would take too long to apply (concurrent inserts or deletes past the budget)' : undefined
+    } catch {
+      return 'update is malformed'
+    }
+  }
+
+  private pendingBytes(): number {
+    const store = this.ydoc.store
+    return (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0)
+  }
+
+  private applyAwareness(peer: Peer, update: Uint8Array): void {
+    const verdict = filterAwareness(update, {
+      maxStateBytes: this.ctx.settings.maxAwarenessBytes,
+      user: peer.user,
+      mayControl: (clientId) => {
+        for (const [other, ids] of this.peers) if (other !== peer && ids.has(clientId)) return false
+        return true
+      }
+    })
+    if (!verdict.ok) return this.reject(peer, verdict.tooLarge ? CloseCode.AwarenessTooLarge : CloseCode.InvalidUpdate, verdict.reason)
+    if (verdict.entries === 0) return
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, verdict.update, peer)
+    } catch {
+      this.reject(peer, CloseCode.InvalidUpdate, 'awareness update could not be applied')
+    }
+  }
+
+  private acknowledge(peer: Peer, index: number): void {
     if (peer.extensions.has('ack')) {
       this.queue.whenDurable((error) => {
         if (!error) this.send(peer, { type: 'ack', index })
@@ -194,12 +259,15 @@ export class SharedDocument {
     }
     this.ctx.metrics.persistSeconds.observe((performance.now() - started) / 1000)
     this.ctx.metrics.updatesPersisted.inc(items.length)
+    this.ctx.metrics.bytesStored.inc(record.length)
+    this.storedBytes += record.length
     this.logEntries++
     for (const item of items) {
       const frame = writeFrame({ type: 'sync-update', update: item.update })
       for (const peer of this.peers.keys()) if (peer !== item.origin) this.sendBytes(peer, frame, 'sync-update')
     }
-    if (this.logEntries >= this.ctx.settings.compactEvery) {
+    // Past the size limit, compact at once: the limit is judged on the document, not its log.
+    if (this.logEntries >= this.ctx.settings.compactEvery || this.storedBytes > this.ctx.settings.maxDocumentBytes) {
       try {
         await this.compact()
       } catch (error) {
@@ -213,7 +281,10 @@ export class SharedDocument {
   private async compact(): Promise<void> {
     const throughSeq = this.nextSeq - 1
     const state = Y.encodeStateAsUpdate(this.ydoc)
-    await this.ctx.store.compact(this.name, writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state }), throughSeq)
+    const snapshot = writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state })
+    await this.ctx.store.compact(this.name, snapshot, throughSeq)
+    this.ctx.metrics.bytesStored.inc(snapshot.length - this.storedBytes)
+    this.storedBytes = snapshot.length
     this.logEntries = 0
     this.ctx.metrics.compactions.inc()
   }

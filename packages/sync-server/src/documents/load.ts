@@ -17,6 +17,8 @@ export interface LoadedDocument {
   nextSeq: number
   /** Log entries stored after the snapshot. */
   logEntries: number
+  /** Bytes stored for the document (snapshot and log). */
+  storedBytes: number
 }
 
 /**
@@ -43,5 +45,6 @@ export async function loadDocument(store: DocumentStore, name: string): Promise<
     ydoc.destroy()
     throw new DocumentDamagedError(name, error instanceof Error ? error.message : String(error))
   }
-  return { ydoc, nextSeq: lastSeq + 1, logEntries: stored.log.length }
+  const storedBytes = (stored.snapshot?.length ?? 0) + stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
+  return { ydoc, nextSeq: lastSeq + 1, logEntries: stored.log.length, storedBytes }
 }

@@ -5,10 +5,9 @@
 import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import { parseDocumentPath } from '@quire/protocol'
 import type { Registry } from 'prom-client'
 import sirv from 'sirv'
-import { parseRequestUrl } from '../connection/admission.js'
+import { type Gate, parseRequestTarget } from '../connection/admission.js'
 
 /** What the routes read from the running server. */
 export interface RouteContext {
@@ -17,6 +16,8 @@ export interface RouteContext {
   ready(): boolean
   /** Folder of the built web app; undefined when there is none. */
   webDir: string | undefined
+  /** Admission control, for the access check. */
+  gate: Gate
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -27,13 +28,13 @@ const ACCESS_PREFIX = '/api/access/'
 export function createRoutes(ctx: RouteContext): Handler {
   const web = ctx.webDir && existsSync(join(ctx.webDir, 'index.html')) ? staticSite(ctx.webDir) : undefined
   return (req, res) => {
-    const url = parseRequestUrl(req.url ?? '')
-    if (!url) return text(res, 400, 'bad request URL')
+    const target = parseRequestTarget(req.url ?? '')
+    if (!target) return text(res, 400, 'request target must be a path')
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       return text(res, 405, 'method not allowed')
     }
-    const path = url.pathname
+    const path = target.path
     if (path === '/healthz') return text(res, 200, 'ok')
     if (path === '/readyz') return ctx.ready() ? text(res, 200, 'ready') : text(res, 503, 'not ready')
     if (path === '/metrics') {
@@ -47,9 +48,11 @@ export function createRoutes(ctx: RouteContext): Handler {
       return
     }
     if (path.startsWith(ACCESS_PREFIX)) {
-      const name = parseDocumentPath(path.slice(ACCESS_PREFIX.length - 1))
-      if (!name.ok) return json(res, 400, { error: name.reason })
-      return json(res, 200, { document: name.name, access: 'write' })
+      ctx.gate.check(path.slice(ACCESS_PREFIX.length - 1), target.params, req.socket.remoteAddress ?? 'unknown').then(
+        (verdict) => (verdict.ok ? json(res, 200, { document: verdict.name, access: verdict.access }) : json(res, verdict.status, { error: verdict.message })),
+        () => json(res, 500, { error: 'internal error' })
+      )
+      return
     }
     if (web) return web(req, res)
     text(res, 404, 'not found')
@@ -61,7 +64,7 @@ function staticSite(dir: string): Handler {
   const files = sirv(dir, { etag: true, dev: false, gzip: false, brotli: false })
   return (req, res) => {
     files(req, res, () => {
-      const path = parseRequestUrl(req.url ?? '')?.pathname ?? ''
+      const path = parseRequestTarget(req.url ?? '')?.path ?? ''
       if (path === '/' || path.startsWith('/d/')) {
         req.url = '/index.html'
         return files(req, res, () => text(res, 404, 'not found'))

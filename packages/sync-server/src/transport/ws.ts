@@ -1,33 +1,35 @@
 /**
- * The WebSocket edge: the only module that touches `ws`. Admits or refuses upgrades (an HTTP
- * status before any WebSocket exists), wraps each socket as a Peer, and keeps connections alive
- * with ping/pong so a dead one is closed within two intervals.
+ * The WebSocket edge: the only module that touches `ws`. Refuses upgrades with an HTTP status
+ * before any WebSocket exists, wraps each socket as a Peer, and closes connections that are
+ * dead (no pong within two ping intervals), idle (no message for idleTimeoutMs) or too slow to
+ * read what they are sent (more than maxBufferedBytes waiting: 1013).
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { ExtensionName } from '@quire/protocol'
+import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
 import { type RawData, type WebSocket, WebSocketServer } from 'ws'
+import type { Admission } from '../connection/admission.js'
 import type { Peer } from '../documents/peer.js'
 import type { Metrics } from '../metrics.js'
 
-/** The verdict on an upgrade request. */
-export type Admission =
-  | { ok: true; name: string; extensions: ReadonlySet<ExtensionName> }
-  | { ok: false; status: number; message: string; reason: string }
+/** An admitted request. */
+export type Admitted = Extract<Admission, { ok: true }>
 
 /** What the transport calls back into. */
 export interface TransportHandlers {
   /** Decide, from the request alone, whether it may become a WebSocket. */
-  admit(request: IncomingMessage): Admission
+  admit(request: IncomingMessage): Promise<Admission>
   /** A socket is open: return the receiver of its messages and of its close. */
-  connect(peer: Peer, name: string): { receive(bytes: Uint8Array): void; closed(): void }
+  connect(peer: Peer, admitted: Admitted): { receive(bytes: Uint8Array): void; closed(): void }
 }
 
 /** Transport settings. */
 export interface TransportSettings {
   maxMessageBytes: number
   pingIntervalMs: number
+  idleTimeoutMs: number
+  maxBufferedBytes: number
   log: Logger
   metrics: Metrics
 }
@@ -42,11 +44,15 @@ export interface Transport {
   closeAll(code: number, reason: string, timeoutMs?: number): Promise<void>
 }
 
+interface SocketState {
+  alive: boolean
+  lastMessage: number
+}
+
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
-  404: 'Not Found',
   429: 'Too Many Requests',
   503: 'Service Unavailable'
 }
@@ -54,46 +60,83 @@ const STATUS_TEXT: Record<number, string> = {
 /** Attach WebSocket handling to an HTTP server. */
 export function attachTransport(server: Server, settings: TransportSettings, handlers: TransportHandlers): Transport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxMessageBytes, perMessageDeflate: false })
-  const alive = new WeakMap<WebSocket, boolean>()
+  const states = new WeakMap<WebSocket, SocketState>()
   let accepting = true
   let nextId = 0
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (error) => settings.log.debug({ err: error }, 'socket error during upgrade'))
-    const admission: Admission = accepting
+    const deciding: Promise<Admission> = accepting
       ? handlers.admit(request)
-      : { ok: false, status: 503, message: 'server is shutting down', reason: 'shutting_down' }
-    if (!admission.ok) {
-      settings.metrics.rejectedConnections.inc({ reason: admission.reason })
-      settings.log.info({ url: request.url, status: admission.status }, `upgrade refused: ${admission.message}`)
-      return refuse(socket, admission.status, admission.message)
-    }
-    wss.handleUpgrade(request, socket, head, (ws) => open(ws, admission.name, admission.extensions))
+      : Promise.resolve({ ok: false, status: 503, message: 'server is shutting down', reason: 'shutting_down' })
+    deciding.then(
+      (admission) => {
+        if (!admission.ok) {
+          settings.metrics.rejectedConnections.inc({ reason: admission.reason })
+          settings.log.info({ url: redact(request.url), status: admission.status, ip: request.socket.remoteAddress }, `upgrade refused: ${admission.message}`)
+          return refuse(socket, admission.status, admission.message)
+        }
+        if (!accepting) return refuse(socket, 503, 'server is shutting down')
+        wss.handleUpgrade(request, socket, head, (ws) => open(ws, admission))
+      },
+      (error: unknown) => {
+        settings.log.error({ err: error }, 'admission failed')
+        refuse(socket, 500, 'internal error')
+      }
+    )
   })
 
-  function open(ws: WebSocket, name: string, extensions: ReadonlySet<ExtensionName>): void {
+  function open(ws: WebSocket, admitted: Admitted): void {
     const id = `c${(++nextId).toString(36)}`
+    const name = admitted.name
     let closing = false
+    const close = (code: number, reason: string) => {
+      if (closing) return
+      closing = true
+      ws.close(code, truncateReason(reason))
+      // A client that reads nothing never receives the close frame either.
+      setTimeout(() => ws.terminate(), 2000).unref()
+    }
     const peer: Peer = {
       id,
-      extensions,
+      extensions: admitted.extensions,
+      access: admitted.access,
+      user: admitted.user,
       send(bytes) {
-        if (!closing && ws.readyState === ws.OPEN) ws.send(bytes)
+        if (closing || ws.readyState !== ws.OPEN) return
+        // Judged before sending, so one large message (a first sync) always fits.
+        if (ws.bufferedAmount > settings.maxBufferedBytes) {
+          settings.metrics.rejectedConnections.inc({ reason: 'slow_client' })
+          settings.log.warn({ doc: name, conn: id, buffered: ws.bufferedAmount }, 'client reads too slowly; closing')
+          return close(CloseCode.TryAgainLater, 'client is not reading fast enough; reconnect to resync')
+        }
+        ws.send(bytes)
       },
-      close(code, reason) {
-        if (closing) return
-        closing = true
-        ws.close(code, truncateReason(reason))
-      }
+      close
     }
     settings.metrics.connections.inc()
-    alive.set(ws, true)
-    const receiver = handlers.connect(peer, name)
-    settings.log.debug({ doc: name, conn: id }, 'connection opened')
-    ws.on('pong', () => alive.set(ws, true))
+    states.set(ws, { alive: true, lastMessage: Date.now() })
+    const receiver = handlers.connect(peer, admitted)
+    settings.log.debug({ doc: name, conn: id, access: admitted.access }, 'connection opened')
+    ws.on('pong', () => {
+      const state = states.get(ws)
+      if (state) state.alive = true
+    })
     ws.on('message', (data: RawData) => {
-      alive.set(ws, true)
-      if (!closing) receiver.receive(toBytes(data))
+      const state = states.get(ws)
+      if (state) {
+        state.alive = true
+        state.lastMessage = Date.now()
+      }
+      if (closing) return
+      try {
+        receiver.receive(toBytes(data))
+      } catch (error) {
+        // A bug must cost one connection, never the process.
+        settings.metrics.errors.inc({ kind: 'message_handler' })
+        settings.log.error({ doc: name, conn: id, err: error }, 'message handling failed; closing the connection')
+        close(CloseCode.InternalError, 'internal error')
+      }
     })
     ws.on('error', (error: Error & { code?: string }) => {
       settings.log.warn({ doc: name, conn: id, err: error.message, code: error.code }, 'connection error')
@@ -108,13 +151,21 @@ export function attachTransport(server: Server, settings: TransportSettings, han
   }
 
   const keepalive = setInterval(() => {
+    const now = Date.now()
     for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
+      const state = states.get(ws)
+      if (!state) continue
+      if (!state.alive) {
         settings.metrics.rejectedConnections.inc({ reason: 'keepalive_timeout' })
         ws.terminate()
         continue
       }
-      alive.set(ws, false)
+      if (now - state.lastMessage > settings.idleTimeoutMs) {
+        settings.metrics.rejectedConnections.inc({ reason: 'idle' })
+        ws.close(CloseCode.IdleTimeout, 'no messages for too long')
+        continue
+      }
+      state.alive = false
       ws.ping()
     }
   }, settings.pingIntervalMs)
@@ -129,9 +180,8 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     },
     async closeAll(code, reason, timeoutMs = 2000) {
       clearInterval(keepalive)
-      const sockets = [...wss.clients]
       await Promise.all(
-        sockets.map(
+        [...wss.clients].map(
           (ws) =>
             new Promise<void>((resolve) => {
               if (ws.readyState === ws.CLOSED) return resolve()
@@ -150,6 +200,7 @@ export function attachTransport(server: Server, settings: TransportSettings, han
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed) return
   const body = `${message}\n`
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n` +
@@ -164,6 +215,11 @@ function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data)
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   return data
+}
+
+// Tokens stay out of logs.
+function redact(url: string | undefined): string | undefined {
+  return url?.replace(/([?&]token=)[^&]*/g, '$1<redacted>')
 }
 
 // A close reason may be at most 123 bytes of UTF-8; ours are ASCII.

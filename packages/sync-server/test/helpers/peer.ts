@@ -4,6 +4,7 @@
  */
 import { type Frame, readFrame } from '@quire/protocol'
 import { pino } from 'pino'
+import { defaultSettings } from '../../src/config.js'
 import type { DocumentContext } from '../../src/documents/document.js'
 import type { Peer } from '../../src/documents/peer.js'
 import { createMetrics } from '../../src/metrics.js'
@@ -15,7 +16,9 @@ export class RecordingPeer implements Peer {
   closedWith: { code: number; reason: string } | undefined
   constructor(
     readonly id: string,
-    readonly extensions: ReadonlySet<'ack'> = new Set()
+    readonly extensions: ReadonlySet<'ack'> = new Set(),
+    readonly access: 'read' | 'write' = 'write',
+    readonly user: string | undefined = undefined
   ) {}
   send(bytes: Uint8Array): void {
     this.frames.push(readFrame(bytes))
@@ -64,7 +67,7 @@ export function documentContext(store: DocumentStore, compactEvery = 1000) {
   const events = { idle: 0, failed: [] as Error[] }
   const ctx: DocumentContext = {
     store,
-    settings: { compactEvery },
+    settings: { ...defaultSettings, compactEvery },
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
     onIdle: () => void events.idle++,

@@ -1,0 +1,73 @@
+/**
+ * Access tokens: HS256 JWTs signed with the server's secret (through `jose`). Claims:
+ *   doc     an exact document name, or a prefix ending in `*` (`team/*`, or `*` for all)
+ *   access  "read" or "write"
+ *   exp     expiry (required), iat
+ *   user    optional display name the server puts into the holder's awareness state
+ */
+import { SignJWT, errors, jwtVerify } from 'jose'
+
+/** What a valid token grants. */
+export interface Grant {
+  doc: string
+  access: 'read' | 'write'
+  /** Seconds since the epoch. */
+  expiresAt: number
+  user: string | undefined
+}
+
+/** Why a token was not accepted; `expired` and `invalid` answer 401. */
+export type TokenProblem = 'missing' | 'malformed' | 'bad-signature' | 'expired' | 'invalid-claims'
+
+/** A token that did not verify, with a sentence for the client. */
+export class TokenError extends Error {
+  constructor(
+    readonly problem: TokenProblem,
+    message: string
+  ) {
+    super(message)
+    this.name = 'TokenError'
+  }
+}
+
+const ALGORITHM = 'HS256'
+const encoder = new TextEncoder()
+const DOC_PATTERN = /^(\*|[A-Za-z0-9_~.\-/]{1,256}\*?)$/
+
+/** Sign a token granting `access` to `doc` for `expiresInSeconds`. */
+export async function signToken(
+  secret: string,
+  grant: { doc: string; access: 'read' | 'write'; expiresInSeconds: number; user?: string | undefined }
+): Promise<string> {
+  const claims: Record<string, string> = { doc: grant.doc, access: grant.access }
+  if (grant.user !== undefined) claims.user = grant.user
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + grant.expiresInSeconds)
+    .sign(encoder.encode(secret))
+}
+
+/** Verify a token; throws {@link TokenError} saying what was wrong. */
+export async function verifyToken(secret: string, token: string | null | undefined): Promise<Grant> {
+  if (!token) throw new TokenError('missing', 'a token is required (?token=...)')
+  let payload: Record<string, unknown>
+  try {
+    payload = (await jwtVerify(token, encoder.encode(secret), { algorithms: [ALGORITHM], requiredClaims: ['exp'] })).payload
+  } catch (error) {
+    if (error instanceof errors.JWTExpired) throw new TokenError('expired', 'token has expired')
+    if (error instanceof errors.JWSSignatureVerificationFailed) throw new TokenError('bad-signature', 'token signature is not valid for this server')
+    if (error instanceof errors.JWTClaimValidationFailed) throw new TokenError('invalid-claims', `token claim "${error.claim}" is not valid`)
+    throw new TokenError('malformed', 'token is not a well-formed HS256 JWT')
+  }
+  const { doc, access, exp, user } = payload
+  if (typeof doc !== 'string' || !DOC_PATTERN.test(doc)) throw new TokenError('invalid-claims', 'token claim "doc" must be a document name or a prefix ending in *')
+  if (access !== 'read' && access !== 'write') throw new TokenError('invalid-claims', 'token claim "access" must be "read" or "write"')
+  if (user !== undefined && (typeof user !== 'string' || user.length > 100)) throw new TokenError('invalid-claims', 'token claim "user" must be a string of at most 100 characters')
+  return { doc, access, expiresAt: exp as number, user }
+}
+
+/** Whether a grant's `doc` covers the canonical document `name`. */
+export function grantCovers(grant: Pick<Grant, 'doc'>, name: string): boolean {
+  return grant.doc.endsWith('*') ? name.startsWith(grant.doc.slice(0, -1)) : grant.doc === name
+}
