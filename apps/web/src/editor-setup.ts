@@ -1,0 +1,40 @@
+/**
+ * What the document page's editor can do beyond collaboration: line numbers, Markdown, search,
+ * bracket matching and wrapping. No `history()`: undo comes from the collaborative extension,
+ * so it only undoes the local user's edits.
+ */
+import { defaultKeymap, indentWithTab } from '@codemirror/commands'
+import { markdownKeymap, markdownLanguage } from '@codemirror/lang-markdown'
+import { LanguageSupport, bracketMatching, indentOnInput } from '@codemirror/language'
+import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search'
+import { EditorState, Prec, type Extension } from '@codemirror/state'
+import {
+  EditorView, drawSelection, dropCursor, highlightActiveLine, highlightActiveLineGutter,
+  highlightSpecialChars, keymap, lineNumbers, placeholder, rectangularSelection
+} from '@codemirror/view'
+
+/** The document page's editing features. */
+export function editorSetup(): Extension {
+  return [
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    drawSelection(),
+    dropCursor(),
+    EditorState.allowMultipleSelections.of(true),
+    rectangularSelection(),
+    indentOnInput(),
+    bracketMatching(),
+    highlightActiveLine(),
+    highlightSelectionMatches(),
+    search({ top: true }),
+    EditorView.lineWrapping,
+    // GFM Markdown without `markdown()`'s embedded-HTML support, which would pull in the HTML,
+    // CSS and JavaScript parsers and double the app's size for a rarely used nicety.
+    new LanguageSupport(markdownLanguage),
+    Prec.high(keymap.of(markdownKeymap)),
+    placeholder('Start writing… (Markdown works)'),
+    EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
+    keymap.of([...searchKeymap, ...defaultKeymap, indentWithTab])
+  ]
+}

@@ -1,0 +1,50 @@
+import type { EditorStatus } from '@quire/editor'
+import { describe, expect, it } from 'vitest'
+import { initials } from '../src/presence-view.js'
+import { recentDocuments, rememberDocument } from '../src/recent-documents.js'
+import { statusLabel, statusMessage } from '../src/status-view.js'
+
+describe('initials', () => {
+  it('takes the first letters of the first and last words', () => {
+    expect(initials('Brave Otter')).toBe('BO')
+    expect(initials('  ada  ')).toBe('A')
+    expect(initials('Grace Brewster Murray Hopper')).toBe('GH')
+    expect(initials('')).toBe('?')
+  })
+})
+
+describe('status words', () => {
+  const status = (change: Partial<EditorStatus>): EditorStatus => ({ connection: 'connected', saved: true, readOnly: false, ...change })
+
+  it('says saved, saving, offline and refused', () => {
+    expect(statusLabel(status({}))).toBe('Saved')
+    expect(statusLabel(status({ saved: false }))).toBe('Saving…')
+    expect(statusLabel(status({ connection: 'offline', saved: false }))).toBe('Offline · not saved yet')
+    expect(statusLabel(status({ connection: 'forbidden' }))).toBe('No access')
+  })
+
+  it('explains what needs explaining, with the server reason', () => {
+    expect(statusMessage(status({}))).toBeUndefined()
+    expect(statusMessage(status({ connection: 'offline' }))).toMatch(/offline. Keep writing/)
+    expect(statusMessage(status({ connection: 'unauthorized', reason: 'token expired.' }))).toMatch(/\(token expired\)\. Ask/)
+    expect(statusMessage(status({ readOnly: true }))).toMatch(/read this document but not edit it/)
+  })
+})
+
+describe('recent documents', () => {
+  it('keeps the newest first, once each, at most twelve', () => {
+    const items = new Map<string, string>()
+    const storage = { getItem: (key: string) => items.get(key) ?? null, setItem: (key: string, value: string) => void items.set(key, value) }
+    for (let i = 0; i < 20; i++) rememberDocument(`doc-${i}`, i, storage)
+    rememberDocument('doc-10', 100, storage)
+    const recent = recentDocuments(storage)
+    expect(recent).toHaveLength(12)
+    expect(recent.slice(0, 2).map(d => d.name)).toEqual(['doc-10', 'doc-19'])
+    expect(new Set(recent.map(d => d.name)).size).toBe(12)
+  })
+
+  it('survives garbage in storage', () => {
+    expect(recentDocuments({ getItem: () => '{"not": "a list"}' })).toEqual([])
+    expect(recentDocuments({ getItem: () => 'not json' })).toEqual([])
+  })
+})

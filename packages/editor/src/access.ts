@@ -1,0 +1,48 @@
+/**
+ * Asking the server why a connection failed. A browser cannot read the HTTP status of a refused
+ * WebSocket upgrade, so after a failed attempt the editor asks `GET /api/access/<document>`,
+ * which answers with the same decision and a reason a person can read.
+ */
+import { documentPath } from '@quire/protocol'
+
+/** What the server said about access to a document. */
+export type Access =
+  | { kind: 'granted'; access: 'read' | 'write' }
+  | { kind: 'refused'; connection: 'unauthorized' | 'forbidden'; reason: string }
+  /** No answer worth acting on: unreachable, or a server without the endpoint. Keep retrying. */
+  | { kind: 'unknown' }
+
+/** The access endpoint for `document` on the server at `serverUrl` (`ws:`, `wss:`, `http:` or `https:`). */
+export function accessUrl(serverUrl: string, document: string, token?: string): string {
+  const url = new URL(serverUrl)
+  url.protocol = url.protocol === 'wss:' || url.protocol === 'https:' ? 'https:' : 'http:'
+  url.pathname = url.pathname.replace(/\/+$/, '') + '/api/access' + documentPath(document)
+  if (token !== undefined) url.searchParams.set('token', token)
+  return url.toString()
+}
+
+/** Read an access endpoint response. */
+export function interpretAccess(status: number, body: unknown): Access {
+  const error = typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string'
+    ? (body as { error: string }).error
+    : undefined
+  if (status === 200) {
+    const access = (body as { access?: unknown } | null)?.access
+    return access === 'read' || access === 'write' ? { kind: 'granted', access } : { kind: 'unknown' }
+  }
+  if (status === 401) return { kind: 'refused', connection: 'unauthorized', reason: error ?? 'The server needs a valid access token.' }
+  if (status === 403) return { kind: 'refused', connection: 'forbidden', reason: error ?? 'The access token does not allow this document.' }
+  if (status === 400) return { kind: 'refused', connection: 'forbidden', reason: error ?? 'The server does not accept this document name.' }
+  return { kind: 'unknown' }
+}
+
+/** Ask the server about access; never throws. */
+export async function checkAccess(url: string, fetchImpl: typeof fetch = fetch): Promise<Access> {
+  try {
+    const response = await fetchImpl(url, { headers: { accept: 'application/json' }, cache: 'no-store' })
+    const body: unknown = await response.json().catch(() => null)
+    return interpretAccess(response.status, body)
+  } catch {
+    return { kind: 'unknown' }
+  }
+}

@@ -1,0 +1,8 @@
+export { collaborative } from './collaborative.js'
+export { createEditor, type EditorHandle, type EditorOptions } from './create-editor.js'
+export { createSession, type Session, type SessionEvents, type SessionOptions } from './session.js'
+export { type Connection, type EditorStatus } from './status.js'
+export { randomUser, type User } from './identity.js'
+export { type Peer } from './presence.js'
+export { type BackoffOptions } from './backoff.js'
+export { remoteSelections } from './remote-selections.js'

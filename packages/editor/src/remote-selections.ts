@@ -1,0 +1,124 @@
+/**
+ * Other people's carets and selections, and publishing our own. This replaces
+ * y-codemirror.next's `yRemoteSelections`, whose caret widgets compare by colour only and so
+ * keep showing a person's old name after they rename themselves; the awareness format
+ * (`cursor: { anchor, head }` as Yjs relative positions) is the same, so the two interoperate.
+ */
+import { RangeSet, type Extension, type Range } from '@codemirror/state'
+import { Decoration, EditorView, ViewPlugin, WidgetType, type DecorationSet, type ViewUpdate } from '@codemirror/view'
+import type { Awareness } from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import type { User } from './identity.js'
+
+interface Cursor {
+  anchor: unknown
+  head: unknown
+}
+
+class CaretWidget extends WidgetType {
+  constructor(readonly color: string, readonly name: string) {
+    super()
+  }
+
+  override eq(other: CaretWidget): boolean {
+    return other.color === this.color && other.name === this.name
+  }
+
+  toDOM(): HTMLElement {
+    const caret = document.createElement('span')
+    caret.className = 'cm-remoteCaret'
+    caret.style.borderColor = this.color
+    const name = caret.appendChild(document.createElement('span'))
+    name.className = 'cm-remoteCaretName'
+    name.style.backgroundColor = this.color
+    name.textContent = this.name
+    return caret
+  }
+
+  override ignoreEvent(): boolean {
+    return true
+  }
+}
+
+function publishCursor(update: ViewUpdate, text: Y.Text, awareness: Awareness): void {
+  const local = awareness.getLocalState()
+  if (local === null) return
+  // Only a focused editor moves the published caret: a click elsewhere on the page should
+  // leave the caret where peers last saw it, not make it vanish.
+  const focused = update.view.hasFocus && update.view.dom.ownerDocument.hasFocus()
+  if (!focused) return
+  const { anchor, head } = update.state.selection.main
+  const cursor = local.cursor as Cursor | null | undefined
+  const next = { anchor: Y.createRelativePositionFromTypeIndex(text, anchor), head: Y.createRelativePositionFromTypeIndex(text, head) }
+  const same = cursor != null &&
+    Y.compareRelativePositions(Y.createRelativePositionFromJSON(cursor.anchor), next.anchor) &&
+    Y.compareRelativePositions(Y.createRelativePositionFromJSON(cursor.head), next.head)
+  if (!same) awareness.setLocalStateField('cursor', next)
+}
+
+function remoteDecorations(view: EditorView, text: Y.Text, awareness: Awareness): DecorationSet {
+  const doc = text.doc as Y.Doc
+  const decorations: Array<Range<Decoration>> = []
+  for (const [clientId, state] of awareness.getStates()) {
+    const cursor = state.cursor as Cursor | null | undefined
+    if (clientId === doc.clientID || cursor?.anchor == null || cursor.head == null) continue
+    const anchor = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.anchor), doc)
+    const head = Y.createAbsolutePositionFromRelativePosition(Y.createRelativePositionFromJSON(cursor.head), doc)
+    if (anchor === null || head === null || anchor.type !== text || head.type !== text) continue
+    const length = view.state.doc.length
+    const [a, h] = [Math.min(anchor.index, length), Math.min(head.index, length)]
+    const user = (state.user ?? {}) as Partial<User>
+    const color = user.color ?? '#30bced'
+    const light = user.colorLight ?? color + '33'
+    if (a !== h) {
+      const mark = Decoration.mark({ class: 'cm-remoteSelection', attributes: { style: `background-color: ${light}` } })
+      decorations.push(mark.range(Math.min(a, h), Math.max(a, h)))
+    }
+    // side keeps the caret outside the selection it ends, so it sits where the person typed.
+    const widget = Decoration.widget({ widget: new CaretWidget(color, user.name ?? 'Anonymous'), side: h > a ? -1 : 1 })
+    decorations.push(widget.range(h))
+  }
+  return Decoration.set(decorations, true)
+}
+
+const remoteSelectionsTheme = EditorView.baseTheme({
+  '.cm-remoteCaret': {
+    position: 'relative',
+    borderLeft: '2px solid',
+    marginLeft: '-1px',
+    marginRight: '-1px',
+    pointerEvents: 'none'
+  },
+  '.cm-remoteCaretName': {
+    position: 'absolute',
+    left: '-2px',
+    bottom: '100%',
+    padding: '0 4px',
+    borderRadius: '3px 3px 3px 0',
+    font: '600 11px/14px system-ui, sans-serif',
+    color: '#111',
+    whiteSpace: 'nowrap',
+    userSelect: 'none',
+    zIndex: '10'
+  }
+})
+
+/** Show the carets and selections of everyone in `awareness`, and publish ours there. */
+export function remoteSelections(text: Y.Text, awareness: Awareness): Extension {
+  const plugin = ViewPlugin.define(view => {
+    // Peers' cursor moves arrive outside any transaction: redraw with an empty one.
+    const onChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
+      if ([...added, ...updated, ...removed].some(id => id !== awareness.clientID)) view.dispatch({})
+    }
+    awareness.on('change', onChange)
+    return {
+      decorations: RangeSet.empty as DecorationSet,
+      update(update: ViewUpdate) {
+        publishCursor(update, text, awareness)
+        this.decorations = remoteDecorations(update.view, text, awareness)
+      },
+      destroy: () => awareness.off('change', onChange)
+    }
+  }, { decorations: value => value.decorations })
+  return [plugin, remoteSelectionsTheme]
+}

@@ -1,0 +1,228 @@
+/**
+ * A session is one open document: the Y.Doc, the y-websocket provider that syncs it with the
+ * server, the IndexedDB cache that keeps it across offline reloads, and the status and presence
+ * derived from them. It knows nothing about CodeMirror, so a host can show status without a view.
+ */
+import { CloseCode, EXTENSIONS_PARAM, Extension as ProtocolExtension, MessageType, checkDocumentName, documentPath } from '@quire/protocol'
+import { ObservableV2 } from 'lib0/observable'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import * as authProtocol from 'y-protocols/auth'
+import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import { accessUrl, checkAccess, type Access } from './access.js'
+import { AckTracker, trackSaved } from './acknowledgements.js'
+import { DEFAULT_BACKOFF, jitteredBackoff, type BackoffOptions } from './backoff.js'
+import { rememberUser, rememberedUser, type IdentityStorage, type User } from './identity.js'
+import { peersOf, type Peer } from './presence.js'
+import { initialStatus, nextStatus, type EditorStatus, type StatusEvent } from './status.js'
+
+/** How to open a document. */
+export interface SessionOptions {
+  /** The sync server, for example `wss://quire.example.com` (`ws:`/`wss:`; `http(s):` is converted). */
+  serverUrl: string
+  /** The document name, for example `notes/today`; see `checkDocumentName` in `@quire/protocol`. */
+  document: string
+  /** An access token, sent as `?token=`. */
+  token?: string
+  /** Who the user is; missing fields come from the identity remembered in this browser. */
+  user?: Partial<User>
+  /** Open the document read-only whatever the token allows. */
+  readOnly?: boolean
+  /** Keep a copy in IndexedDB so edits survive an offline reload (default `true`). */
+  offlineCache?: boolean
+  /** Ask the server for saved acknowledgements (default `true`; turn off for stock y-websocket servers). */
+  acknowledgements?: boolean
+  /** Reconnection backoff (default: 200 ms doubling to 5 s, with jitter). */
+  backoff?: BackoffOptions
+}
+
+/** The events a session emits. */
+export interface SessionEvents {
+  /** The status changed. */
+  status: (status: EditorStatus) => void
+  /** Someone joined, left or changed their name or colour. */
+  peers: (peers: Peer[]) => void
+}
+
+/** The y-websocket serverUrl for an http(s) or ws(s) URL. */
+function websocketUrl(serverUrl: string): string {
+  return serverUrl.replace(/^http(s?):/, 'ws$1:')
+}
+
+// One cache per server and document: the same name on two servers is two documents.
+function cacheName({ serverUrl, document }: SessionOptions): string {
+  const url = new URL(websocketUrl(serverUrl))
+  return `quire:${url.host}${url.pathname.replace(/\/+$/, '')}${documentPath(document)}`
+}
+
+function browserStorage(): IdentityStorage | undefined {
+  try {
+    return globalThis.localStorage
+  } catch {
+    return undefined
+  }
+}
+
+/** One open document, synced with the server; create it with {@link createSession}. */
+export class Session extends ObservableV2<SessionEvents> {
+  /** The Yjs document. */
+  readonly doc = new Y.Doc()
+  /** The shared text; named `codemirror` so stock y-websocket clients see the same text. */
+  readonly text = this.doc.getText('codemirror')
+  /** The y-websocket provider, for hosts that need the lower level. */
+  readonly provider: WebsocketProvider
+  /** The IndexedDB cache, when enabled. */
+  readonly cache: IndexeddbPersistence | undefined
+  readonly #options: SessionOptions
+  readonly #tracker = new AckTracker()
+  readonly #cleanups: Array<() => void> = []
+  #status: EditorStatus
+  #user: User
+  #checkingAccess = false
+
+  constructor(options: SessionOptions) {
+    super()
+    const name = checkDocumentName(options.document)
+    if (!name.ok) throw new TypeError(`Invalid document name ${JSON.stringify(options.document)}: ${name.reason}`)
+    this.#options = options
+    this.#status = initialStatus(options.readOnly ?? false)
+    this.#user = { ...rememberedUser(browserStorage()), ...options.user }
+
+    const params: Record<string, string> = {}
+    if (options.token !== undefined) params.token = options.token
+    if (options.acknowledgements ?? true) params[EXTENSIONS_PARAM] = ProtocolExtension.Ack
+    // y-websocket appends '/' + roomname verbatim, so the room is the encoded path minus its '/'.
+    this.provider = new WebsocketProvider(websocketUrl(options.serverUrl), documentPath(options.document).slice(1), this.doc, {
+      connect: false,
+      params,
+      // Only a refused token is final; every other close (a restart, a rate limit) is retried.
+      shouldReconnect: event => event.code !== CloseCode.Unauthorized && event.code !== CloseCode.Forbidden
+    })
+    this.awareness.setLocalStateField('user', this.#user)
+    this.cache = options.offlineCache ?? true ? new IndexeddbPersistence(cacheName(options), this.doc) : undefined
+    this.#wire()
+    this.provider.connect()
+    if (options.token !== undefined) void this.#checkAccess()
+  }
+
+  /** The awareness (presence) instance shared with peers. */
+  get awareness(): Awareness {
+    return this.provider.awareness
+  }
+
+  /** The current status. */
+  get status(): EditorStatus {
+    return this.#status
+  }
+
+  /** The local user as peers see them. */
+  get user(): User {
+    return this.#user
+  }
+
+  /** Change the local user's name or colour; remembered in this browser unless the host set the user. */
+  setUser(user: Partial<User>): void {
+    this.#user = { ...this.#user, ...user }
+    this.awareness.setLocalStateField('user', this.#user)
+    if (this.#options.user === undefined) rememberUser(browserStorage(), this.#user)
+  }
+
+  /** The other people in the document now. */
+  peers(): Peer[] {
+    return peersOf(this.awareness)
+  }
+
+  /** Disconnect and release everything; the IndexedDB cache is kept for next time. */
+  override destroy(): void {
+    for (const cleanup of this.#cleanups.splice(0)) cleanup()
+    this.provider.destroy()
+    this.awareness.destroy()
+    this.doc.destroy()
+    super.destroy()
+  }
+
+  #wire(): void {
+    const provider = this.provider
+    let opened = false
+    const onStatus = ({ status }: { status: string }): void => {
+      if (status === 'connecting') opened = false
+      if (status === 'connected') opened = true
+      if (status === 'connecting') this.#apply({ type: 'connecting' })
+    }
+    const onSync = (synced: boolean): void => {
+      if (synced) this.#apply({ type: 'synced' })
+    }
+    const onConnectionClose = (event: CloseEvent | null): void => {
+      // Closed by us (destroy, a refusal); a null event with shouldConnect is the provider's
+      // watchdog giving up on a silent socket, which is as offline as a server going away.
+      if (!provider.shouldConnect) return
+      this.#apply({ type: 'disconnected' })
+      // A socket refused before opening may be a refused token: ask the server why.
+      if (event !== null && !opened) void this.#checkAccess()
+    }
+    const onClosed = ({ code, reason }: { code: number; reason: string }): void => {
+      const connection = code === CloseCode.Unauthorized ? 'unauthorized' : 'forbidden'
+      this.#apply({ type: 'refused', connection, reason: reason || 'The server refused access to this document.' })
+    }
+    // Awareness changes with every caret move; hosts only hear when the people change.
+    let lastPeers = '[]'
+    const onAwareness = (): void => {
+      const peers = this.peers()
+      const key = JSON.stringify(peers)
+      if (key === lastPeers) return
+      lastPeers = key
+      this.emit('peers', [peers])
+    }
+    // Peers would otherwise see our caret for 30 s after the tab closes.
+    const onPageHide = (): void => removeAwarenessStates(this.awareness, [this.doc.clientID], 'window unload')
+
+    provider.messageHandlers[MessageType.Auth] = (_encoder, decoder) => {
+      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => this.#apply({ type: 'read-only', reason }))
+    }
+    provider.on('status', onStatus)
+    provider.on('sync', onSync)
+    provider.on('connection-close', onConnectionClose)
+    provider.on('closed', onClosed)
+    this.awareness.on('change', onAwareness)
+    globalThis.addEventListener?.('pagehide', onPageHide)
+    this.#cleanups.push(
+      trackSaved(provider, this.#tracker, this.#options.acknowledgements ?? true, () => this.#apply({ type: 'saved', saved: this.#tracker.saved })),
+      jitteredBackoff(provider, this.#options.backoff ?? DEFAULT_BACKOFF),
+      () => {
+        provider.off('status', onStatus)
+        provider.off('sync', onSync)
+        provider.off('connection-close', onConnectionClose)
+        provider.off('closed', onClosed)
+        this.awareness.off('change', onAwareness)
+        globalThis.removeEventListener?.('pagehide', onPageHide)
+      }
+    )
+  }
+
+  async #checkAccess(): Promise<void> {
+    if (this.#checkingAccess) return
+    this.#checkingAccess = true
+    const { serverUrl, document, token } = this.#options
+    const access: Access = await checkAccess(accessUrl(serverUrl, document, token))
+    this.#checkingAccess = false
+    if (access.kind === 'refused') {
+      this.provider.disconnect()
+      this.#apply({ type: 'refused', connection: access.connection, reason: access.reason })
+    } else if (access.kind === 'granted' && access.access === 'read') {
+      this.#apply({ type: 'read-only', reason: 'Your link gives read access only.' })
+    }
+  }
+
+  #apply(event: StatusEvent): void {
+    const next = nextStatus(this.#status, event)
+    if (next === this.#status) return
+    this.#status = next
+    this.emit('status', [next])
+  }
+}
+
+/** Open `options.document` on the server and start syncing (and caching) it. */
+export function createSession(options: SessionOptions): Session {
+  return new Session(options)
+}
