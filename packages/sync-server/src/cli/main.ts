@@ -7,11 +7,13 @@ import { fileURLToPath } from 'node:url'
 import { ListenError, createServer } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
 import { parseServeArgs, serveHelp } from './parse.js'
+import { tokenCommand } from './token-command.js'
 
 const USAGE = `Usage: quire <command> [flags]
 
 Commands:
   serve     start the sync server and web app (quire serve --help for flags)
+  token     print an access token for a server with --auth-secret (quire token --help)
 `
 
 // The monorepo's built web app, found from this file (dist/cli/main.js or src/cli/main.ts).
@@ -21,6 +23,15 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE)
+    return 0
+  }
+  if (command === 'token') {
+    const result = await tokenCommand(rest, process.env)
+    if (!result.ok) {
+      process.stderr.write(`quire token: ${result.error}\nRun "quire token --help" for usage.\n`)
+      return 2
+    }
+    process.stdout.write(result.output)
     return 0
   }
   if (command !== 'serve') {
@@ -53,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error
   }
-  if (!['127.0.0.1', 'localhost', '::1'].includes(server.settings.host)) {
+  if (server.settings.authSecret === undefined && !['127.0.0.1', 'localhost', '::1'].includes(server.settings.host)) {
     server.log.warn({ host: server.settings.host }, 'listening beyond loopback with no access control: anyone who can reach this port can read and write every document')
   }
   await new Promise<void>((resolve) => {
