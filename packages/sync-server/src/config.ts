@@ -82,5 +82,5 @@ export const defaultSettings: ServerSettings = {
   handshakeTimeoutMs: 10_000,
   updateLimits: defaultUpdateLimits,
   integrationBudget: defaultIntegrationBudget,
-  maxPendingBytes: 1024 * 1024
+  maxPendingBytes: 256 * 1024
 }

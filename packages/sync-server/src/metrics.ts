@@ -23,7 +23,7 @@ export interface Metrics {
 /** Create a fresh registry with the server's metrics and Node's default ones. */
 export function createMetrics(): Metrics {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry, prefix: 'quire_', eventLoopMonitoringPrecision: 20 })
+  collectDefaultMetrics({ register: registry, prefix: 'quire_', eventLoopMonitoringPrecision: 10 })
   const registers = [registry]
   return {
     registry,
