@@ -3,6 +3,7 @@
  * share and export.
  */
 import { createEditor, type EditorHandle } from '@quire/editor'
+import { shareUrl, takeToken, tokenUser } from './access-link.js'
 import { h, logo } from './dom.js'
 import { editorSetup } from './editor-setup.js'
 import { editorTheme } from './editor-theme.js'
@@ -45,24 +46,43 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
         h('a', { class: 'home-link', href: '/', title: 'Quire home', 'aria-label': 'Quire home' }, logo()),
         h('h1', { class: 'document-name', title: name }, name),
         status,
-        h('div', { class: 'bar-end' }, presence, h('label', { class: 'you-label' }, h('span', { class: 'label-text' }, 'You'), nameInput), share, exportMenu)
+        h('div', { class: 'bar-end' },
+          h('div', { class: 'tools' }, presence, share, exportMenu),
+          h('label', { class: 'you-label' }, h('span', { class: 'label-text' }, 'You'), nameInput)
+        )
       ),
       banner,
       host
     )
   )
 
-  const token = new URLSearchParams(location.search).get('token') ?? undefined
-  const editor = createEditor({ parent: host, serverUrl: serverUrl(), document: name, token, extensions: [editorSetup(), editorTheme()] })
+  // A share link's token leaves the address bar at once; this tab remembers it (access-link.ts).
+  const { token, clean } = takeToken(name, new URL(location.href))
+  if (clean !== undefined) history.replaceState(history.state, '', clean)
+  const hasToken = token !== undefined
+  // The server shows others the name a token carries, whatever is typed here.
+  const fixedName = tokenUser(token)
+  const editor = createEditor({
+    parent: host,
+    serverUrl: serverUrl(),
+    document: name,
+    token,
+    user: fixedName === undefined ? undefined : { name: fixedName },
+    extensions: [editorSetup(), editorTheme()]
+  })
   window.quire = editor
 
   const showPresence = (): void => renderPresence(presence, editor.user, editor.peers())
-  renderStatus(status, banner, editor.status)
-  editor.on('status', next => renderStatus(status, banner, next))
+  renderStatus(status, banner, editor.status, { hasToken })
+  editor.on('status', next => renderStatus(status, banner, next, { hasToken }))
   editor.on('peers', showPresence)
   showPresence()
 
   nameInput.value = editor.user.name
+  if (fixedName !== undefined) {
+    nameInput.readOnly = true
+    nameInput.title = 'Your name comes from your access link'
+  }
   nameInput.addEventListener('input', () => {
     const typed = nameInput.value.trim()
     if (typed === '') return
@@ -71,10 +91,15 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
   })
   nameInput.addEventListener('change', () => {
     nameInput.value = editor.user.name
+  if (fixedName !== undefined) {
+    nameInput.readOnly = true
+    nameInput.title = 'Your name comes from your access link'
+  }
   })
 
   share.addEventListener('click', () => {
-    void shareLink(share, location.href, url => {
+    // The same access as this page: a read link shares reading, a write link writing.
+    void shareLink(share, shareUrl(location.origin, name, token), url => {
       banner.hidden = false
       banner.dataset.tone = 'info'
       banner.textContent = `Copy this link to share the document: ${url}`

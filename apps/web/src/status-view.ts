@@ -1,8 +1,15 @@
 /**
  * The connection and saved status in words: a short label for the header and, when something
- * needs explaining (offline, refused, read-only), a sentence for the banner under it.
+ * needs explaining (offline, refused, stopped, read-only), a sentence for the banner under it.
  */
+import { CloseCode } from '@quire/protocol'
 import type { EditorStatus } from '@quire/editor'
+
+/** What the page knows beyond the status. */
+export interface StatusContext {
+  /** The page opened the document with an access token (from a share link). */
+  hasToken: boolean
+}
 
 /** The header label. */
 export function statusLabel(status: EditorStatus): string {
@@ -10,37 +17,76 @@ export function statusLabel(status: EditorStatus): string {
     case 'connecting':
       return 'Connecting…'
     case 'connected':
+      if (status.readOnly) return 'Read only'
       return status.saved ? 'Saved' : 'Saving…'
     case 'offline':
+      if (status.readOnly) return 'Offline · read only'
       return status.saved ? 'Offline' : 'Offline · not saved yet'
     case 'unauthorized':
     case 'forbidden':
       return 'No access'
+    case 'error':
+      return 'Sync stopped'
+  }
+}
+
+// "The token has expired." → " (the token has expired)", for the middle of a sentence.
+function aside(reason: string | undefined): string {
+  if (!reason) return ''
+  const words = /^[A-Z][a-z]/.test(reason) ? reason[0]!.toLowerCase() + reason.slice(1) : reason
+  return ` (${words.replace(/\.$/, '')})`
+}
+
+const KEPT = 'Keep writing: your changes are kept on this device and sent as soon as the server is back.'
+
+function offlineMessage(status: EditorStatus): string {
+  const next = status.readOnly ? 'The text updates as soon as the server is back.' : KEPT
+  if (status.reason === undefined) return `You are offline. ${next}`
+  if (status.closeCode === CloseCode.GoingAway) return `The server is shutting down or restarting. Reconnecting… ${next}`
+  return `Reconnecting: the server turned the connection away for now${aside(status.reason)}. ${next}`
+}
+
+function errorMessage(status: EditorStatus): string {
+  const reason = aside(status.reason)
+  const kept = 'Your copy on this device is kept: export it, or reload to try again.'
+  switch (status.closeCode) {
+    case CloseCode.DocumentDamaged:
+      return `The server cannot read this document's stored data${reason}, so it stopped syncing it and left the data untouched for an operator to repair. ${kept}`
+    case CloseCode.InvalidUpdate:
+      return `The server refused a change from this browser${reason}, so syncing stopped. ${kept}`
+    case CloseCode.MalformedMessage:
+      return `The server could not understand this browser${reason}, so syncing stopped. This page may be out of date. ${kept}`
+    default:
+      return `Syncing stopped: the server closed the connection${reason}. ${kept}`
   }
 }
 
 /** The banner sentence, if the status needs one. */
-export function statusMessage(status: EditorStatus): string | undefined {
-  const reason = status.reason ? ` (${status.reason.replace(/\.$/, '')})` : ''
+export function statusMessage(status: EditorStatus, context: StatusContext = { hasToken: false }): string | undefined {
   switch (status.connection) {
     case 'unauthorized':
-      return `The server did not accept this link's access token${reason}. Ask whoever shared the link for a new one.`
+      return context.hasToken
+        ? `The server did not accept this link's access token${aside(status.reason)}. Ask whoever shared the link for a new one.`
+        : 'This document needs an access link. Open it through the link you were given, or ask whoever shares it for one.'
     case 'forbidden':
-      return `This link does not give access to this document${reason}. Ask whoever shared it for a link to this document.`
+      return `This link does not give access to this document${aside(status.reason)}. Ask whoever shared it for a link to this document.`
+    case 'error':
+      return errorMessage(status)
     case 'offline':
-      return 'You are offline. Keep writing: your changes are kept on this device and sent as soon as the server is back.'
+      return offlineMessage(status)
     default:
-      return status.readOnly ? `You can read this document but not edit it${reason}.` : undefined
+      return status.readOnly ? `You can read this document but not edit it${aside(status.readOnlyReason)}.` : undefined
   }
 }
 
 /** Show `status` in the header element and the banner. */
-export function renderStatus(label: HTMLElement, banner: HTMLElement, status: EditorStatus): void {
-  label.textContent = statusLabel(status) + (status.readOnly && status.connection === 'connected' ? ' · read only' : '')
+export function renderStatus(label: HTMLElement, banner: HTMLElement, status: EditorStatus, context: StatusContext): void {
+  label.textContent = statusLabel(status)
   label.dataset.connection = status.connection
   label.dataset.saved = String(status.saved)
-  const message = statusMessage(status)
+  label.dataset.readOnly = String(status.readOnly)
+  const message = statusMessage(status, context)
   banner.textContent = message ?? ''
   banner.hidden = message === undefined
-  banner.dataset.tone = status.connection === 'unauthorized' || status.connection === 'forbidden' ? 'error' : 'info'
+  banner.dataset.tone = status.connection === 'unauthorized' || status.connection === 'forbidden' || status.connection === 'error' ? 'error' : 'info'
 }

@@ -1,11 +1,11 @@
 /**
  * Things going wrong get a clear message, never a blank page or an endless spinner: bad names,
- * refused or read-only tokens. The server's token checks (issue 4) are stood in for by routing
- * its answers in the browser; the editor's side of the contract is what is under test.
+ * and a server that closes the connection for good. Refused and read-only tokens are tested
+ * against the real server in token mode in tokens.test.ts.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { WAIT, openDocument, waitForStatus, waitForText } from './support/app.js'
+import { WAIT, openDocument, waitForStatus } from './support/app.js'
 import { ConsoleWatch, launchBrowser, newPerson } from './support/browser.js'
 import { freshDataDir, startServer, type QuireServer } from './support/server.js'
 
@@ -14,19 +14,6 @@ let browser: Browser
 let console_: ConsoleWatch
 let context: BrowserContext
 let page: Page
-
-function routeAccess(target: Page, status: number, body: unknown): string[] {
-  const seen: string[] = []
-  void target.route('**/api/access/**', route => {
-    seen.push(route.request().url())
-    return route.fulfill({ status, json: body })
-  })
-  return seen
-}
-
-async function editable(target: Page): Promise<string | null> {
-  return target.locator('.cm-content').getAttribute('contenteditable')
-}
 
 beforeAll(async () => {
   server = await startServer(await freshDataDir())
@@ -75,64 +62,29 @@ describe('bad names', () => {
   })
 })
 
-describe('tokens', () => {
-  beforeAll(() => {
-    console_.refusals = true
-  })
-
-  it('stops and says why when the token is refused', async () => {
-    const requests = routeAccess(page, 401, { error: 'token expired' })
-    await openDocument(page, server.url, 'secret', '?token=old')
-    await waitForStatus(page, 'unauthorized')
-    await page.locator('.banner', { hasText: 'token expired' }).waitFor(WAIT)
-    expect(await page.locator('.status').textContent()).toBe('No access')
-    expect(await editable(page)).toBe('false')
-    expect(await page.locator('.cm-placeholder').isVisible()).toBe(false)
-    expect(await page.evaluate(() => window.quire!.provider.shouldConnect)).toBe(false)
-    expect(new URL(requests[0]!).searchParams.get('token')).toBe('old')
-  })
-
-  it('stops when the server closes the socket with 4401', async () => {
-    await page.routeWebSocket(url => url.pathname === '/closed-on-me', ws => ws.close({ code: 4401, reason: 'token revoked' }))
-    await openDocument(page, server.url, 'closed-on-me')
-    await waitForStatus(page, 'unauthorized')
-    await page.locator('.banner', { hasText: 'token revoked' }).waitFor(WAIT)
-    expect(await page.evaluate(() => window.quire!.provider.shouldConnect)).toBe(false)
-  })
-
-  it('opens read-only when the token only allows reading', async () => {
-    routeAccess(page, 200, { access: 'read' })
-    await openDocument(page, server.url, 'team/weekly', '?token=reader')
-    await waitForStatus(page, 'connected')
-    await page.locator('.banner', { hasText: 'You can read this document but not edit it' }).waitFor(WAIT)
-    expect(await editable(page)).toBe('false')
-    expect(await page.locator('.status').textContent()).toContain('read only')
-  })
-
-  it("turns read-only on the server's permission-denied message", async () => {
-    await page.routeWebSocket(url => url.pathname === '/guarded', ws => {
-      ws.connectToServer()
-      // y-protocols auth frame: [messageAuth=2, permissionDenied=0, varString reason]
-      const reason = Buffer.from('read-only token')
-      ws.send(Buffer.concat([Buffer.from([2, 0, reason.length]), reason]))
+describe('a server that closes for good', () => {
+  // A change the server refuses (4422) would be refused again on every reconnect, since the sync
+  // resends it: the editor must stop and say so, not spin. The frame is sent through the page's
+  // own socket, as a buggy or stale client would; the server, its close and the page are real.
+  it('stops retrying and explains a refused change (4422)', async () => {
+    const sockets: string[] = []
+    page.on('websocket', ws => sockets.push(ws.url()))
+    await openDocument(page, server.url, 'refused-change')
+    await waitForStatus(page, 'connected', true)
+    await page.evaluate(() => {
+      // y-websocket sync update (0, 2) carrying bytes that are not a Yjs update.
+      window.quire!.provider.ws!.send(new Uint8Array([0, 2, 3, 0xff, 0xff, 0xff]))
     })
-    await openDocument(page, server.url, 'guarded')
-    await page.locator('.banner', { hasText: 'read-only token' }).waitFor(WAIT)
-    expect(await editable(page)).toBe('false')
-  })
-
-  it('asks the server why when the socket cannot even open, and stops on 403', async () => {
-    await openDocument(page, server.url, 'moved-away')
-    await waitForStatus(page, 'connected')
-    routeAccess(page, 403, { error: 'this token is for another document' })
-    // A refused upgrade and a stopped server look the same to a browser: a socket that never opens.
-    console_.outage = true
-    await server.stop()
-    await waitForStatus(page, 'forbidden')
-    await page.locator('.banner', { hasText: 'this token is for another document' }).waitFor(WAIT)
+    await waitForStatus(page, 'error')
+    expect(await page.locator('.status').textContent()).toBe('Sync stopped')
+    const status = await page.evaluate(() => window.quire!.status)
+    expect(status).toMatchObject({ connection: 'error', closeCode: 4422, readOnly: true })
+    expect(await page.locator('.banner').textContent()).toContain(`The server refused a change from this browser (${status.reason})`)
+    expect(await page.locator('.banner').getAttribute('data-tone')).toBe('error')
     expect(await page.evaluate(() => window.quire!.provider.shouldConnect)).toBe(false)
-    server = await startServer(server.dataDir, server.port)
-    await waitForText(page, '')
+    const opened = sockets.length
+    await page.waitForTimeout(1500)
+    expect(sockets.length).toBe(opened)
   })
 
   it('logged no errors', () => {

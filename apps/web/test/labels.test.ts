@@ -16,18 +16,32 @@ describe('initials', () => {
 describe('status words', () => {
   const status = (change: Partial<EditorStatus>): EditorStatus => ({ connection: 'connected', saved: true, readOnly: false, ...change })
 
-  it('says saved, saving, offline and refused', () => {
+  it('says saved, saving, offline, read only, refused and stopped', () => {
     expect(statusLabel(status({}))).toBe('Saved')
     expect(statusLabel(status({ saved: false }))).toBe('Saving…')
     expect(statusLabel(status({ connection: 'offline', saved: false }))).toBe('Offline · not saved yet')
+    expect(statusLabel(status({ readOnly: true, saved: false }))).toBe('Read only')
     expect(statusLabel(status({ connection: 'forbidden' }))).toBe('No access')
+    expect(statusLabel(status({ connection: 'error', closeCode: 4501 }))).toBe('Sync stopped')
   })
 
   it('explains what needs explaining, with the server reason', () => {
     expect(statusMessage(status({}))).toBeUndefined()
     expect(statusMessage(status({ connection: 'offline' }))).toMatch(/offline. Keep writing/)
-    expect(statusMessage(status({ connection: 'unauthorized', reason: 'token expired.' }))).toMatch(/\(token expired\)\. Ask/)
-    expect(statusMessage(status({ readOnly: true }))).toMatch(/read this document but not edit it/)
+    expect(statusMessage(status({ connection: 'offline', reason: 'too many messages; slow down and reconnect', closeCode: 4429 })))
+      .toMatch(/^Reconnecting: .* \(too many messages; slow down and reconnect\)\. Keep writing/)
+    expect(statusMessage(status({ connection: 'unauthorized', reason: 'token expired.' }), { hasToken: true })).toMatch(/\(token expired\)\. Ask/)
+    expect(statusMessage(status({ connection: 'unauthorized', reason: 'a token is required (?token=...)' }), { hasToken: false })).toMatch(/needs an access link/)
+    expect(statusMessage(status({ readOnly: true, readOnlyReason: 'The access token only allows reading.' }))).toBe('You can read this document but not edit it (the access token only allows reading).')
+    expect(statusMessage(status({ connection: 'forbidden', reason: 'HTTP says no.' }))).toMatch(/\(HTTP says no\)/)
+  })
+
+  it('explains each permanent error in words for people', () => {
+    const damaged = statusMessage(status({ connection: 'error', closeCode: 4501, reason: 'stored document data is damaged; an operator must look at it' }))
+    expect(damaged).toMatch(/cannot read this document's stored data \(stored document data is damaged; an operator must look at it\).*repair.*kept/)
+    expect(statusMessage(status({ connection: 'error', closeCode: 4422, reason: 'update is malformed' }))).toMatch(/refused a change from this browser \(update is malformed\)/)
+    expect(statusMessage(status({ connection: 'error', closeCode: 4400, reason: 'unknown message type 9' }))).toMatch(/could not understand this browser/)
+    expect(statusMessage(status({ connection: 'error', closeCode: 1009, reason: 'message too big' }))).toMatch(/^Syncing stopped: .*\(message too big\)/)
   })
 })
 

@@ -67,7 +67,8 @@ describe('offline and back', () => {
     await server.stop()
     await waitForStatus(a, 'offline')
     await waitForStatus(b, 'offline')
-    await a.locator('.banner', { hasText: 'You are offline' }).waitFor(WAIT)
+    // The server said why it closed (1001, shutting down) before it went.
+    await a.locator('.banner', { hasText: 'The server is shutting down or restarting. Reconnecting… Keep writing' }).waitFor(WAIT)
     await typeOnLine(a, 1, ' typed offline')
     await typeOnLine(b, 2, ' also offline')
     expect(await editorText(a)).toBe('alice: typed offline\nbob:')

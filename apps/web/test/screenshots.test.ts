@@ -46,7 +46,7 @@ beforeAll(async () => {
   await openDocument(ada, server.url, doc)
   await openDocument(grace, server.url, doc)
   await setName(ada, 'Ada Lovelace')
-  await setName(grace, 'Grace Hopper')
+  await setName(grace, 'Grace Brewster Murray Hopper')
   // Fixed colours, so the pictures do not change from run to run.
   await ada.evaluate(() => window.quire!.setUser({ color: '#6aa8ff', colorLight: '#6aa8ff40' }))
   await grace.evaluate(() => window.quire!.setUser({ color: '#ffa53d', colorLight: '#ffa53d40' }))
@@ -63,7 +63,7 @@ beforeAll(async () => {
     view.focus()
     view.dispatch({ selection: { anchor: view.state.doc.line(7).to } })
   })
-  await ada.locator('.cm-remoteCaretName', { hasText: 'Grace Hopper' }).waitFor(WAIT)
+  await ada.locator('.cm-remoteCaretName', { hasText: 'Grace Brewster Murray Hopper' }).waitFor(WAIT)
   await grace.locator('.cm-remoteCaretName', { hasText: 'Ada Lovelace' }).waitFor(WAIT)
   await waitForStatus(ada, 'connected', true)
   await waitForStatus(grace, 'connected', true)
@@ -81,6 +81,16 @@ describe('screenshots', () => {
       await shoot(ada, `document-${scheme}`)
       await shoot(grace, `document-phone-${scheme}`)
     })
+
+    if (scheme === 'light') {
+      it('shows a long name whole in the name field at phone width', async () => {
+        const field = await grace.locator('.your-name').evaluate(input => ({
+          scroll: input.scrollWidth, client: input.clientWidth, right: input.getBoundingClientRect().right
+        }))
+        expect(field.scroll).toBeLessThanOrEqual(field.client)
+        expect(field.right).toBeLessThanOrEqual(390)
+      })
+    }
 
     it(`home page, ${scheme}`, async () => {
       const home = console_.watch(await ada.context().newPage(), 'home')

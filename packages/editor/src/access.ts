@@ -9,6 +9,8 @@ import { documentPath } from '@quire/protocol'
 export type Access =
   | { kind: 'granted'; access: 'read' | 'write' }
   | { kind: 'refused'; connection: 'unauthorized' | 'forbidden'; reason: string }
+  /** Turned away for now (HTTP 429: too many failed attempts from this address). Keep retrying. */
+  | { kind: 'wait'; reason: string }
   /** No answer worth acting on: unreachable, or a server without the endpoint. Keep retrying. */
   | { kind: 'unknown' }
 
@@ -33,13 +35,14 @@ export function interpretAccess(status: number, body: unknown): Access {
   if (status === 401) return { kind: 'refused', connection: 'unauthorized', reason: error ?? 'The server needs a valid access token.' }
   if (status === 403) return { kind: 'refused', connection: 'forbidden', reason: error ?? 'The access token does not allow this document.' }
   if (status === 400) return { kind: 'refused', connection: 'forbidden', reason: error ?? 'The server does not accept this document name.' }
+  if (status === 429) return { kind: 'wait', reason: error ?? 'Too many failed attempts; try again later.' }
   return { kind: 'unknown' }
 }
 
-/** Ask the server about access; never throws. */
-export async function checkAccess(url: string, fetchImpl: typeof fetch = fetch): Promise<Access> {
+/** Ask the server about access; never throws. A server that does not answer within `timeoutMs` is `unknown`. */
+export async function checkAccess(url: string, fetchImpl: typeof fetch = fetch, timeoutMs = 10_000): Promise<Access> {
   try {
-    const response = await fetchImpl(url, { headers: { accept: 'application/json' }, cache: 'no-store' })
+    const response = await fetchImpl(url, { headers: { accept: 'application/json' }, cache: 'no-store', signal: AbortSignal.timeout(timeoutMs) })
     const body: unknown = await response.json().catch(() => null)
     return interpretAccess(response.status, body)
   } catch {

@@ -3,7 +3,7 @@
  * server, the IndexedDB cache that keeps it across offline reloads, and the status and presence
  * derived from them. It knows nothing about CodeMirror, so a host can show status without a view.
  */
-import { CloseCode, EXTENSIONS_PARAM, Extension as ProtocolExtension, MessageType, checkDocumentName, documentPath } from '@quire/protocol'
+import { EXTENSIONS_PARAM, Extension as ProtocolExtension, MessageType, checkDocumentName, documentPath } from '@quire/protocol'
 import { ObservableV2 } from 'lib0/observable'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as authProtocol from 'y-protocols/auth'
@@ -13,6 +13,7 @@ import * as Y from 'yjs'
 import { accessUrl, checkAccess, type Access } from './access.js'
 import { AckTracker, trackSaved } from './acknowledgements.js'
 import { DEFAULT_BACKOFF, jitteredBackoff, type BackoffOptions } from './backoff.js'
+import { closeReason, closeVerdict } from './close-policy.js'
 import { rememberUser, rememberedUser, type IdentityStorage, type User } from './identity.js'
 import { peersOf, type Peer } from './presence.js'
 import { initialStatus, nextStatus, type EditorStatus, type StatusEvent } from './status.js'
@@ -79,7 +80,11 @@ export class Session extends ObservableV2<SessionEvents> {
   readonly #cleanups: Array<() => void> = []
   #status: EditorStatus
   #user: User
-  #checkingAccess = false
+  /** The access check in flight, shared by whoever asks meanwhile (each one counts on the server). */
+  #accessCheck: Promise<Access> | undefined
+  /** Sockets opened so far: an access answer about an earlier failure is stale once this moves. */
+  #opens = 0
+  #destroyed = false
 
   constructor(options: SessionOptions) {
     super()
@@ -96,14 +101,16 @@ export class Session extends ObservableV2<SessionEvents> {
     this.provider = new WebsocketProvider(websocketUrl(options.serverUrl), documentPath(options.document).slice(1), this.doc, {
       connect: false,
       params,
-      // Only a refused token is final; every other close (a restart, a rate limit) is retried.
-      shouldReconnect: event => event.code !== CloseCode.Unauthorized && event.code !== CloseCode.Forbidden
+      // Temporary closes (a restart, a rate limit, a storage hiccup) are retried; permanent
+      // ones (a refused token, a damaged document) end in the 'closed' event. See close-policy.ts.
+      shouldReconnect: event => closeVerdict(event.code).action === 'retry'
     })
     this.awareness.setLocalStateField('user', this.#user)
     this.cache = options.offlineCache ?? true ? new IndexeddbPersistence(cacheName(options), this.doc) : undefined
     this.#wire()
     this.provider.connect()
-    if (options.token !== undefined) void this.#checkAccess()
+    // Learn up front whether the token only allows reading, before anyone types.
+    if (options.token !== undefined) void this.#askAccess().then(access => this.#actOnAccess(access, false))
   }
 
   /** The awareness (presence) instance shared with peers. */
@@ -135,6 +142,7 @@ export class Session extends ObservableV2<SessionEvents> {
 
   /** Disconnect and release everything; the IndexedDB cache is kept for next time. */
   override destroy(): void {
+    this.#destroyed = true
     for (const cleanup of this.#cleanups.splice(0)) cleanup()
     this.provider.destroy()
     this.awareness.destroy()
@@ -147,7 +155,10 @@ export class Session extends ObservableV2<SessionEvents> {
     let opened = false
     const onStatus = ({ status }: { status: string }): void => {
       if (status === 'connecting') opened = false
-      if (status === 'connected') opened = true
+      if (status === 'connected') {
+        opened = true
+        this.#opens++
+      }
       if (status === 'connecting') this.#apply({ type: 'connecting' })
     }
     const onSync = (synced: boolean): void => {
@@ -157,13 +168,20 @@ export class Session extends ObservableV2<SessionEvents> {
       // Closed by us (destroy, a refusal); a null event with shouldConnect is the provider's
       // watchdog giving up on a silent socket, which is as offline as a server going away.
       if (!provider.shouldConnect) return
-      this.#apply({ type: 'disconnected' })
-      // A socket refused before opening may be a refused token: ask the server why.
-      if (event !== null && !opened) void this.#checkAccess()
+      if (event === null) return this.#apply({ type: 'disconnected' })
+      // A permanent close is reported by onClosed, which the provider emits right after this.
+      if (closeVerdict(event.code).action === 'stop') return
+      // A socket that never opened was refused (a browser cannot see the HTTP status) or the
+      // server is unreachable: ask the server which, and only then say so.
+      if (!opened) return void this.#explainFailure()
+      this.#apply(event.reason === '' ? { type: 'disconnected' } : { type: 'disconnected', reason: event.reason, closeCode: event.code })
     }
     const onClosed = ({ code, reason }: { code: number; reason: string }): void => {
-      const connection = code === CloseCode.Unauthorized ? 'unauthorized' : 'forbidden'
-      this.#apply({ type: 'refused', connection, reason: reason || 'The server refused access to this document.' })
+      const verdict = closeVerdict(code)
+      if (verdict.action !== 'stop') return
+      // Also leaves the cross-tab channel: a stopped editor neither sends nor receives.
+      provider.disconnect()
+      this.#apply({ type: 'stopped', connection: verdict.connection, reason: closeReason(code, reason), closeCode: code })
     }
     // Awareness changes with every caret move; hosts only hear when the people change.
     let lastPeers = '[]'
@@ -178,7 +196,7 @@ export class Session extends ObservableV2<SessionEvents> {
     const onPageHide = (): void => removeAwarenessStates(this.awareness, [this.doc.clientID], 'window unload')
 
     provider.messageHandlers[MessageType.Auth] = (_encoder, decoder) => {
-      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => this.#apply({ type: 'read-only', reason }))
+      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => this.#apply({ type: 'read-only', reason: reason || 'The server does not accept changes from you.' }))
     }
     provider.on('status', onStatus)
     provider.on('sync', onSync)
@@ -200,18 +218,33 @@ export class Session extends ObservableV2<SessionEvents> {
     )
   }
 
-  async #checkAccess(): Promise<void> {
-    if (this.#checkingAccess) return
-    this.#checkingAccess = true
-    const { serverUrl, document, token } = this.#options
-    const access: Access = await checkAccess(accessUrl(serverUrl, document, token))
-    this.#checkingAccess = false
+  #askAccess(): Promise<Access> {
+    if (this.#accessCheck === undefined) {
+      const { serverUrl, document, token } = this.#options
+      this.#accessCheck = checkAccess(accessUrl(serverUrl, document, token)).finally(() => {
+        this.#accessCheck = undefined
+      })
+    }
+    return this.#accessCheck
+  }
+
+  // A socket failed before opening: find out why, unless a later socket opened meanwhile.
+  async #explainFailure(): Promise<void> {
+    const opens = this.#opens
+    const access = await this.#askAccess()
+    if (opens === this.#opens) this.#actOnAccess(access, true)
+  }
+
+  #actOnAccess(access: Access, afterFailure: boolean): void {
+    if (this.#destroyed || !this.provider.shouldConnect) return
     if (access.kind === 'refused') {
       this.provider.disconnect()
-      this.#apply({ type: 'refused', connection: access.connection, reason: access.reason })
-    } else if (access.kind === 'granted' && access.access === 'read') {
-      this.#apply({ type: 'read-only', reason: 'Your link gives read access only.' })
+      this.#apply({ type: 'stopped', connection: access.connection, reason: access.reason })
+      return
     }
+    if (access.kind === 'granted' && access.access === 'read') this.#apply({ type: 'read-only', reason: 'The access token only allows reading.' })
+    if (access.kind === 'wait') this.#apply({ type: 'disconnected', reason: access.reason })
+    else if (afterFailure) this.#apply({ type: 'disconnected' })
   }
 
   #apply(event: StatusEvent): void {

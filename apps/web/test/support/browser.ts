@@ -22,8 +22,8 @@ export async function launchBrowser(): Promise<Browser> {
 /**
  * Console errors and uncaught exceptions of the pages it watches. Chromium reports failed
  * requests itself; two kinds are expected while a test provokes them, and dropped: refused
- * connections while `outage` is set (the server stopped on purpose), and 401/403 answers of the
- * access endpoint while `refusals` is set. Nothing else is.
+ * connections while `outage` is set (the server stopped on purpose), and 401/403/429 answers to
+ * document sockets and the access endpoint while `refusals` is set. Nothing else is.
  */
 export class ConsoleWatch {
   readonly errors: string[] = []
@@ -37,9 +37,13 @@ export class ConsoleWatch {
 
   #expected(text: string, url: string): boolean {
     const access = url.startsWith(`${this.#server}/api/access/`)
-    if (this.refusals && access && /^Failed to load resource: the server responded with a status of 40[13] /.test(text)) return true
-    if (!this.outage) return false
     const socket = `WebSocket connection to '${this.#server.replace(/^http/, 'ws')}/`
+    if (this.refusals) {
+      if (access && /^Failed to load resource: the server responded with a status of (401|403|429) /.test(text)) return true
+      // Chromium words a 401 to an upgrade as a failed HTTP authentication.
+      if (text.startsWith(socket) && /' failed: (Error during WebSocket handshake: Unexpected response code: (401|403|429)|HTTP Authentication failed; no valid credentials available)$/.test(text)) return true
+    }
+    if (!this.outage) return false
     if (text.startsWith(socket)) return /' failed: .*net::ERR_CONNECTION_REFUSED$/.test(text)
     // The editor asks the access endpoint why its socket failed; with no server, that fails too.
     return text === 'Failed to load resource: net::ERR_CONNECTION_REFUSED' && access

@@ -27,12 +27,17 @@ export function freshDataDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'quire-web-test-'))
 }
 
+/** More `quire serve` flags, for example `['--auth-secret', secret]`. */
+export interface ServerFlags {
+  flags?: string[]
+}
+
 /** Start `quire serve` on `port` (0: any free one) with `dataDir`; resolves once it listens. */
-export async function startServer(dataDir: string, port = 0): Promise<QuireServer> {
+export async function startServer(dataDir: string, port = 0, { flags = [] }: ServerFlags = {}): Promise<QuireServer> {
   for (const [path, what] of [[join(webDir, 'index.html'), 'the web app'], [fileURLToPath(new URL('../../node_modules/@quire/sync-server/dist/index.js', import.meta.url)), 'the sync server']] as const) {
     if (!existsSync(path)) throw new Error(`${path} is missing: build ${what} first (pnpm build at the repository root).`)
   }
-  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--web-dir', webDir], {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--web-dir', webDir, ...flags], {
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const output: string[] = []
