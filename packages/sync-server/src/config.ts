@@ -30,6 +30,8 @@ export interface ServerSettings {
   maxDocumentBytes: number
   /** Largest awareness state (JSON) accepted from a client. */
   maxAwarenessBytes: number
+  /** Presence states (awareness client ids) one connection may hold. */
+  maxAwarenessClients: number
   /** Messages per second a connection may send on average; 0 turns the limit off. */
   rateLimit: number
   /** Messages a connection may send in a burst above the average. */
@@ -71,6 +73,7 @@ export const defaultSettings: ServerSettings = {
   authSecret: undefined,
   maxDocumentBytes: 64 * 1024 * 1024,
   maxAwarenessBytes: 8 * 1024,
+  maxAwarenessClients: 16,
   rateLimit: 300,
   rateBurst: 3000,
   maxConnections: 10_000,

@@ -70,7 +70,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
         requestTimeout: settings.handshakeTimeoutMs,
         connectionsCheckingInterval: Math.min(1000, settings.handshakeTimeoutMs)
       },
-      createRoutes({ registry: metrics.registry, ready: () => ready, webDir: settings.webDir, gate })
+      createRoutes({ registry: metrics.registry, ready: () => ready && docs.health.ok, webDir: settings.webDir, gate })
     )
     http = server
     const sessionContext = { registry: docs, log, metrics, ...settings }

@@ -42,6 +42,7 @@ export const serveFlags: readonly FlagSpec[] = [
   { flag: 'auth-secret', env: 'AUTH_SECRET', setting: 'authSecret', type: { kind: 'secret' }, shown: '(none: open)', help: 'HS256 secret: clients then need a token (?token=) for each document' },
   { flag: 'max-document-bytes', env: 'MAX_DOCUMENT_BYTES', setting: 'maxDocumentBytes', type: { kind: 'int', min: 1024, max: 2 ** 40 }, shown: '67108864', help: 'past this size a document refuses changes (it stays readable)' },
   { flag: 'max-awareness-bytes', env: 'MAX_AWARENESS_BYTES', setting: 'maxAwarenessBytes', type: { kind: 'int', min: 64, max: 1024 ** 2 }, shown: '8192', help: 'largest awareness (presence) state per client; larger closes with 4413' },
+  { flag: 'max-awareness-clients', env: 'MAX_AWARENESS_CLIENTS', setting: 'maxAwarenessClients', type: { kind: 'int', min: 1, max: 100_000 }, shown: '16', help: 'presence states one connection may hold; more closes with 4413' },
   { flag: 'rate-limit', env: 'RATE_LIMIT', setting: 'rateLimit', type: { kind: 'int', min: 0, max: 1_000_000 }, shown: '300', help: 'messages per second a connection may send on average (0: no limit); past it, 4429' },
   { flag: 'rate-burst', env: 'RATE_BURST', setting: 'rateBurst', type: { kind: 'int', min: 1, max: 10_000_000 }, shown: '3000', help: 'messages a connection may send at once above the average' },
   { flag: 'max-connections', env: 'MAX_CONNECTIONS', setting: 'maxConnections', type: { kind: 'int', min: 1, max: 10_000_000 }, shown: '10000', help: 'open connections in total; past it, upgrades get 503' },

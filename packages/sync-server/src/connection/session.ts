@@ -17,6 +17,8 @@ export interface SessionContext {
   metrics: Metrics
   /** Frames a connection may send before its document has loaded. */
   maxQueuedFrames: number
+  /** Their total size may not pass this either. */
+  maxMessageBytes: number
   /** Average messages per second allowed; 0 for no limit. */
   rateLimit: number
   /** Messages allowed in a burst above the average. */
@@ -30,6 +32,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 export class Session {
   private doc: SharedDocument | undefined
   private queued: Array<[Frame, number]> = []
+  private queuedBytes = 0
   private frames = 0
   private ended = false
   private tokens: number
@@ -61,7 +64,8 @@ export class Session {
     }
     this.ctx.metrics.messagesIn.inc({ type: frame.type })
     if (this.doc) return this.doc.receive(this.peer, frame, index)
-    if (this.queued.length >= this.ctx.maxQueuedFrames) {
+    this.queuedBytes += bytes.length
+    if (this.queued.length >= this.ctx.maxQueuedFrames || this.queuedBytes > 2 * this.ctx.maxMessageBytes) {
       return this.end(CloseCode.TryAgainLater, 'too many messages while the document loads', 'load_queue_full')
     }
     this.queued.push([frame, index])

@@ -12,6 +12,7 @@ import { type IntegrationBudget, integrationCost } from '../guard/integration-co
 import { type UpdateLimits, checkUpdate } from '../guard/update-check.js'
 import type { Metrics } from '../metrics.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
+import type { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
 import type { LoadedDocument } from './load.js'
 import type { Peer } from './peer.js'
@@ -31,6 +32,8 @@ export interface DocumentSettings {
   integrationBudget: IntegrationBudget
   /** Yjs keeps updates it cannot integrate yet; past this many bytes of them, the sender is cut off. */
   maxPendingBytes: number
+  /** Presence states (awareness client ids) one connection may hold. */
+  maxAwarenessClients: number
 }
 
 /** How a document reports to whoever holds it. */
@@ -43,6 +46,8 @@ export interface DocumentContext {
   onIdle(doc: SharedDocument): void
   /** A write failed: memory no longer matches storage, so the document must go. */
   onFailed(doc: SharedDocument, error: Error): void
+  /** Whether storage writes are succeeding, for readiness. */
+  health: StorageHealth
 }
 
 interface PendingUpdate {
@@ -60,6 +65,8 @@ export class SharedDocument {
   private nextSeq: number
   private logEntries: number
   private storedBytes: number
+  // Applied in memory, not yet written: counted against the size limit too.
+  private unstoredBytes = 0
   private closed = false
 
   constructor(
@@ -75,7 +82,10 @@ export class SharedDocument {
     this.queue = new WriteQueue((items) => this.persist(items))
     this.awareness = new awarenessProtocol.Awareness(this.ydoc)
     this.awareness.setLocalState(null)
-    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => this.queue.push({ update, origin }))
+    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.unstoredBytes += update.length
+      this.queue.push({ update, origin })
+    })
     this.awareness.on('update', this.onAwareness)
   }
 
@@ -176,13 +186,16 @@ export class SharedDocument {
   private applyUpdate(peer: Peer, received: Uint8Array, index: number): void {
     // A copy the exact size of the update: Yjs must not read past it into the socket's buffer.
     const update = received.slice()
-    const refusal = this.refusal(update)
-    if (refusal) return this.reject(peer, CloseCode.InvalidUpdate, refusal)
-    const full = this.storedBytes > this.ctx.settings.maxDocumentBytes
+    const shape = checkUpdate(update, this.ctx.settings.updateLimits)
+    if (!shape.ok) return this.reject(peer, CloseCode.InvalidUpdate, shape.reason)
+    const tooCostly = this.costRefusal(update)
+    if (tooCostly) return this.reject(peer, CloseCode.InvalidUpdate, tooCostly)
+    // Deletions alone never grow a document, so a full one still takes them.
+    const full = shape.structs > 0 && this.storedBytes + this.unstoredBytes + update.length > this.ctx.settings.maxDocumentBytes
     if (peer.access === 'read' || full) {
       if (Y.snapshotContainsUpdate(Y.snapshot(this.ydoc), update)) return this.acknowledge(peer, index)
       const reason = full
-        ? `document is full: it holds more than ${this.ctx.settings.maxDocumentBytes} bytes; it stays readable`
+        ? `document is full: this change would take it past ${this.ctx.settings.maxDocumentBytes} bytes; it stays readable`
         : 'read-only access: changes are not accepted'
       this.ctx.metrics.rejectedUpdates.inc({ reason: full ? 'document_full' : 'read_only' })
       return this.send(peer, { type: 'permission-denied', reason })
@@ -201,10 +214,8 @@ export class SharedDocument {
     this.acknowledge(peer, index)
   }
 
-  // Why an update must not be applied, checked in time linear in its size; undefined if fine.
-  private refusal(update: Uint8Array): string | undefined {
-    const shape = checkUpdate(update, this.ctx.settings.updateLimits)
-    if (!shape.ok) return shape.reason
+  // Why applying an update would cost too much against this document; undefined if it is fine.
+  private costRefusal(update: Uint8Array): string | undefined {
     try {
       const cost = integrationCost(this.ydoc, update, this.ctx.settings.integrationBudget)
       return cost.exceeded ? 'update would take too long to apply (concurrent inserts or deletes past the budget)' : undefined
@@ -229,6 +240,11 @@ export class SharedDocument {
     })
     if (!verdict.ok) return this.reject(peer, verdict.tooLarge ? CloseCode.AwarenessTooLarge : CloseCode.InvalidUpdate, verdict.reason)
     if (verdict.entries === 0) return
+    const controlled = this.peers.get(peer)
+    const added = verdict.present.filter((id) => !controlled?.has(id)).length
+    if ((controlled?.size ?? 0) + added > this.ctx.settings.maxAwarenessClients) {
+      return this.reject(peer, CloseCode.AwarenessTooLarge, `more than ${this.ctx.settings.maxAwarenessClients} presence states for one connection`)
+    }
     try {
       awarenessProtocol.applyAwarenessUpdate(this.awareness, verdict.update, peer)
     } catch {
@@ -254,9 +270,12 @@ export class SharedDocument {
       const failure = error instanceof Error ? error : new Error(String(error))
       this.ctx.log.error({ doc: this.name, seq, err: failure }, 'storage write failed; updates not relayed')
       this.ctx.metrics.errors.inc({ kind: 'storage_write' })
+      this.ctx.health.failed()
       queueMicrotask(() => this.ctx.onFailed(this, failure))
       throw failure
     }
+    for (const item of items) this.unstoredBytes -= item.update.length
+    this.ctx.health.stored()
     this.ctx.metrics.persistSeconds.observe((performance.now() - started) / 1000)
     this.ctx.metrics.updatesPersisted.inc(items.length)
     this.ctx.metrics.bytesStored.inc(record.length)

@@ -6,6 +6,7 @@
 import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
+import { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
 import { type DocumentSettings, SharedDocument } from './document.js'
 import { loadDocument } from './load.js'
@@ -21,6 +22,8 @@ export class DocumentRegistry {
   private readonly loaded = new Map<string, Promise<SharedDocument>>()
   private readonly unloading = new Map<string, Promise<void>>()
   private readonly idleTimers = new Map<string, NodeJS.Timeout>()
+  /** Whether the most recent storage write succeeded. */
+  readonly health = new StorageHealth()
 
   constructor(
     private readonly store: DocumentStore,
@@ -69,7 +72,8 @@ export class DocumentRegistry {
         log: this.log,
         metrics: this.metrics,
         onIdle: (idle) => this.scheduleUnload(idle),
-        onFailed: (failed) => this.drop(failed)
+        onFailed: (failed) => this.drop(failed),
+        health: this.health
       })
       this.metrics.documentsLoaded.inc()
       this.log.debug({ doc: name, ms: Math.round(performance.now() - started), logEntries: loaded.logEntries }, 'document loaded')

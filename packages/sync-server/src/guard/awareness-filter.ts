@@ -21,7 +21,9 @@ export interface AwarenessPolicy {
 }
 
 /** The filtered update, or why the whole update is refused. */
-export type AwarenessVerdict = { ok: true; update: Uint8Array; entries: number } | { ok: false; reason: string; tooLarge: boolean }
+export type AwarenessVerdict =
+  | { ok: true; update: Uint8Array; entries: number; /** Client ids the update gives a (non-null) state. */ present: number[] }
+  | { ok: false; reason: string; tooLarge: boolean }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -50,14 +52,15 @@ export function filterAwareness(update: Uint8Array, policy: AwarenessPolicy): Aw
   } catch {
     return refuse('awareness update is malformed')
   }
-  if (policy.user === undefined && kept.length === count) return { ok: true, update, entries: count }
+  const present = kept.filter(([, , json]) => json !== 'null').map(([clientId]) => clientId)
+  if (policy.user === undefined && kept.length === count) return { ok: true, update, entries: count, present }
   encoding.writeVarUint(out, kept.length)
   for (const [clientId, clock, json] of kept) {
     encoding.writeVarUint(out, clientId)
     encoding.writeVarUint(out, clock)
     encoding.writeVarString(out, json)
   }
-  return { ok: true, update: encoding.toUint8Array(out), entries: kept.length }
+  return { ok: true, update: encoding.toUint8Array(out), entries: kept.length, present }
 }
 
 function refuse(reason: string): AwarenessVerdict {

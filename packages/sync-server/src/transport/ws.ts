@@ -151,7 +151,6 @@ export function attachTransport(server: Server, settings: TransportSettings, han
   }
 
   const keepalive = setInterval(() => {
-    const now = Date.now()
     for (const ws of wss.clients) {
       const state = states.get(ws)
       if (!state) continue
@@ -160,16 +159,22 @@ export function attachTransport(server: Server, settings: TransportSettings, han
         ws.terminate()
         continue
       }
-      if (now - state.lastMessage > settings.idleTimeoutMs) {
-        settings.metrics.rejectedConnections.inc({ reason: 'idle' })
-        ws.close(CloseCode.IdleTimeout, 'no messages for too long')
-        continue
-      }
       state.alive = false
       ws.ping()
     }
   }, settings.pingIntervalMs)
   keepalive.unref()
+  // Swept four times per timeout, so a silent connection goes within 1.25 timeouts.
+  const idleSweep = setInterval(() => {
+    const now = Date.now()
+    for (const ws of wss.clients) {
+      const state = states.get(ws)
+      if (!state || now - state.lastMessage <= settings.idleTimeoutMs || ws.readyState !== ws.OPEN) continue
+      settings.metrics.rejectedConnections.inc({ reason: 'idle' })
+      ws.close(CloseCode.IdleTimeout, 'no messages for too long')
+    }
+  }, Math.max(25, settings.idleTimeoutMs / 4))
+  idleSweep.unref()
 
   return {
     get size() {
@@ -180,6 +185,7 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     },
     async closeAll(code, reason, timeoutMs = 2000) {
       clearInterval(keepalive)
+      clearInterval(idleSweep)
       await Promise.all(
         [...wss.clients].map(
           (ws) =>
