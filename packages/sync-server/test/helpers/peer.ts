@@ -8,6 +8,7 @@ import { defaultSettings } from '../../src/config.js'
 import type { DocumentContext } from '../../src/documents/document.js'
 import type { Peer } from '../../src/documents/peer.js'
 import { createMetrics } from '../../src/metrics.js'
+import { StorageHealth } from '../../src/storage/health.js'
 import type { DocumentStore } from '../../src/storage/store.js'
 
 /** A peer that keeps every frame it is sent. */
@@ -71,7 +72,8 @@ export function documentContext(store: DocumentStore, compactEvery = 1000) {
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
     onIdle: () => void events.idle++,
-    onFailed: (_doc, error) => void events.failed.push(error)
+    onFailed: (_doc, error) => void events.failed.push(error),
+    health: new StorageHealth()
   }
   return { ctx, events }
 }
