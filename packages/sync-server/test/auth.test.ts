@@ -16,8 +16,10 @@ import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { signToken, verifyToken } from '../src/auth/token.js'
 import { type Client, connect } from './helpers/client.js'
+import { takeFrames, upgradeRequest } from './helpers/raw-socket.js'
 import { type ServerProcess, readMetric, startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
+import { watched } from './helpers/watched.js'
 
 const SECRET = 'auth-test-secret-0123456789abcdef'
 const OTHER_SECRET = 'a-different-secret-0123456789abc'
@@ -70,7 +72,7 @@ class RawSocket {
   body = ''
   readonly frames: Frame[] = []
   ended = false
-  private buffer = Buffer.alloc(0)
+  private buffer: Buffer = Buffer.alloc(0)
   private upgraded = false
 
   private constructor(readonly socket: Socket) {}
@@ -90,12 +92,7 @@ class RawSocket {
           else reject(new Error(`connection closed without a response for ${path}`))
         }
       })
-      socket.on('connect', () =>
-        socket.write(
-          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-            `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`
-        )
-      )
+      socket.on('connect', () => socket.write(upgradeRequest(port, path)))
       socket.on('data', (chunk: Buffer) => {
         raw.buffer = Buffer.concat([raw.buffer, chunk])
         if (!raw.upgraded) {
@@ -119,16 +116,9 @@ class RawSocket {
   }
 
   private readFrames(): void {
-    while (this.buffer.length >= 2) {
-      const length = this.buffer[1]! & 0x7f
-      const header = length === 126 ? 4 : length === 127 ? 10 : 2
-      if (this.buffer.length < header) return
-      const payload = length === 126 ? this.buffer.readUInt16BE(2) : length === 127 ? Number(this.buffer.readBigUInt64BE(2)) : length
-      if (this.buffer.length < header + payload) return
-      const opcode = this.buffer[0]! & 0x0f
-      if (opcode === 0x2) this.frames.push(readFrame(new Uint8Array(this.buffer.subarray(header, header + payload))))
-      this.buffer = this.buffer.subarray(header + payload)
-    }
+    const { frames, rest } = takeFrames(this.buffer)
+    this.buffer = rest
+    for (const { opcode, payload } of frames) if (opcode === 0x2) this.frames.push(readFrame(new Uint8Array(payload)))
   }
 
   /** Send one masked binary frame. */
@@ -151,39 +141,6 @@ class RawSocket {
   destroy(): void {
     this.socket.destroy()
   }
-}
-
-/** A raw `ws` connection that records decoded frames and how it closed. */
-interface Watched {
-  ws: WebSocket
-  frames: Frame[]
-  closed: { code: number; reason: string; at: number } | undefined
-  /** Send query-awareness and wait for its answer: everything the server handled before it is done. */
-  barrier(): Promise<void>
-}
-
-async function watched(url: string): Promise<Watched> {
-  const ws = new WebSocket(url)
-  const result: Watched = {
-    ws,
-    frames: [],
-    closed: undefined,
-    async barrier() {
-      const before = result.frames.filter((frame) => frame.type === 'awareness').length
-      ws.send(writeFrame({ type: 'query-awareness' }))
-      await waitFor(() => result.closed !== undefined || result.frames.filter((frame) => frame.type === 'awareness').length > before, 'the answer to query-awareness', 10_000)
-      if (result.closed) throw new Error(`closed with ${result.closed.code} (${result.closed.reason}) before the barrier was answered`)
-    }
-  }
-  ws.on('message', (data: Buffer) => result.frames.push(readFrame(new Uint8Array(data))))
-  ws.on('close', (code, reason) => (result.closed = { code, reason: reason.toString(), at: Date.now() }))
-  ws.on('error', () => {})
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve)
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)))
-  })
-  await waitFor(() => result.frames.some((frame) => frame.type === 'sync-step1'), 'the server sync step 1', 10_000)
-  return result
 }
 
 /** An update, from a fresh client, that inserts `text` at the start of the document. */

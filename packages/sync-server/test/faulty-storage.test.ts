@@ -5,18 +5,18 @@
  * store does.
  */
 import { rmSync } from 'node:fs'
-import { CloseCode, type Frame, readFrame, writeFrame } from '@quire/protocol'
+import { CloseCode, writeFrame } from '@quire/protocol'
 import { pino } from 'pino'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { loadDocument } from '../src/documents/load.js'
 import { type QuireServer, createServer } from '../src/server.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import type { DocumentStore, StoredDocument } from '../src/storage/store.js'
 import { type Client, connect } from './helpers/client.js'
 import { tempDataDir } from './helpers/server-process.js'
+import { storedDocument } from './helpers/stored.js'
 import { waitFor } from './helpers/wait.js'
+import { watched } from './helpers/watched.js'
 
 type Fault = 'ok' | 'fail' | 'stall' | 'fail-after-write'
 
@@ -132,53 +132,6 @@ async function start(options: { dataDir?: string; compactEvery?: number } = {}):
   return r
 }
 
-/** The text stored for `name`, read by a fresh LevelStore once the server is closed. */
-async function storedText(dataDir: string, name: string): Promise<{ text: string; logEntries: number }> {
-  const store = await LevelStore.open(dataDir, { sync: false })
-  try {
-    const loaded = await loadDocument(store, name)
-    const text = loaded.ydoc.getText('codemirror').toString()
-    loaded.ydoc.destroy()
-    return { text, logEntries: loaded.logEntries }
-  } finally {
-    await store.close()
-  }
-}
-
-/** A raw `ws` connection that records decoded frames and how it closed. */
-interface Watched {
-  ws: WebSocket
-  frames: Frame[]
-  closed: { code: number; reason: string } | undefined
-  count(type: Frame['type']): number
-  barrier(): Promise<void>
-}
-
-async function watched(url: string, options: { waitForJoin?: boolean } = {}): Promise<Watched> {
-  const ws = new WebSocket(url)
-  const result: Watched = {
-    ws,
-    frames: [],
-    closed: undefined,
-    count: (type) => result.frames.filter((frame) => frame.type === type).length,
-    async barrier() {
-      const before = result.count('awareness')
-      ws.send(writeFrame({ type: 'query-awareness' }))
-      await waitFor(() => result.closed !== undefined || result.count('awareness') > before, 'the answer to query-awareness', 10_000)
-      if (result.closed) throw new Error(`closed with ${result.closed.code} (${result.closed.reason}) before the barrier was answered`)
-    }
-  }
-  ws.on('message', (data: Buffer) => result.frames.push(readFrame(new Uint8Array(data))))
-  ws.on('close', (code, reason) => (result.closed = { code, reason: reason.toString() }))
-  ws.on('error', () => {})
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve)
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)))
-  })
-  if (options.waitForJoin !== false) await waitFor(() => result.closed !== undefined || result.count('sync-step1') > 0, 'the server sync step 1', 10_000)
-  return result
-}
-
 function closeCodes(client: Client): number[] {
   const codes: number[] = []
   client.provider.on('connection-close', (event) => codes.push((event as { code?: number } | null)?.code ?? -1))
@@ -236,8 +189,8 @@ describe('storage faults', () => {
     expect(writer.text.toString()).toBe('base. LOST? ')
     expect(r.logs.some((line) => line.msg === 'storage write failed; updates not relayed' && line.doc === name)).toBe(true)
     await r.stop()
-    expect((await storedText(r.dataDir, name)).text).toBe('base. LOST? ')
-    expect((await storedText(r.dataDir, 'bystander')).text).toBe('unaffected')
+    expect((await storedDocument(r.dataDir, name)).text).toBe('base. LOST? ')
+    expect((await storedDocument(r.dataDir, 'bystander')).text).toBe('unaffected')
   })
 
   it('a stalled append: nothing is relayed or answered meanwhile, then everything arrives in order', async () => {
@@ -297,7 +250,7 @@ describe('storage faults', () => {
     observer.ws.close()
     newcomer.ws.close()
     await r.stop()
-    expect((await storedText(r.dataDir, name)).text).toBe('onetwothree')
+    expect((await storedDocument(r.dataDir, name)).text).toBe('onetwothree')
   })
 
   it('a failing read on load closes the client with 4503 and writes nothing; once the store recovers the document loads', async () => {
@@ -345,7 +298,7 @@ describe('storage faults', () => {
     expect(later.text.toString()).toBe('precious content')
     expect((await fetch(`${r.httpUrl}/healthz`)).status).toBe(200)
     await r.stop()
-    expect((await storedText(r.dataDir, name)).text).toBe('precious content')
+    expect((await storedDocument(r.dataDir, name)).text).toBe('precious content')
   })
 
   it('a failing compaction keeps the log and the content, including at unload; good data is never overwritten', async () => {
@@ -385,10 +338,10 @@ describe('storage faults', () => {
     }
     await r.stop()
     expect(r.logs.filter((line) => line.msg === 'compaction at unload failed; the log is kept').length).toBeGreaterThanOrEqual(2)
-    const stored = await storedText(r.dataDir, failing)
+    const stored = await storedDocument(r.dataDir, failing)
     expect(stored.text).toBe(expected[failing])
     expect(stored.logEntries, 'the log is kept').toBeGreaterThan(0)
-    expect((await storedText(r.dataDir, lying)).text).toBe(expected[lying])
+    expect((await storedDocument(r.dataDir, lying)).text).toBe(expected[lying])
 
     // With a working store, compaction succeeds later and the content is still exact.
     const healthy = await start({ dataDir: r.dataDir, compactEvery: 3 })
@@ -403,6 +356,6 @@ describe('storage faults', () => {
       await waitFor(() => check.text.toString() === expected[name], 'the new lines to be stored')
     }
     await healthy.stop()
-    for (const name of [failing, lying]) expect((await storedText(r.dataDir, name)).text).toBe(expected[name])
+    for (const name of [failing, lying]) expect((await storedDocument(r.dataDir, name)).text).toBe(expected[name])
   })
 })

@@ -2,11 +2,11 @@
  * Keepalive: the server pings every --ping-interval-ms and closes a connection that has not
  * answered (pong or any message) within two intervals; a live client stays connected.
  */
-import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { type Socket, connect as tcpConnect } from 'node:net'
+import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import { rawUpgrade, readFrames } from './helpers/raw-socket.js'
 import { type ServerProcess, readMetric, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
@@ -20,43 +20,13 @@ interface DeafSocket {
   closedAt: number | undefined
 }
 
-function deafSocket(port: number, path: string): Promise<DeafSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect(port, '127.0.0.1')
-    const deaf: DeafSocket = { socket, opcodes: [], closedAt: undefined }
-    let buffer = Buffer.alloc(0)
-    let upgraded = false
-    socket.on('error', () => {})
-    socket.on('close', () => (deaf.closedAt = Date.now()))
-    socket.on('connect', () => {
-      socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`
-      )
-    })
-    socket.on('data', (chunk: Buffer) => {
-      buffer = Buffer.concat([buffer, chunk])
-      if (!upgraded) {
-        const end = buffer.indexOf('\r\n\r\n')
-        if (end < 0) return
-        const head = buffer.subarray(0, end).toString()
-        if (!head.startsWith('HTTP/1.1 101')) return reject(new Error(`upgrade refused: ${head}`))
-        upgraded = true
-        buffer = buffer.subarray(end + 4)
-        resolve(deaf)
-      }
-      // Read whole server frames (unmasked; short payloads only, which is all we expect).
-      while (buffer.length >= 2) {
-        const length = buffer[1]! & 0x7f
-        const header = length === 126 ? 4 : length === 127 ? 10 : 2
-        if (buffer.length < header) return
-        const payload = length === 126 ? buffer.readUInt16BE(2) : length === 127 ? Number(buffer.readBigUInt64BE(2)) : length
-        if (buffer.length < header + payload) return
-        deaf.opcodes.push(buffer[0]! & 0x0f)
-        buffer = buffer.subarray(header + payload)
-      }
-    })
-  })
+async function deafSocket(port: number, path: string): Promise<DeafSocket> {
+  const raw = await rawUpgrade(port, path)
+  const deaf: DeafSocket = { socket: raw.socket, opcodes: [], closedAt: undefined }
+  raw.socket.on('close', () => (deaf.closedAt = Date.now()))
+  // Note only the opcodes of the server's frames: a ping is never answered.
+  readFrames(raw, ({ opcode }) => deaf.opcodes.push(opcode))
+  return deaf
 }
 
 describe('keepalive', () => {

@@ -3,18 +3,18 @@
  * connections per document and in total, slow readers, idle connections and upgrades that never
  * finish. Each has a flag and a clear close code or HTTP status. (Message size: hostile-frames.)
  */
-import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
-import { type Socket, connect as tcpConnect } from 'node:net'
-import { CloseCode, type Frame, readFrame, writeFrame } from '@quire/protocol'
+import { connect as tcpConnect } from 'node:net'
+import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { loadDocument } from '../src/documents/load.js'
-import { LevelStore } from '../src/storage/leveldb.js'
 import { type Client, connect } from './helpers/client.js'
+import { rawUpgrade } from './helpers/raw-socket.js'
 import { type ServerProcess, readMetric, startServer, tempDataDir } from './helpers/server-process.js'
+import { storedDocument } from './helpers/stored.js'
 import { waitFor } from './helpers/wait.js'
+import { watched } from './helpers/watched.js'
 
 const folders: string[] = []
 afterAll(() => {
@@ -24,41 +24,6 @@ afterAll(() => {
 async function start(args: string[], dataDir = tempDataDir()): Promise<ServerProcess> {
   if (!folders.includes(dataDir)) folders.push(dataDir)
   return startServer({ dataDir, args })
-}
-
-/** A raw `ws` connection that records decoded frames and how it closed. */
-interface Watched {
-  ws: WebSocket
-  frames: Frame[]
-  closed: { code: number; reason: string; at: number } | undefined
-  count(type: Frame['type']): number
-  /** Send query-awareness and wait for its answer: everything the server handled before it is done. */
-  barrier(): Promise<void>
-}
-
-async function watched(url: string): Promise<Watched> {
-  const ws = new WebSocket(url)
-  const result: Watched = {
-    ws,
-    frames: [],
-    closed: undefined,
-    count: (type) => result.frames.filter((frame) => frame.type === type).length,
-    async barrier() {
-      const before = result.count('awareness')
-      ws.send(writeFrame({ type: 'query-awareness' }))
-      await waitFor(() => result.closed !== undefined || result.count('awareness') > before, 'the answer to query-awareness', 10_000)
-      if (result.closed) throw new Error(`closed with ${result.closed.code} (${result.closed.reason}) before the barrier was answered`)
-    }
-  }
-  ws.on('message', (data: Buffer) => result.frames.push(readFrame(new Uint8Array(data))))
-  ws.on('close', (code, reason) => (result.closed = { code, reason: reason.toString(), at: Date.now() }))
-  ws.on('error', () => {})
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve)
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode}`)))
-  })
-  await waitFor(() => result.frames.some((frame) => frame.type === 'sync-step1'), 'the server sync step 1', 10_000)
-  return result
 }
 
 /** Try a WebSocket upgrade; resolves with the open socket, or the refusal's status and body. */
@@ -72,48 +37,6 @@ function upgrade(url: string): Promise<{ status: number; body: string; ws?: WebS
     })
     ws.on('open', () => resolve({ status: 101, body: '', ws }))
     ws.on('error', reject)
-  })
-}
-
-/** Stored text and size of a document, read from the folder of a stopped server. */
-async function stored(dataDir: string, name: string): Promise<{ text: string; bytes: number }> {
-  const store = await LevelStore.open(dataDir, { sync: false })
-  try {
-    const loaded = await loadDocument(store, name)
-    const text = loaded.ydoc.getText('codemirror').toString()
-    loaded.ydoc.destroy()
-    return { text, bytes: await store.size(name) }
-  } finally {
-    await store.close()
-  }
-}
-
-/** A TCP socket that completed the WebSocket handshake by hand. */
-function handshake(port: number, path: string): Promise<{ socket: Socket; received: () => number; ended: () => boolean }> {
-  return new Promise((resolve, reject) => {
-    const socket = tcpConnect(port, '127.0.0.1')
-    let received = 0
-    let ended = false
-    let head: Buffer | undefined = Buffer.alloc(0)
-    socket.on('error', () => {})
-    socket.on('close', () => (ended = true))
-    socket.on('connect', () =>
-      socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
-          `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`
-      )
-    )
-    const onData = (chunk: Buffer) => {
-      received += chunk.length
-      if (head === undefined) return
-      head = Buffer.concat([head, chunk])
-      const end = head.indexOf('\r\n\r\n')
-      if (end < 0) return
-      if (!head.subarray(0, end).toString().startsWith('HTTP/1.1 101')) return reject(new Error(`upgrade refused: ${head.toString()}`))
-      head = undefined
-      resolve({ socket, received: () => received, ended: () => ended })
-    }
-    socket.on('data', onData)
   })
 }
 
@@ -205,8 +128,8 @@ describe('document size (--max-document-bytes 4096)', () => {
 
   it('after a restart nothing past the limit is stored, and the full document still refuses changes', async () => {
     expect(await server.kill('SIGTERM')).toBe(0)
-    const sequential = await stored(server.dataDir, 'size-sequential')
-    const burst = await stored(server.dataDir, 'size-burst')
+    const sequential = await storedDocument(server.dataDir, 'size-sequential')
+    const burst = await storedDocument(server.dataDir, 'size-burst')
     console.info(`[size] stored: sequential ${sequential.bytes} bytes (${sequential.text.length} chars), burst ${burst.bytes} bytes (${burst.text.length} chars)`)
     expect(sequential.bytes).toBeLessThanOrEqual(LIMIT + CHUNK + 512)
     server = await start(args, server.dataDir)
@@ -335,8 +258,10 @@ describe('slow client (--max-buffered-bytes 1048576)', () => {
     writer.provider.on('connection-close', (event) => closes.push(event))
     reader.provider.on('connection-close', (event) => closes.push(event))
     await Promise.all([writer.synced(), reader.synced()])
-    const slow = await handshake(server.port, `/${name}`)
-    slow.socket.pause()
+    // Handed over paused, and never read: the server's frames pile up in the kernel and then in its send buffer.
+    const slow = await rawUpgrade(server.port, `/${name}`)
+    let slowEnded = false
+    slow.socket.on('close', () => (slowEnded = true))
     await waitFor(async () => (await readMetric(server.httpUrl, 'quire_connections')) === 3, 'three connections')
     const rssBefore = (await readMetric(server.httpUrl, 'quire_process_resident_memory_bytes'))!
 
@@ -360,7 +285,7 @@ describe('slow client (--max-buffered-bytes 1048576)', () => {
     await waitFor(async () => (await readMetric(server.httpUrl, 'quire_connections')) === 2, 'the slow connection to be gone', 10_000)
     // From the client's side, the socket ends once it reads what the kernel holds.
     slow.socket.resume()
-    await waitFor(() => slow.ended(), 'the slow socket to end', 10_000)
+    await waitFor(() => slowEnded, 'the slow socket to end', 10_000)
     expect(server.logs.some((line) => line.msg === 'client reads too slowly; closing' && line.doc === name)).toBe(true)
 
     // Writers were never closed and converge.
