@@ -1,0 +1,78 @@
+/**
+ * W4 memory: D documents of about 4 KB, each typed as 400 separate updates, with one idle client
+ * left on each: server memory per document (after a forced GC, against the server's own
+ * baseline just after start). Then 1,000 more idle connections spread over those documents:
+ * memory per connection. Memory is JS heap + external (V8's own accounting) and RSS.
+ */
+import { rmSync } from 'node:fs'
+import { type ServerSpec, ServerProcess, type ProbeReply } from '../servers.js'
+import { sleep } from '../util.js'
+import type { WireClient } from '../wire.js'
+import { type RunContext, clientId, closeAll, openClients, typeDocument } from './common.js'
+
+const heap = (p: ProbeReply) => p.heapUsed + p.external
+
+export async function runW4(spec: ServerSpec, ctx: RunContext): Promise<void> {
+  const { w4 } = ctx.config
+  const server = await ServerProcess.start(spec)
+  const keepalive: WireClient[] = []
+  // Idle clients of the official providers renew their awareness every 15 s; ours do the same,
+  // so that servers which close silent connections (Hocuspocus, after 60 s) keep them.
+  const renew = setInterval(() => {
+    for (const client of keepalive) client.sendAwareness(new Uint8Array([0]))
+  }, 15_000)
+  try {
+    await sleep(300)
+    await server.quiesce()
+    const base = await server.probe({ gc: true })
+
+    const idle: WireClient[] = []
+    const docs = Array.from({ length: w4.docs }, (_, d) => d)
+    for (let i = 0; i < docs.length; i += 50) {
+      const wave = await Promise.all(
+        docs.slice(i, i + 50).map((d) =>
+          typeDocument({
+            baseUrl: server.baseUrl,
+            dialect: spec.dialect,
+            doc: `w4-${d}`,
+            typist: clientId(d),
+            updates: w4.updatesPerDoc,
+            charsPerUpdate: w4.charsPerUpdate,
+            window: 20,
+            synced: spec.persistent
+          })
+        )
+      )
+      idle.push(...wave)
+    }
+    keepalive.push(...idle)
+    await server.quiesce()
+    // Let debounced stores (Hocuspocus: 2 s) run, so what is measured is the steady state.
+    await sleep(2500)
+    await server.quiesce()
+    const withDocs = await server.probe({ gc: true })
+    const docCase = `${w4.docs} docs x ${w4.updatesPerDoc} updates, 1 idle client each`
+    ctx.rec.measure(docCase, 'memory per doc (heap+external)', 'KB', 'lower', (heap(withDocs) - heap(base)) / w4.docs / 1024)
+    ctx.rec.measure(docCase, 'memory per doc (RSS)', 'KB', 'lower', (withDocs.rss - base.rss) / w4.docs / 1024)
+    ctx.rec.check(`W4 ${docCase}: every document was typed in full`, idle.every((client) => !client.closed))
+
+    const extra = await openClients(
+      Array.from({ length: w4.idleConnections }, (_, i) => ({ baseUrl: server.baseUrl, doc: `w4-${i % w4.docs}`, dialect: spec.dialect })),
+      spec.persistent
+    )
+    keepalive.push(...extra)
+    await sleep(300)
+    await server.quiesce()
+    const withConnections = await server.probe({ gc: true })
+    const connCase = `${w4.idleConnections.toLocaleString('en-US')} idle connections`
+    ctx.rec.measure(connCase, 'memory per connection (heap+external)', 'KB', 'lower', (heap(withConnections) - heap(withDocs)) / w4.idleConnections / 1024)
+    ctx.rec.measure(connCase, 'memory per connection (RSS)', 'KB', 'lower', (withConnections.rss - withDocs.rss) / w4.idleConnections / 1024)
+    ctx.rec.check(`W4 ${connCase}: all still open`, extra.every((client) => !client.closed) && idle.every((client) => !client.closed))
+    closeAll(keepalive)
+  } finally {
+    clearInterval(renew)
+    closeAll(keepalive)
+    await server.stop()
+    rmSync(server.dataDir, { recursive: true, force: true })
+  }
+}
