@@ -32,7 +32,9 @@ import { runW4 } from './workloads/w4.js'
 import { runW5 } from './workloads/w5.js'
 import { runW6 } from './workloads/w6.js'
 
+// `pnpm bench -- --only W1` passes the `--` through; it separates nothing here.
 const { values: args } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     smoke: { type: 'boolean', default: false },
     only: { type: 'string' },

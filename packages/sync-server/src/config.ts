@@ -68,7 +68,7 @@ export const defaultSettings: ServerSettings = {
   maxMessageBytes: DefaultLimits.maxMessageBytes,
   pingIntervalMs: 30_000,
   unloadGraceMs: 5_000,
-  compactEvery: 500,
+  compactEvery: 10_000,
   maxQueuedFrames: DefaultLimits.maxQueuedFramesWhileLoading,
   authSecret: undefined,
   maxDocumentBytes: 64 * 1024 * 1024,

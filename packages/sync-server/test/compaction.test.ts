@@ -46,7 +46,7 @@ async function replay(store: DocumentStore, ops: Array<typeof op extends fc.Arbi
     for (const other of clients) if (other !== client) Y.applyUpdate(other, update)
     doc.receive(peers[step.client]!, { type: 'sync-update', update }, 1)
     if (step.flush) {
-      await doc.flushed()
+      await doc.settled()
       const stored = await store.read('doc')
       expect(stored.log.length).toBeLessThan(compactEvery + 1)
       expect((await loadDocument(store, 'doc')).ydoc.getText('codemirror').toString()).toBe(truth.getText('codemirror').toString())

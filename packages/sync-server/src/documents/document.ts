@@ -20,7 +20,11 @@ import { WriteQueue } from './write-queue.js'
 
 /** Settings a document needs. */
 export interface DocumentSettings {
-  /** Compact once this many log entries follow the snapshot. */
+  /**
+   * Compact once this many log entries follow the snapshot, or once the log holds as many bytes
+   * as the snapshot (at least {@link MIN_COMPACT_BYTES}): loading then reads at most about twice
+   * the document, and compaction work stays proportional to what is written.
+   */
   compactEvery: number
   /** Past this many stored bytes, updates that would change the document are refused. */
   maxDocumentBytes: number
@@ -50,6 +54,9 @@ export interface DocumentContext {
   health: StorageHealth
 }
 
+/** A log smaller than this is never worth a compaction on its own. */
+export const MIN_COMPACT_BYTES = 64 * 1024
+
 interface PendingUpdate {
   update: Uint8Array
   origin: unknown
@@ -64,7 +71,9 @@ export class SharedDocument {
   private readonly queue: WriteQueue<PendingUpdate>
   private nextSeq: number
   private logEntries: number
-  private storedBytes: number
+  private logBytes: number
+  private snapshotBytes: number
+  private compacting: Promise<void> | undefined
   // Applied in memory, not yet written: counted against the size limit too.
   private unstoredBytes = 0
   private closed = false
@@ -77,7 +86,8 @@ export class SharedDocument {
     this.ydoc = loaded.ydoc
     this.nextSeq = loaded.nextSeq
     this.logEntries = loaded.logEntries
-    this.storedBytes = loaded.storedBytes
+    this.logBytes = loaded.logBytes
+    this.snapshotBytes = loaded.snapshotBytes
     ctx.metrics.bytesStored.inc(this.storedBytes)
     this.queue = new WriteQueue((items) => this.persist(items))
     this.awareness = new awarenessProtocol.Awareness(this.ydoc)
@@ -87,6 +97,11 @@ export class SharedDocument {
       this.queue.push({ update, origin })
     })
     this.awareness.on('update', this.onAwareness)
+  }
+
+  /** Bytes stored for the document: snapshot and log. */
+  private get storedBytes(): number {
+    return this.snapshotBytes + this.logBytes
   }
 
   /** True once the document has been closed; a closed document takes no peers. */
@@ -142,6 +157,12 @@ export class SharedDocument {
     return this.queue.flushed()
   }
 
+  /** Resolves when everything applied so far is stored and no compaction is running. */
+  async settled(): Promise<void> {
+    await this.queue.flushed()
+    await this.compacting
+  }
+
   /**
    * Close the document: wait for pending writes, end any remaining peers with `code`, compact
    * what the log holds, free memory. Never rejects; failures are logged.
@@ -157,6 +178,7 @@ export class SharedDocument {
     }
     for (const peer of [...this.peers.keys()]) peer.close(code, reason)
     this.peers.clear()
+    await this.compacting
     if (durable && this.logEntries > 0) {
       try {
         await this.compact()
@@ -279,32 +301,40 @@ export class SharedDocument {
     this.ctx.metrics.persistSeconds.observe((performance.now() - started) / 1000)
     this.ctx.metrics.updatesPersisted.inc(items.length)
     this.ctx.metrics.bytesStored.inc(record.length)
-    this.storedBytes += record.length
+    this.logBytes += record.length
     this.logEntries++
     for (const item of items) {
       const frame = writeFrame({ type: 'sync-update', update: item.update })
       for (const peer of this.peers.keys()) if (peer !== item.origin) this.sendBytes(peer, frame, 'sync-update')
     }
     // Past the size limit, compact at once: the limit is judged on the document, not its log.
-    if (this.logEntries >= this.ctx.settings.compactEvery || this.storedBytes > this.ctx.settings.maxDocumentBytes) {
-      try {
-        await this.compact()
-      } catch (error) {
-        this.ctx.metrics.errors.inc({ kind: 'compaction' })
-        this.ctx.log.error({ doc: this.name, err: error }, 'compaction failed; the log is kept')
-      }
+    const due =
+      this.logEntries >= this.ctx.settings.compactEvery ||
+      this.logBytes >= Math.max(MIN_COMPACT_BYTES, this.snapshotBytes) ||
+      this.storedBytes > this.ctx.settings.maxDocumentBytes
+    if (due && !this.compacting) {
+      // Off the write path: later appends (higher seqs) may be written while the snapshot is.
+      this.compacting = this.compact()
+        .catch((error: unknown) => {
+          this.ctx.metrics.errors.inc({ kind: 'compaction' })
+          this.ctx.log.error({ doc: this.name, err: error }, 'compaction failed; the log is kept')
+        })
+        .finally(() => (this.compacting = undefined))
     }
   }
 
-  // Runs only inside the write queue or after it has drained, so no write interleaves.
+  // Started right after a write, or after the queue has drained: every entry up to nextSeq - 1
+  // is stored and in the Y.Doc. Entries written meanwhile have higher seqs and stay.
   private async compact(): Promise<void> {
     const throughSeq = this.nextSeq - 1
+    const covered = { entries: this.logEntries, bytes: this.logBytes }
     const state = Y.encodeStateAsUpdate(this.ydoc)
     const snapshot = writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state })
     await this.ctx.store.compact(this.name, snapshot, throughSeq)
-    this.ctx.metrics.bytesStored.inc(snapshot.length - this.storedBytes)
-    this.storedBytes = snapshot.length
-    this.logEntries = 0
+    this.ctx.metrics.bytesStored.inc(snapshot.length - this.snapshotBytes - covered.bytes)
+    this.snapshotBytes = snapshot.length
+    this.logEntries -= covered.entries
+    this.logBytes -= covered.bytes
     this.ctx.metrics.compactions.inc()
   }
 

@@ -17,8 +17,10 @@ export interface LoadedDocument {
   nextSeq: number
   /** Log entries stored after the snapshot. */
   logEntries: number
-  /** Bytes stored for the document (snapshot and log). */
-  storedBytes: number
+  /** Bytes of the stored snapshot (0 without one). */
+  snapshotBytes: number
+  /** Bytes of the log entries after it. */
+  logBytes: number
 }
 
 /**
@@ -45,6 +47,6 @@ export async function loadDocument(store: DocumentStore, name: string): Promise<
     ydoc.destroy()
     throw new DocumentDamagedError(name, error instanceof Error ? error.message : String(error))
   }
-  const storedBytes = (stored.snapshot?.length ?? 0) + stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
-  return { ydoc, nextSeq: lastSeq + 1, logEntries: stored.log.length, storedBytes }
+  const logBytes = stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
+  return { ydoc, nextSeq: lastSeq + 1, logEntries: stored.log.length, snapshotBytes: stored.snapshot?.length ?? 0, logBytes }
 }
