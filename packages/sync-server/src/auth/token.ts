@@ -5,7 +5,8 @@
  *   exp     expiry (required), iat
  *   user    optional display name the server puts into the holder's awareness state
  */
-import { SignJWT, errors, jwtVerify } from 'jose'
+// jose loads on first use: an open server never needs it, and start-up time is reconnect time.
+const jose = () => import('jose')
 
 /** What a valid token grants. */
 export interface Grant {
@@ -41,6 +42,7 @@ export async function signToken(
 ): Promise<string> {
   const claims: Record<string, string> = { doc: grant.doc, access: grant.access }
   if (grant.user !== undefined) claims.user = grant.user
+  const { SignJWT } = await jose()
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuedAt()
@@ -51,6 +53,7 @@ export async function signToken(
 /** Verify a token; throws {@link TokenError} saying what was wrong. */
 export async function verifyToken(secret: string, token: string | null | undefined): Promise<Grant> {
   if (!token) throw new TokenError('missing', 'a token is required (?token=...)')
+  const { errors, jwtVerify } = await jose()
   let payload: Record<string, unknown>
   try {
     payload = (await jwtVerify(token, encoder.encode(secret), { algorithms: [ALGORITHM], requiredClaims: ['exp'] })).payload

@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { Registry } from 'prom-client'
-import sirv from 'sirv'
 import { type Gate, parseRequestTarget } from '../connection/admission.js'
 
 /** What the routes read from the running server. */
@@ -59,18 +58,19 @@ export function createRoutes(ctx: RouteContext): Handler {
   }
 }
 
-// App routes ("/", "/d/<name>") get index.html; a missing asset stays a 404.
+// App routes ("/", "/d/<name>") get index.html; a missing asset stays a 404. sirv loads on the
+// first request, off the start-up path.
 function staticSite(dir: string): Handler {
-  const files = sirv(dir, { etag: true, dev: false, gzip: false, brotli: false })
+  const loading = import('sirv').then(({ default: sirv }) => sirv(dir, { etag: true, dev: false, gzip: false, brotli: false }))
   return (req, res) => {
-    files(req, res, () => {
+    loading.then((files) => files(req, res, () => {
       const path = parseRequestTarget(req.url ?? '')?.path ?? ''
       if (path === '/' || path.startsWith('/d/')) {
         req.url = '/index.html'
         return files(req, res, () => text(res, 404, 'not found'))
       }
       text(res, 404, 'not found')
-    })
+    }), () => text(res, 500, 'web app unavailable'))
   }
 }
 
