@@ -109,7 +109,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     ready = true
     const port = (server.address() as AddressInfo).port
     const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`
-    log.info({ host: settings.host, port, url, dataDir: injectedStore ? undefined : settings.dataDir, webDir: settings.webDir }, 'listening')
+    log.info({ host: settings.host, port, url, dataDir: injectedStore ? undefined : settings.dataDir, webDir: settings.webDir, startupMs: Math.round(performance.now()) }, 'listening')
     return { host: settings.host, port, url }
   }
 
