@@ -2,7 +2,7 @@
 import type { BenchConfig } from '../config.js'
 import type { Recorder } from '../results.js'
 import type { ServerProcess } from '../servers.js'
-import type { Trace } from '../trace.js'
+import type { Trace } from '@quire/testkit'
 import { waitFor } from '../util.js'
 import { appendUpdate } from '../updates.js'
 import { type Dialect, WireClient, type WireOptions, clockAfter } from '../wire.js'

@@ -6,7 +6,7 @@
  */
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
-import { textAfter } from '../trace.js'
+import { textAfter } from '@quire/testkit'
 import { ROOT } from '../updates.js'
 import { ownCpuMs, percentile, sleep, waitFor } from '../util.js'
 import { WireClient, clockAfter } from '../wire.js'

@@ -9,7 +9,7 @@
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
 import { appendUpdate, awarenessUpdate } from '../updates.js'
-import { rng } from '../trace.js'
+import { rng } from '@quire/testkit'
 import { ownCpuMs, sleep, waitFor } from '../util.js'
 import { WireClient } from '../wire.js'
 import { type RunContext, clientId, closeAll, openClients } from './common.js'

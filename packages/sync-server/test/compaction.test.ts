@@ -13,7 +13,7 @@ import { LevelStore } from '../src/storage/leveldb.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import type { DocumentStore } from '../src/storage/store.js'
 import { RecordingPeer, documentContext } from './helpers/peer.js'
-import { seedFor } from './helpers/random.js'
+import { seedFor } from '@quire/testkit'
 import { tempDataDir } from './helpers/server-process.js'
 
 const op = fc.record({

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, connect, waitConverged } from './helpers/client.js'
-import { rng, withSeed } from './helpers/random.js'
+import { rng, withSeed } from '@quire/testkit'
 import { type ServerProcess, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 

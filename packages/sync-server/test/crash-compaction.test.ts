@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { connect } from './helpers/client.js'
-import { rng, withSeed } from './helpers/random.js'
+import { rng, withSeed } from '@quire/testkit'
 import { startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { type Client, connect, waitConverged } from './helpers/client.js'
-import { rng, withSeed } from './helpers/random.js'
+import { rng, withSeed } from '@quire/testkit'
 import { type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 

@@ -13,7 +13,7 @@ import { loadDocument } from '../src/documents/load.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { connect } from './helpers/client.js'
 import { buildCorpus, fuzzFrame } from './helpers/fuzz-frames.js'
-import { rng, withSeed } from './helpers/random.js'
+import { rng, withSeed } from '@quire/testkit'
 import { type ServerProcess, readMetric, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 

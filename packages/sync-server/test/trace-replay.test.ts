@@ -8,13 +8,13 @@ import * as Y from 'yjs'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { connect } from './helpers/client.js'
 import { startServer } from './helpers/server-process.js'
-import { applyToString, loadTrace } from './helpers/trace.js'
+import { loadTrace, textAfter } from '@quire/testkit'
 import { waitFor } from './helpers/wait.js'
 
 describe('trace replay', () => {
   it('automerge-paper: writer, two readers and a client after restart all end at endContent', async () => {
     const trace = loadTrace('automerge-paper')
-    expect(applyToString(trace)).toBe(trace.endContent)
+    expect(textAfter(trace)).toBe(trace.endContent)
     // The writer replays as fast as it can, far past a typist's rate: no rate limit here.
     const server = await startServer({ args: ['--rate-limit', '0'] })
     const writer = connect(server.wsUrl, 'trace')

@@ -1,5 +1,5 @@
 /**
- * Seeded randomness for tests: every random test takes a seed (QUIRE_SEED overrides it) and
+ * Seeded randomness: every random test or workload takes a seed (QUIRE_SEED overrides it) and
  * names it when it fails, so the failure can be replayed.
  */
 
