@@ -18,6 +18,20 @@ export interface Metrics {
   rejectedUpdates: Counter<'reason'>
   rejectedConnections: Counter<'reason'>
   errors: Counter<'kind'>
+  /** Count frames received, by type (cached label lookup: this runs per frame). */
+  countIn(type: string, by?: number): void
+  /** Count frames sent, by type. */
+  countOut(type: string, by?: number): void
+}
+
+// A labelled counter whose children are looked up once per label value, not on every increment.
+function perLabel<L extends string>(counter: Counter<L>, label: L): (value: string, by?: number) => void {
+  const children = new Map<string, { inc(by?: number): void }>()
+  return (value, by = 1) => {
+    let child = children.get(value)
+    if (!child) children.set(value, (child = counter.labels({ [label]: value } as Record<L, string>)))
+    child.inc(by)
+  }
 }
 
 /** Create a fresh registry with the server's metrics and Node's default ones. */
@@ -25,7 +39,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'quire_', eventLoopMonitoringPrecision: 10 })
   const registers = [registry]
-  return {
+  const metrics = {
     registry,
     documentsLoaded: new Gauge({ name: 'quire_documents_loaded', help: 'Documents currently in memory', registers }),
     connections: new Gauge({ name: 'quire_connections', help: 'Open WebSocket connections', registers }),
@@ -54,4 +68,5 @@ export function createMetrics(): Metrics {
     }),
     errors: new Counter({ name: 'quire_errors_total', help: 'Errors, by kind', labelNames: ['kind'], registers })
   }
+  return { ...metrics, countIn: perLabel(metrics.messagesIn, 'type'), countOut: perLabel(metrics.messagesOut, 'type') }
 }

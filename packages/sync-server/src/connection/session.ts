@@ -62,7 +62,7 @@ export class Session {
       if (!(error instanceof ProtocolError)) throw error
       return this.end(error.closeCode, error.message, 'malformed_message')
     }
-    this.ctx.metrics.messagesIn.inc({ type: frame.type })
+    this.ctx.metrics.countIn(frame.type)
     if (this.doc) return this.doc.receive(this.peer, frame, index)
     this.queuedBytes += bytes.length
     if (this.queued.length >= this.ctx.maxQueuedFrames || this.queuedBytes > 2 * this.ctx.maxMessageBytes) {

@@ -305,7 +305,7 @@ export class SharedDocument {
     this.logEntries++
     for (const item of items) {
       const frame = writeFrame({ type: 'sync-update', update: item.update })
-      for (const peer of this.peers.keys()) if (peer !== item.origin) this.sendBytes(peer, frame, 'sync-update')
+      this.broadcast(frame, 'sync-update', item.origin)
     }
     // Past the size limit, compact at once: the limit is judged on the document, not its log.
     const due =
@@ -350,7 +350,7 @@ export class SharedDocument {
     }
     const changed = [...added, ...updated, ...removed]
     const frame = writeFrame({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) })
-    for (const peer of this.peers.keys()) this.sendBytes(peer, frame, 'awareness')
+    this.broadcast(frame, 'awareness')
   }
 
   private reject(peer: Peer, code: number, reason: string): void {
@@ -363,8 +363,19 @@ export class SharedDocument {
     this.sendBytes(peer, writeFrame(frame), frame.type)
   }
 
+  // One encoded frame to every peer but `except`, counted once.
+  private broadcast(bytes: Uint8Array, type: string, except?: unknown): void {
+    let sent = 0
+    for (const peer of this.peers.keys()) {
+      if (peer === except) continue
+      peer.send(bytes)
+      sent++
+    }
+    if (sent > 0) this.ctx.metrics.countOut(type, sent)
+  }
+
   private sendBytes(peer: Peer, bytes: Uint8Array, type: string): void {
-    this.ctx.metrics.messagesOut.inc({ type })
+    this.ctx.metrics.countOut(type)
     peer.send(bytes)
   }
 }

@@ -23,8 +23,20 @@ const logKey = (name: string, seq: number) => logPrefix(name) + seq.toString(16)
 // ";" sorts right after ":", so [prefix, prefixEnd) holds exactly one document's log.
 const logPrefixEnd = (name: string) => `l:${name};`
 
-/** A {@link DocumentStore} in a LevelDB folder. */
+interface PendingAppends {
+  ops: Array<{ type: 'put'; key: string; value: Uint8Array }>
+  settle: Array<(error?: Error) => void>
+  written: Promise<void>
+}
+
+/**
+ * A {@link DocumentStore} in a LevelDB folder. Appends made in one event-loop turn, from any
+ * number of documents, go to LevelDB as one batch: one native call instead of one per document.
+ * Each document still has at most one append in flight, so its order is its own.
+ */
 export class LevelStore implements DocumentStore {
+  private pending: PendingAppends | undefined
+
   private constructor(
     private readonly db: Level<string, Uint8Array>,
     private readonly sync: boolean
@@ -55,8 +67,26 @@ export class LevelStore implements DocumentStore {
     return { snapshot, log }
   }
 
-  async append(name: string, seq: number, value: Uint8Array): Promise<void> {
-    await this.db.put(logKey(name, seq), value, { sync: this.sync })
+  append(name: string, seq: number, value: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const pending = this.pending ?? this.startBatch()
+      pending.ops.push({ type: 'put', key: logKey(name, seq), value })
+      pending.settle.push((error) => (error ? reject(error) : resolve()))
+    })
+  }
+
+  private startBatch(): PendingAppends {
+    let done!: () => void
+    const pending: PendingAppends = { ops: [], settle: [], written: new Promise((resolve) => (done = resolve)) }
+    this.pending = pending
+    setImmediate(() => {
+      this.pending = undefined
+      this.db.batch(pending.ops, { sync: this.sync }).then(
+        () => pending.settle.forEach((settle) => settle()),
+        (error: Error) => pending.settle.forEach((settle) => settle(error))
+      ).finally(done)
+    })
+    return pending
   }
 
   async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
@@ -72,6 +102,7 @@ export class LevelStore implements DocumentStore {
   }
 
   async close(): Promise<void> {
+    await this.pending?.written
     await this.db.close()
   }
 }

@@ -5,6 +5,7 @@
  * read what they are sent (more than maxBufferedBytes waiting: 1013).
  */
 import type { IncomingMessage, Server } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
@@ -90,6 +91,13 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     const id = `c${(++nextId).toString(36)}`
     const name = admitted.name
     let closing = false
+    // Frames sent in one tick (a relayed batch, a sync answer and its acks) leave in one write.
+    const socket = (ws as unknown as { _socket: Socket })._socket
+    let corked = false
+    const uncork = () => {
+      corked = false
+      socket.uncork()
+    }
     const close = (code: number, reason: string) => {
       if (closing) return
       closing = true
@@ -109,6 +117,11 @@ export function attachTransport(server: Server, settings: TransportSettings, han
           settings.metrics.rejectedConnections.inc({ reason: 'slow_client' })
           settings.log.warn({ doc: name, conn: id, buffered: ws.bufferedAmount }, 'client reads too slowly; closing')
           return close(CloseCode.TryAgainLater, 'client is not reading fast enough; reconnect to resync')
+        }
+        if (!corked) {
+          corked = true
+          socket.cork()
+          process.nextTick(uncork)
         }
         ws.send(bytes)
       },
