@@ -31,7 +31,8 @@ export function integrationCost(doc: Y.Doc, update: Uint8Array, budget: Integrat
   let deleteWalks = 0
   const result = () => ({ insertScans, deleteWalks, exceeded: insertScans > budget.insertScans || deleteWalks > budget.deleteWalks })
   for (const struct of structs) {
-    if (!(struct instanceof Y.Item)) continue
+    // Yjs skips what it already has (a reconnecting client resends its whole state).
+    if (!(struct instanceof Y.Item) || struct.id.clock + struct.length <= Y.getState(store, struct.id.client)) continue
     insertScans += insertScan(doc, struct, budget.insertScans - insertScans)
     if (insertScans > budget.insertScans) return result()
   }
