@@ -6,6 +6,10 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { waitFor } from './wait.js'
 
+// In Node, each WebsocketProvider adds a process 'exit' listener (removed on destroy); tests run
+// dozens at once, which is not the leak Node's warning suspects.
+process.setMaxListeners(Math.max(process.getMaxListeners(), 200))
+
 /** A y-websocket client of one document. */
 export interface Client {
   doc: Y.Doc

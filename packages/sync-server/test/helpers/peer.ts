@@ -63,13 +63,16 @@ export class GatedStore implements DocumentStore {
   }
 }
 
+// One logger for every context: each pino logger on stdout registers an exit handler.
+const silent = pino({ level: 'silent' })
+
 /** A document context over `store` with silent logs; records idle and failure callbacks. */
 export function documentContext(store: DocumentStore, compactEvery = 1000) {
   const events = { idle: 0, failed: [] as Error[] }
   const ctx: DocumentContext = {
     store,
     settings: { ...defaultSettings, compactEvery },
-    log: pino({ level: 'silent' }),
+    log: silent,
     metrics: createMetrics(),
     onIdle: () => void events.idle++,
     onFailed: (_doc, error) => void events.failed.push(error),
