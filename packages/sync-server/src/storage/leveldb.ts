@@ -9,11 +9,9 @@ import type { DocumentStore, StoredDocument } from './store.js'
 
 /** Why a data folder could not be opened. */
 export class StoreOpenError extends Error {
-  readonly locked: boolean
-  constructor(message: string, locked: boolean, cause: unknown) {
+  constructor(message: string, cause: unknown) {
     super(message, { cause })
     this.name = 'StoreOpenError'
-    this.locked = locked
   }
 }
 
@@ -53,7 +51,7 @@ export class LevelStore implements DocumentStore {
       const message = locked
         ? `data folder ${folder} is in use by another process (LevelDB lock held)`
         : `cannot open data folder ${folder}: ${String((cause as Error | undefined)?.message ?? error)}`
-      throw new StoreOpenError(message, locked, error)
+      throw new StoreOpenError(message, error)
     }
     return new LevelStore(db, options.sync)
   }

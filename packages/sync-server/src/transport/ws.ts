@@ -37,8 +37,6 @@ export interface TransportSettings {
 
 /** The WebSocket side of a server. */
 export interface Transport {
-  /** Open sockets. */
-  readonly size: number
   /** Refuse further upgrades with 503. */
   stopAccepting(): void
   /** Close every socket with `code`; terminate those that do not finish the close handshake in time. */
@@ -190,9 +188,6 @@ export function attachTransport(server: Server, settings: TransportSettings, han
   idleSweep.unref()
 
   return {
-    get size() {
-      return wss.clients.size
-    },
     stopAccepting() {
       accepting = false
     },
