@@ -15,6 +15,7 @@ import { type Metrics, createMetrics } from './metrics.js'
 import { LevelStore } from './storage/leveldb.js'
 import type { DocumentStore } from './storage/store.js'
 import { type Transport, attachTransport } from './transport/ws.js'
+import { warmUp } from './warm-up.js'
 
 /** Options for {@link createServer}: any setting, plus injectable logger and store. */
 export interface ServerOptions extends Partial<ServerSettings> {
@@ -61,6 +62,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
 
   async function listen() {
     store = injectedStore ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
+    await warmUp(settings, log, metrics)
     const docs = new DocumentRegistry(store, settings, log, metrics)
     registry = docs
     const gate = new Gate(settings)

@@ -189,6 +189,23 @@ describe('HTTP endpoints without a web app', () => {
   })
 })
 
+describe('start-up', () => {
+  it('a fresh server has counted nothing (its start-up rehearsal leaves no trace), then counts real traffic', async () => {
+    const own = await startServer()
+    expect(await readMetric(own.httpUrl, 'quire_updates_persisted_total')).toBe(0)
+    expect(await readMetric(own.httpUrl, 'quire_messages_in_total')).toBeUndefined()
+    expect(await readMetric(own.httpUrl, 'quire_documents_loaded')).toBe(0)
+    const client = connect(own.wsUrl, 'first-visit')
+    await client.synced()
+    client.text.insert(0, 'counted')
+    await waitFor(async () => (await readMetric(own.httpUrl, 'quire_updates_persisted_total')) === 1, 'the update to be counted')
+    expect(await readMetric(own.httpUrl, 'quire_messages_in_total')).toBeGreaterThan(0)
+    client.destroy()
+    expect(await own.kill('SIGTERM')).toBe(0)
+    rmSync(own.dataDir, { recursive: true, force: true })
+  })
+})
+
 describe('HTTP with a web app (--web-dir)', () => {
   let server: ServerProcess
   let webDir: string
