@@ -22,6 +22,8 @@ export interface ServerSettings {
   unloadGraceMs: number
   /** Compact a document once this many log entries follow its snapshot. */
   compactEvery: number
+  /** A document unchanged for this long drops its Y.Doc until the next change. */
+  releaseAfterMs: number
   /** Frames a connection may send before its document has loaded. */
   maxQueuedFrames: number
   /** HS256 secret for access tokens; undefined runs the server open (no tokens). */
@@ -69,6 +71,7 @@ export const defaultSettings: ServerSettings = {
   pingIntervalMs: 30_000,
   unloadGraceMs: 5_000,
   compactEvery: 10_000,
+  releaseAfterMs: 10_000,
   maxQueuedFrames: DefaultLimits.maxQueuedFramesWhileLoading,
   authSecret: undefined,
   maxDocumentBytes: 64 * 1024 * 1024,

@@ -8,6 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface Metrics {
   registry: Registry
   documentsLoaded: Gauge
+  documentsDormant: Gauge
   connections: Gauge
   messagesIn: Counter<'type'>
   messagesOut: Counter<'type'>
@@ -42,6 +43,7 @@ export function createMetrics(): Metrics {
   const metrics = {
     registry,
     documentsLoaded: new Gauge({ name: 'quire_documents_loaded', help: 'Documents currently in memory', registers }),
+    documentsDormant: new Gauge({ name: 'quire_documents_dormant', help: 'Loaded documents holding no Y.Doc (unchanged for --release-after-ms)', registers }),
     connections: new Gauge({ name: 'quire_connections', help: 'Open WebSocket connections', registers }),
     messagesIn: new Counter({ name: 'quire_messages_in_total', help: 'Frames received, by type', labelNames: ['type'], registers }),
     messagesOut: new Counter({ name: 'quire_messages_out_total', help: 'Frames sent, by type', labelNames: ['type'], registers }),

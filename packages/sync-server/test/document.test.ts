@@ -121,10 +121,10 @@ describe('SharedDocument', () => {
     const awareness = new Awareness(client)
     awareness.setLocalStateField('user', { name: 'Ada' })
     doc.receive(a, { type: 'awareness', update: encodeAwarenessUpdate(awareness, [client.clientID]) }, 1)
-    expect(doc.awareness.getStates().get(client.clientID)).toEqual({ user: { name: 'Ada' } })
+    expect(doc.presenceStates.get(client.clientID)).toEqual({ user: { name: 'Ada' } })
     const before = b.of('awareness').length
     doc.leave(a)
-    expect(doc.awareness.getStates().has(client.clientID)).toBe(false)
+    expect(doc.presenceStates.has(client.clientID)).toBe(false)
     expect(b.of('awareness').length).toBe(before + 1)
     doc.leave(b)
     expect(events.idle).toBe(1)

@@ -1,6 +1,7 @@
 /**
  * Idle documents leave memory: after the last client goes and the grace period passes, the
  * server's documents-loaded gauge drops, and the document loads again, intact, on return.
+ * Documents nobody changes go dormant even with clients connected, and wake on the next change.
  */
 import { describe, expect, it } from 'vitest'
 import { connect } from './helpers/client.js'
@@ -31,5 +32,31 @@ describe('unloading', () => {
     b.destroy()
     await waitFor(async () => (await loaded()) === 0, 'both documents to be unloaded')
     await server.kill('SIGTERM')
+  })
+
+  it('a document unchanged for --release-after-ms goes dormant with its clients connected, serves a newcomer, and wakes on the next change', async () => {
+    const server = await startServer({ args: ['--release-after-ms', '200'] })
+    const dormant = () => readMetric(server.httpUrl, 'quire_documents_dormant')
+    const writer = connect(server.wsUrl, 'quiet-doc')
+    await writer.synced()
+    writer.text.insert(0, 'typed, then quiet')
+    await waitFor(async () => (await dormant()) === 1, 'the document to go dormant')
+    const newcomer = connect(server.wsUrl, 'quiet-doc')
+    await newcomer.synced()
+    expect(newcomer.text.toString()).toBe('typed, then quiet')
+    expect(await dormant()).toBe(1)
+    writer.text.insert(writer.text.length, '; awake again')
+    await waitFor(() => newcomer.text.toString() === 'typed, then quiet; awake again', 'the newcomer to see the change')
+    expect(await dormant()).toBe(0)
+    await waitFor(async () => (await dormant()) === 1, 'the document to go dormant again')
+    writer.destroy()
+    newcomer.destroy()
+    expect(await server.kill('SIGTERM')).toBe(0)
+    const again = await startServer({ dataDir: server.dataDir })
+    const fresh = connect(again.wsUrl, 'quiet-doc')
+    await fresh.synced()
+    expect(fresh.text.toString()).toBe('typed, then quiet; awake again')
+    fresh.destroy()
+    await again.kill('SIGTERM')
   })
 })

@@ -5,7 +5,7 @@
 import { CloseCode, type Frame, ProtocolError, readFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
 import type { SharedDocument } from '../documents/document.js'
-import { DocumentDamagedError } from '../documents/load.js'
+import { loadFailure } from '../documents/load.js'
 import type { Peer } from '../documents/peer.js'
 import type { DocumentRegistry } from '../documents/registry.js'
 import type { Metrics } from '../metrics.js'
@@ -86,10 +86,8 @@ export class Session {
       do doc = await this.ctx.registry.open(this.name)
       while (doc.isClosed)
     } catch (error) {
-      if (error instanceof DocumentDamagedError) {
-        return this.end(CloseCode.DocumentDamaged, 'stored document data is damaged; an operator must look at it', 'document_damaged')
-      }
-      return this.end(CloseCode.LoadFailed, 'document could not be loaded; try again later', 'load_failed')
+      const failure = loadFailure(error)
+      return this.end(failure.code, failure.reason, failure.metric)
     }
     if (this.ended) return
     doc.join(this.peer)

@@ -2,6 +2,12 @@
  * One loaded document: its Y.Doc, awareness, peers and write queue. Implements the two server
  * promises that live at this layer: an update is stored before any peer sees it (relays and
  * sync answers wait on the write queue), and every peer's messages are applied in order.
+ *
+ * A document nobody has changed for `releaseAfterMs` goes dormant: its log is compacted and its
+ * Y.Doc dropped, keeping only the state vector. Dormant, it answers sync requests from storage
+ * (a snapshot read, no Y.Doc built); the next change wakes it (reads and rebuilds the Y.Doc,
+ * holding every frame that arrives meanwhile, in order). Idle readers thus cost their sockets,
+ * not a copy of the document.
  */
 import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
@@ -14,7 +20,7 @@ import type { Metrics } from '../metrics.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
 import type { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
-import type { LoadedDocument } from './load.js'
+import { type LoadedDocument, loadDocument, loadFailure, readState } from './load.js'
 import type { Peer } from './peer.js'
 import { WriteQueue } from './write-queue.js'
 
@@ -38,6 +44,10 @@ export interface DocumentSettings {
   maxPendingBytes: number
   /** Presence states (awareness client ids) one connection may hold. */
   maxAwarenessClients: number
+  /** A document unchanged for this long drops its Y.Doc until the next change. */
+  releaseAfterMs: number
+  /** Frames one connection may send while its document wakes (or loads). */
+  maxQueuedFrames: number
 }
 
 /** How a document reports to whoever holds it. */
@@ -48,8 +58,8 @@ export interface DocumentContext {
   metrics: Metrics
   /** The last peer left. */
   onIdle(doc: SharedDocument): void
-  /** A write failed: memory no longer matches storage, so the document must go. */
-  onFailed(doc: SharedDocument, error: Error): void
+  /** A write (or a wake's read) failed: memory no longer matches storage, so the document must go; its peers get `code`. */
+  onFailed(doc: SharedDocument, code: number, reason: string): void
   /** Whether storage writes are succeeding, for readiness. */
   health: StorageHealth
 }
@@ -62,12 +72,33 @@ interface PendingUpdate {
   origin: unknown
 }
 
+interface HeldFrame {
+  peer: Peer
+  frame: Frame
+  index: number
+}
+
+// What a client with nothing to add sends as its sync step 2.
+const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
+// An awareness update with no entries (varUint count 0).
+const NO_PRESENCE = new Uint8Array([0])
+
 /** A document in memory, shared by its peers. */
 export class SharedDocument {
-  readonly ydoc: Y.Doc
-  readonly awareness: awarenessProtocol.Awareness
   /** Each peer, with the awareness client ids it controls (removed when it leaves). */
   readonly peers = new Map<Peer, Set<number>>()
+  // The Y.Doc while awake; undefined while dormant.
+  private live: Y.Doc | undefined
+  // While dormant: the state vector of what is stored.
+  private dormantVector: Uint8Array | undefined
+  // Created with the first presence state: a document nobody shows presence on holds none.
+  private awareness: awarenessProtocol.Awareness | undefined
+  // While waking: frames that arrived meanwhile, replayed in order once the Y.Doc is back.
+  private held: { frames: HeldFrame[]; perPeer: Map<Peer, number> } | undefined
+  private waking: Promise<void> | undefined
+  private releaseTimer: NodeJS.Timeout | undefined
+  // Counts applied updates, so a release can tell whether one came while it compacted.
+  private changes = 0
   private readonly queue: WriteQueue<PendingUpdate>
   private nextSeq: number
   private logEntries: number
@@ -83,20 +114,23 @@ export class SharedDocument {
     loaded: LoadedDocument,
     private readonly ctx: DocumentContext
   ) {
-    this.ydoc = loaded.ydoc
     this.nextSeq = loaded.nextSeq
     this.logEntries = loaded.logEntries
     this.logBytes = loaded.logBytes
     this.snapshotBytes = loaded.snapshotBytes
     ctx.metrics.bytesStored.inc(this.storedBytes)
     this.queue = new WriteQueue((items) => this.persist(items))
-    this.awareness = new awarenessProtocol.Awareness(this.ydoc)
-    this.awareness.setLocalState(null)
-    this.ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      this.unstoredBytes += update.length
-      this.queue.push({ update, origin })
-    })
-    this.awareness.on('update', this.onAwareness)
+    this.awaken(loaded.ydoc)
+  }
+
+  /** The Y.Doc, or undefined while the document is dormant. */
+  get ydoc(): Y.Doc | undefined {
+    return this.live
+  }
+
+  /** Presence (awareness) states by client id. */
+  get presenceStates(): ReadonlyMap<number, unknown> {
+    return this.awareness?.getStates() ?? new Map()
   }
 
   /** Bytes stored for the document: snapshot and log. */
@@ -113,9 +147,8 @@ export class SharedDocument {
   join(peer: Peer): void {
     if (this.closed) throw new Error(`document "${this.name}" is closed`)
     this.peers.set(peer, new Set())
-    this.send(peer, { type: 'sync-step1', stateVector: Y.encodeStateVector(this.ydoc) })
-    const states = [...this.awareness.getStates().keys()]
-    if (states.length > 0) this.send(peer, { type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, states) })
+    this.send(peer, { type: 'sync-step1', stateVector: this.live ? Y.encodeStateVector(this.live) : (this.dormantVector as Uint8Array) })
+    if (this.awareness && this.awareness.getStates().size > 0) this.send(peer, { type: 'awareness', update: this.presenceUpdate() })
   }
 
   /** Remove a peer and the awareness states it controlled. */
@@ -123,7 +156,7 @@ export class SharedDocument {
     const controlled = this.peers.get(peer)
     if (!controlled) return
     this.peers.delete(peer)
-    if (controlled.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...controlled], 'leave')
+    if (controlled.size > 0 && this.awareness) awarenessProtocol.removeAwarenessStates(this.awareness, [...controlled], 'leave')
     if (this.peers.size === 0) this.ctx.onIdle(this)
   }
 
@@ -132,19 +165,19 @@ export class SharedDocument {
    * echoed in acknowledgements.
    */
   receive(peer: Peer, frame: Frame, index: number): void {
+    if (this.held) return this.hold({ peer, frame, index })
     switch (frame.type) {
       case 'sync-step1':
-        return this.answerStep1(peer, frame.stateVector)
+        return this.live ? this.answerStep1(peer, frame.stateVector) : this.answerFromStorage(peer, frame.stateVector)
       case 'sync-step2':
       case 'sync-update':
-        return this.applyUpdate(peer, frame.update, index)
+        if (this.live) return this.applyUpdate(peer, frame.update, index)
+        // A client with nothing to add (a fresh one's step 2) need not wake the document.
+        return equalBytes(frame.update, EMPTY_UPDATE) ? this.acknowledge(peer, index) : this.wake({ peer, frame, index })
       case 'awareness':
         return this.applyAwareness(peer, frame.update)
       case 'query-awareness':
-        return this.send(peer, {
-          type: 'awareness',
-          update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])
-        })
+        return this.send(peer, { type: 'awareness', update: this.presenceUpdate() })
       // Server-to-client messages carry nothing for us.
       case 'permission-denied':
       case 'ack':
@@ -159,6 +192,7 @@ export class SharedDocument {
 
   /** Resolves when everything applied so far is stored and no compaction is running. */
   async settled(): Promise<void> {
+    await this.waking
     await this.queue.flushed()
     await this.compacting
   }
@@ -176,10 +210,12 @@ export class SharedDocument {
     } catch {
       durable = false
     }
+    clearTimeout(this.releaseTimer)
+    this.held = undefined
     for (const peer of [...this.peers.keys()]) peer.close(code, reason)
     this.peers.clear()
     await this.compacting
-    if (durable && this.logEntries > 0) {
+    if (durable && this.logEntries > 0 && this.live) {
       try {
         await this.compact()
       } catch (error) {
@@ -187,14 +223,123 @@ export class SharedDocument {
       }
     }
     this.ctx.metrics.bytesStored.dec(this.storedBytes)
-    this.awareness.destroy()
-    this.ydoc.destroy()
+    this.awareness?.destroy()
+    this.live?.destroy()
+    this.live = undefined
+    if (this.dormantVector) this.ctx.metrics.documentsDormant.dec()
+  }
+
+  // Take `ydoc` as the live state: watch it for changes, and release it once they stop.
+  private awaken(ydoc: Y.Doc): void {
+    if (this.dormantVector) this.ctx.metrics.documentsDormant.dec()
+    this.live = ydoc
+    this.dormantVector = undefined
+    ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.unstoredBytes += update.length
+      this.changes++
+      this.releaseTimer?.refresh()
+      this.queue.push({ update, origin })
+    })
+    clearTimeout(this.releaseTimer)
+    this.releaseTimer = setTimeout(() => void this.release(), this.ctx.settings.releaseAfterMs)
+    this.releaseTimer.unref()
+  }
+
+  // Go dormant if nothing changed for releaseAfterMs: write everything, compact (so waking reads
+  // one snapshot), keep the state vector, drop the Y.Doc. Any change meanwhile keeps it awake.
+  private async release(): Promise<void> {
+    const ydoc = this.live
+    if (!ydoc || this.closed) return
+    const changes = this.changes
+    try {
+      await this.settled()
+      if (this.logEntries > 0) await this.compactInBackground()
+    } catch {
+      return // a failed write drops the document; its failure is logged there
+    }
+    if (this.live !== ydoc || this.closed || this.changes !== changes) return
+    if (this.logEntries > 0 || this.queue.pending > 0) {
+      this.releaseTimer?.refresh()
+      return
+    }
+    this.dormantVector = Y.encodeStateVector(ydoc)
+    this.live = undefined
+    ydoc.destroy()
+    this.ctx.metrics.documentsDormant.inc()
+  }
+
+  // Rebuild the Y.Doc from storage, holding `first` and every frame after it until it is back.
+  private wake(first: HeldFrame): void {
+    this.held = { frames: [], perPeer: new Map() }
+    this.hold(first)
+    this.waking = loadDocument(this.ctx.store, this.name).then(
+      (loaded) => {
+        if (this.closed) return loaded.ydoc.destroy()
+        this.awaken(loaded.ydoc)
+        const frames = this.held?.frames ?? []
+        this.held = undefined
+        for (const { peer, frame, index } of frames) if (this.peers.has(peer)) this.receive(peer, frame, index)
+      },
+      (error: unknown) => {
+        this.held = undefined
+        this.ctx.metrics.errors.inc({ kind: 'load' })
+        this.ctx.log.error({ doc: this.name, err: error }, 'waking the document failed')
+        const failure = loadFailure(error)
+        this.ctx.onFailed(this, failure.code, failure.reason)
+      }
+    )
+    this.waking.finally(() => (this.waking = undefined))
+  }
+
+  private hold(held: HeldFrame): void {
+    const { frames, perPeer } = this.held as NonNullable<typeof this.held>
+    const count = (perPeer.get(held.peer) ?? 0) + 1
+    if (count > this.ctx.settings.maxQueuedFrames) return this.reject(held.peer, CloseCode.TryAgainLater, 'too many messages while the document loads')
+    perPeer.set(held.peer, count)
+    frames.push(held)
+  }
+
+  // Dormant: answer from storage, which holds everything (a document goes dormant only once flushed).
+  private answerFromStorage(peer: Peer, stateVector: Uint8Array): void {
+    readState(this.ctx.store, this.name).then(
+      (state) => {
+        if (!this.peers.has(peer)) return
+        let update: Uint8Array
+        try {
+          update = Y.diffUpdate(state, stateVector)
+        } catch {
+          return this.reject(peer, CloseCode.InvalidUpdate, 'state vector could not be decoded')
+        }
+        this.sendBytes(peer, writeFrame({ type: 'sync-step2', update }), 'sync-step2')
+      },
+      (error: unknown) => {
+        this.ctx.log.error({ doc: this.name, err: error }, 'reading the document for a client failed')
+        const failure = loadFailure(error)
+        peer.close(failure.code, failure.reason)
+      }
+    )
+  }
+
+  // y-protocols' Awareness wants a Y.Doc only for a client id of its own; the server shows no presence.
+  private presence(): awarenessProtocol.Awareness {
+    if (!this.awareness) {
+      this.awareness = new awarenessProtocol.Awareness(new Y.Doc())
+      this.awareness.setLocalState(null)
+      this.awareness.on('update', this.onAwareness)
+    }
+    return this.awareness
+  }
+
+  // Everyone's presence, as one awareness update.
+  private presenceUpdate(): Uint8Array {
+    const states = this.awareness ? [...this.awareness.getStates().keys()] : []
+    return this.awareness && states.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, states) : NO_PRESENCE
   }
 
   private answerStep1(peer: Peer, stateVector: Uint8Array): void {
     let update: Uint8Array
     try {
-      update = Y.encodeStateAsUpdate(this.ydoc, stateVector)
+      update = Y.encodeStateAsUpdate(this.live as Y.Doc, stateVector)
     } catch {
       return this.reject(peer, CloseCode.InvalidUpdate, 'state vector could not be decoded')
     }
@@ -205,17 +350,19 @@ export class SharedDocument {
     })
   }
 
+  // Only called while awake.
   private applyUpdate(peer: Peer, received: Uint8Array, index: number): void {
+    const ydoc = this.live as Y.Doc
     // A copy the exact size of the update: Yjs must not read past it into the socket's buffer.
     const update = received.slice()
     const shape = checkUpdate(update, this.ctx.settings.updateLimits)
     if (!shape.ok) return this.reject(peer, CloseCode.InvalidUpdate, shape.reason)
-    const tooCostly = this.costRefusal(update)
+    const tooCostly = this.costRefusal(ydoc, update)
     if (tooCostly) return this.reject(peer, CloseCode.InvalidUpdate, tooCostly)
     // Deletions alone never grow a document, so a full one still takes them.
     const full = shape.structs > 0 && this.storedBytes + this.unstoredBytes + update.length > this.ctx.settings.maxDocumentBytes
     if (peer.access === 'read' || full) {
-      if (Y.snapshotContainsUpdate(Y.snapshot(this.ydoc), update)) return this.acknowledge(peer, index)
+      if (Y.snapshotContainsUpdate(Y.snapshot(ydoc), update)) return this.acknowledge(peer, index)
       const reason = full
         ? `document is full: this change would take it past ${this.ctx.settings.maxDocumentBytes} bytes; it stays readable`
         : 'read-only access: changes are not accepted'
@@ -223,23 +370,23 @@ export class SharedDocument {
       return this.send(peer, { type: 'permission-denied', reason })
     }
     try {
-      Y.applyUpdate(this.ydoc, update, peer)
+      Y.applyUpdate(ydoc, update, peer)
     } catch {
       return this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
     }
     if (this.pendingBytes() > this.ctx.settings.maxPendingBytes) {
       // Updates Yjs is holding for missing dependencies; legitimate clients never pile them up.
-      this.ydoc.store.pendingStructs = null
-      this.ydoc.store.pendingDs = null
+      ydoc.store.pendingStructs = null
+      ydoc.store.pendingDs = null
       return this.reject(peer, CloseCode.InvalidUpdate, 'too many updates with missing dependencies')
     }
     this.acknowledge(peer, index)
   }
 
   // Why applying an update would cost too much against this document; undefined if it is fine.
-  private costRefusal(update: Uint8Array): string | undefined {
+  private costRefusal(ydoc: Y.Doc, update: Uint8Array): string | undefined {
     try {
-      const cost = integrationCost(this.ydoc, update, this.ctx.settings.integrationBudget)
+      const cost = integrationCost(ydoc, update, this.ctx.settings.integrationBudget)
       return cost.exceeded ? 'update would take too long to apply (concurrent inserts or deletes past the budget)' : undefined
     } catch {
       return 'update is malformed'
@@ -247,7 +394,7 @@ export class SharedDocument {
   }
 
   private pendingBytes(): number {
-    const store = this.ydoc.store
+    const store = (this.live as Y.Doc).store
     return (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0)
   }
 
@@ -268,7 +415,7 @@ export class SharedDocument {
       return this.reject(peer, CloseCode.AwarenessTooLarge, `more than ${this.ctx.settings.maxAwarenessClients} presence states for one connection`)
     }
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, verdict.update, peer)
+      awarenessProtocol.applyAwarenessUpdate(this.presence(), verdict.update, peer)
     } catch {
       this.reject(peer, CloseCode.InvalidUpdate, 'awareness update could not be applied')
     }
@@ -293,7 +440,7 @@ export class SharedDocument {
       this.ctx.log.error({ doc: this.name, seq, err: failure }, 'storage write failed; updates not relayed')
       this.ctx.metrics.errors.inc({ kind: 'storage_write' })
       this.ctx.health.failed()
-      queueMicrotask(() => this.ctx.onFailed(this, failure))
+      queueMicrotask(() => this.ctx.onFailed(this, CloseCode.StorageFailure, 'storage write failed; reconnect to resend'))
       throw failure
     }
     for (const item of items) this.unstoredBytes -= item.update.length
@@ -312,15 +459,18 @@ export class SharedDocument {
       this.logEntries >= this.ctx.settings.compactEvery ||
       this.logBytes >= Math.max(MIN_COMPACT_BYTES, this.snapshotBytes) ||
       this.storedBytes > this.ctx.settings.maxDocumentBytes
-    if (due && !this.compacting) {
-      // Off the write path: later appends (higher seqs) may be written while the snapshot is.
-      this.compacting = this.compact()
-        .catch((error: unknown) => {
-          this.ctx.metrics.errors.inc({ kind: 'compaction' })
-          this.ctx.log.error({ doc: this.name, err: error }, 'compaction failed; the log is kept')
-        })
-        .finally(() => (this.compacting = undefined))
-    }
+    if (due) void this.compactInBackground()
+  }
+
+  // Off the write path: later appends (higher seqs) may be written while the snapshot is.
+  private compactInBackground(): Promise<void> {
+    this.compacting ??= this.compact()
+      .catch((error: unknown) => {
+        this.ctx.metrics.errors.inc({ kind: 'compaction' })
+        this.ctx.log.error({ doc: this.name, err: error }, 'compaction failed; the log is kept')
+      })
+      .finally(() => (this.compacting = undefined))
+    return this.compacting
   }
 
   // Started right after a write, or after the queue has drained: every entry up to nextSeq - 1
@@ -328,7 +478,7 @@ export class SharedDocument {
   private async compact(): Promise<void> {
     const throughSeq = this.nextSeq - 1
     const covered = { entries: this.logEntries, bytes: this.logBytes }
-    const state = Y.encodeStateAsUpdate(this.ydoc)
+    const state = Y.encodeStateAsUpdate(this.live as Y.Doc)
     const snapshot = writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state })
     await this.ctx.store.compact(this.name, snapshot, throughSeq)
     this.ctx.metrics.bytesStored.inc(snapshot.length - this.snapshotBytes - covered.bytes)
@@ -349,7 +499,7 @@ export class SharedDocument {
       for (const id of removed) controlled.delete(id)
     }
     const changed = [...added, ...updated, ...removed]
-    const frame = writeFrame({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) })
+    const frame = writeFrame({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness as awarenessProtocol.Awareness, changed) })
     this.broadcast(frame, 'awareness')
   }
 
@@ -378,4 +528,8 @@ export class SharedDocument {
     this.ctx.metrics.countOut(type)
     peer.send(bytes)
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
 }

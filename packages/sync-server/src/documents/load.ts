@@ -1,6 +1,7 @@
+import { CloseCode } from '@quire/protocol'
 import * as Y from 'yjs'
 import { readLogRecord, readSnapshotRecord } from '../storage/records.js'
-import type { DocumentStore } from '../storage/store.js'
+import type { DocumentStore, StoredDocument } from '../storage/store.js'
 
 /** A document's stored data cannot be decoded or applied; it must not be served or overwritten. */
 export class DocumentDamagedError extends Error {
@@ -8,6 +9,13 @@ export class DocumentDamagedError extends Error {
     super(`document "${name}" has damaged stored data: ${detail}`)
     this.name = 'DocumentDamagedError'
   }
+}
+
+/** How a connection is closed when its document cannot be read: the close code, reason and metric label. */
+export function loadFailure(error: unknown): { code: number; reason: string; metric: string } {
+  return error instanceof DocumentDamagedError
+    ? { code: CloseCode.DocumentDamaged, reason: 'stored document data is damaged; an operator must look at it', metric: 'document_damaged' }
+    : { code: CloseCode.LoadFailed, reason: 'document could not be loaded; try again later', metric: 'load_failed' }
 }
 
 /** What loading a document yields: its state and where its log continues. */
@@ -33,20 +41,48 @@ export async function loadDocument(store: DocumentStore, name: string): Promise<
   let lastSeq = 0
   try {
     ydoc.transact(() => {
-      if (stored.snapshot) {
-        const snapshot = readSnapshotRecord(stored.snapshot)
-        Y.applyUpdate(ydoc, snapshot.state)
-        lastSeq = snapshot.throughSeq
-      }
-      for (const entry of stored.log) {
-        for (const update of readLogRecord(entry.value).updates) Y.applyUpdate(ydoc, update)
-        lastSeq = Math.max(lastSeq, entry.seq)
-      }
+      const found = storedUpdates(stored)
+      for (const update of found.updates) Y.applyUpdate(ydoc, update)
+      lastSeq = found.lastSeq
     })
   } catch (error) {
     ydoc.destroy()
-    throw new DocumentDamagedError(name, error instanceof Error ? error.message : String(error))
+    throw damaged(name, error)
   }
   const logBytes = stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
   return { ydoc, nextSeq: lastSeq + 1, logEntries: stored.log.length, snapshotBytes: stored.snapshot?.length ?? 0, logBytes }
+}
+
+/**
+ * A document's stored state as one update, without building a Y.Doc: what a dormant document
+ * answers sync requests from. Throws {@link DocumentDamagedError} like {@link loadDocument}.
+ */
+export async function readState(store: DocumentStore, name: string): Promise<Uint8Array> {
+  const stored = await store.read(name)
+  try {
+    const { updates } = storedUpdates(stored)
+    return updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)
+  } catch (error) {
+    throw damaged(name, error)
+  }
+}
+
+// The snapshot's state, then each log entry's updates, in the order they were stored.
+function storedUpdates(stored: StoredDocument): { updates: Uint8Array[]; lastSeq: number } {
+  const updates: Uint8Array[] = []
+  let lastSeq = 0
+  if (stored.snapshot) {
+    const snapshot = readSnapshotRecord(stored.snapshot)
+    updates.push(snapshot.state)
+    lastSeq = snapshot.throughSeq
+  }
+  for (const entry of stored.log) {
+    updates.push(...readLogRecord(entry.value).updates)
+    lastSeq = Math.max(lastSeq, entry.seq)
+  }
+  return { updates, lastSeq }
+}
+
+function damaged(name: string, error: unknown): DocumentDamagedError {
+  return new DocumentDamagedError(name, error instanceof Error ? error.message : String(error))
 }

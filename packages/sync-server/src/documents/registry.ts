@@ -3,7 +3,6 @@
  * its last peer has been gone for a grace period. A document being unloaded is fully closed
  * (written, compacted) before it can be loaded again, so two copies never write one log.
  */
-import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
 import { StorageHealth } from '../storage/health.js'
@@ -72,7 +71,7 @@ export class DocumentRegistry {
         log: this.log,
         metrics: this.metrics,
         onIdle: (idle) => this.scheduleUnload(idle),
-        onFailed: (failed) => this.drop(failed),
+        onFailed: (failed, code, reason) => this.drop(failed, code, reason),
         health: this.health
       })
       this.metrics.documentsLoaded.inc()
@@ -104,10 +103,10 @@ export class DocumentRegistry {
     this.log.debug({ doc: doc.name }, 'document unloaded')
   }
 
-  private drop(doc: SharedDocument): void {
+  private drop(doc: SharedDocument, code: number, reason: string): void {
     if (doc.isClosed) return
     this.loaded.delete(doc.name)
-    void this.closeDoc(doc, CloseCode.StorageFailure, 'storage write failed; reconnect to resend')
+    void this.closeDoc(doc, code, reason)
   }
 
   private closeDoc(doc: SharedDocument, code?: number, reason?: string): Promise<void> {

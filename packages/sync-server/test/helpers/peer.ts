@@ -5,7 +5,7 @@
 import { type Frame, readFrame } from '@quire/protocol'
 import { pino } from 'pino'
 import { defaultSettings } from '../../src/config.js'
-import type { DocumentContext } from '../../src/documents/document.js'
+import type { DocumentContext, DocumentSettings } from '../../src/documents/document.js'
 import type { Peer } from '../../src/documents/peer.js'
 import { createMetrics } from '../../src/metrics.js'
 import { StorageHealth } from '../../src/storage/health.js'
@@ -67,15 +67,15 @@ export class GatedStore implements DocumentStore {
 const silent = pino({ level: 'silent' })
 
 /** A document context over `store` with silent logs; records idle and failure callbacks. */
-export function documentContext(store: DocumentStore, compactEvery = 1000) {
-  const events = { idle: 0, failed: [] as Error[] }
+export function documentContext(store: DocumentStore, compactEvery = 1000, settings: Partial<DocumentSettings> = {}) {
+  const events = { idle: 0, failed: [] as Array<{ code: number; reason: string }> }
   const ctx: DocumentContext = {
     store,
-    settings: { ...defaultSettings, compactEvery },
+    settings: { ...defaultSettings, compactEvery, ...settings },
     log: silent,
     metrics: createMetrics(),
     onIdle: () => void events.idle++,
-    onFailed: (_doc, error) => void events.failed.push(error),
+    onFailed: (_doc, code, reason) => void events.failed.push({ code, reason }),
     health: new StorageHealth()
   }
   return { ctx, events }
