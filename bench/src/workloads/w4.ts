@@ -1,7 +1,7 @@
 /**
  * W4 memory: D documents of about 4 KB, each typed as 400 separate updates, with one idle client
- * left on each: server memory per document (after a forced GC, against the server's own
- * baseline just after start). Then 1,000 more idle connections spread over those documents:
+ * left on each: server memory per document once they have been quiet for `quietMs` (after a
+ * forced GC, against the server's own baseline just after start). Then 1,000 more idle connections spread over those documents:
  * memory per connection. Memory is JS heap + external (V8's own accounting) and RSS.
  */
 import { rmSync } from 'node:fs'
@@ -47,8 +47,9 @@ export async function runW4(spec: ServerSpec, ctx: RunContext): Promise<void> {
     }
     keepalive.push(...idle)
     await server.quiesce()
-    // Let debounced stores (Hocuspocus: 2 s) run, so what is measured is the steady state.
-    await sleep(2500)
+    // Measure the steady state of idle documents: after Hocuspocus' debounced stores (2 s, at most
+    // 10 s) and Quire's release of unchanged documents (10 s) have run.
+    await sleep(w4.quietMs)
     await server.quiesce()
     const withDocs = await server.probe({ gc: true })
     const docCase = `${w4.docs} docs x ${w4.updatesPerDoc} updates, 1 idle client each`
