@@ -16,15 +16,18 @@ export const Extension = {
 /** An extension name from {@link Extension}. */
 export type ExtensionName = (typeof Extension)[keyof typeof Extension]
 
+const KNOWN = new Set<string>(Object.values(Extension))
+// Shared by every connection that asks for none (most do): one set, not one per connection.
+const NONE: ReadonlySet<ExtensionName> = new Set()
+
 /** Read the extensions a client asked for; unknown names are ignored so clients can be newer. */
-export function parseExtensions(value: string | null | undefined): Set<ExtensionName> {
-  const known = new Set<string>(Object.values(Extension))
+export function parseExtensions(value: string | null | undefined): ReadonlySet<ExtensionName> {
   const wanted = new Set<ExtensionName>()
   for (const part of (value ?? '').split(',')) {
     const name = part.trim()
-    if (known.has(name)) wanted.add(name as ExtensionName)
+    if (KNOWN.has(name)) wanted.add(name as ExtensionName)
   }
-  return wanted
+  return wanted.size === 0 ? NONE : wanted
 }
 
 /** Format an extension list for the `ext` query parameter. */

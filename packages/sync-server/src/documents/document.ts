@@ -80,13 +80,15 @@ interface HeldFrame {
 
 // What a client with nothing to add sends as its sync step 2.
 const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
+// What a peer that has shown no presence controls: one shared set, not one per peer.
+const CONTROLS_NOTHING: ReadonlySet<number> = new Set()
 // An awareness update with no entries (varUint count 0).
 const NO_PRESENCE = new Uint8Array([0])
 
 /** A document in memory, shared by its peers. */
 export class SharedDocument {
   /** Each peer, with the awareness client ids it controls (removed when it leaves). */
-  readonly peers = new Map<Peer, Set<number>>()
+  readonly peers = new Map<Peer, ReadonlySet<number>>()
   // The Y.Doc while awake; undefined while dormant.
   private live: Y.Doc | undefined
   // While dormant: the state vector of what is stored.
@@ -146,7 +148,7 @@ export class SharedDocument {
   /** Add a peer and start the sync: our state vector, then who is present. */
   join(peer: Peer): void {
     if (this.closed) throw new Error(`document "${this.name}" is closed`)
-    this.peers.set(peer, new Set())
+    this.peers.set(peer, CONTROLS_NOTHING)
     this.send(peer, { type: 'sync-step1', stateVector: this.live ? Y.encodeStateVector(this.live) : (this.dormantVector as Uint8Array) })
     if (this.awareness && this.awareness.getStates().size > 0) this.send(peer, { type: 'awareness', update: this.presenceUpdate() })
   }
@@ -264,6 +266,7 @@ export class SharedDocument {
     }
     this.dormantVector = Y.encodeStateVector(ydoc)
     this.live = undefined
+    this.releaseTimer = undefined
     ydoc.destroy()
     this.ctx.metrics.documentsDormant.inc()
   }
@@ -494,9 +497,11 @@ export class SharedDocument {
   ): void => {
     const controlled = this.peers.get(origin as Peer)
     if (controlled) {
-      for (const id of added) controlled.add(id)
-      for (const id of updated) controlled.add(id)
-      for (const id of removed) controlled.delete(id)
+      const ids = controlled === CONTROLS_NOTHING ? new Set<number>() : (controlled as Set<number>)
+      for (const id of added) ids.add(id)
+      for (const id of updated) ids.add(id)
+      for (const id of removed) ids.delete(id)
+      this.peers.set(origin as Peer, ids)
     }
     const changed = [...added, ...updated, ...removed]
     const frame = writeFrame({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness as awarenessProtocol.Awareness, changed) })

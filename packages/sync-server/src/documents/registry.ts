@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
 import { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
-import { type DocumentSettings, SharedDocument } from './document.js'
+import { type DocumentContext, type DocumentSettings, SharedDocument } from './document.js'
 import { loadDocument } from './load.js'
 
 /** Settings for the registry. */
@@ -24,12 +24,25 @@ export class DocumentRegistry {
   /** Whether the most recent storage write succeeded. */
   readonly health = new StorageHealth()
 
+  // One context shared by every document: each callback is told which document it is about.
+  private readonly context: DocumentContext
+
   constructor(
     private readonly store: DocumentStore,
     private readonly settings: RegistrySettings,
     private readonly log: Logger,
     private readonly metrics: Metrics
-  ) {}
+  ) {
+    this.context = {
+      store,
+      settings,
+      log,
+      metrics,
+      onIdle: (idle) => this.scheduleUnload(idle),
+      onFailed: (failed, code, reason) => this.drop(failed, code, reason),
+      health: this.health
+    }
+  }
 
   /** Documents in memory now. */
   get size(): number {
@@ -65,15 +78,7 @@ export class DocumentRegistry {
     const started = performance.now()
     try {
       const loaded = await loadDocument(this.store, name)
-      const doc = new SharedDocument(name, loaded, {
-        store: this.store,
-        settings: this.settings,
-        log: this.log,
-        metrics: this.metrics,
-        onIdle: (idle) => this.scheduleUnload(idle),
-        onFailed: (failed, code, reason) => this.drop(failed, code, reason),
-        health: this.health
-      })
+      const doc = new SharedDocument(name, loaded, this.context)
       this.metrics.documentsLoaded.inc()
       this.log.debug({ doc: name, ms: Math.round(performance.now() - started), logEntries: loaded.logEntries }, 'document loaded')
       // A peer that went away while we loaded will never join; make sure the document still leaves.
