@@ -104,3 +104,23 @@ describe.each(backends)('storage contract: $name', (backend) => {
     await expect(store.read('doc')).rejects.toThrow()
   })
 })
+
+describe('LevelDB specifics', () => {
+  it('a damaged compaction marker makes the read fail rather than hide log entries', async () => {
+    const dir = tempDataDir()
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const store = await LevelStore.open(dir, { sync: false })
+    await store.append('doc', 1, bytes(1))
+    await store.compact('doc', bytes(5), 1)
+    await store.append('doc', 2, bytes(2))
+    expect(plain(await store.read('doc'))).toEqual({ snapshot: [5], log: [{ seq: 2, value: [2] }] })
+    await store.close()
+    const { Level } = await import('level')
+    const raw = new Level<string, string>(dir)
+    await raw.put('c:doc', 'not a seq')
+    await raw.close()
+    const again = await LevelStore.open(dir, { sync: false })
+    await expect(again.read('doc')).rejects.toThrow(/damaged compaction marker/)
+    await again.close()
+  })
+})

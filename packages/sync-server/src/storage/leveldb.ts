@@ -2,7 +2,12 @@
  * The LevelDB adapter: the only module that touches `level`. Key schema (README "Storage"):
  *   s:<name>                  snapshot record
  *   l:<name>:<seq, 16 hex>    log record
+ *   c:<name>                  the seq the latest compaction covered, as 16 hex digits
  * Names never contain ":" (PROTOCOL.md N3), so one document's keys never interleave another's.
+ *
+ * Compaction deletes log entries, and LevelDB keeps each deletion as a tombstone until its own
+ * compaction gets to it; a read that walked the log from its first key would step over every one
+ * (~2 ms for a document typed as 100,000 updates). Reads and compactions start after `c:<name>`.
  */
 import { Level } from 'level'
 import type { DocumentStore, StoredDocument } from './store.js'
@@ -17,9 +22,11 @@ export class StoreOpenError extends Error {
 
 const snapshotKey = (name: string) => `s:${name}`
 const logPrefix = (name: string) => `l:${name}:`
-const logKey = (name: string, seq: number) => logPrefix(name) + seq.toString(16).padStart(16, '0')
+const logKey = (name: string, seq: number) => logPrefix(name) + toHex(seq)
 // ";" sorts right after ":", so [prefix, prefixEnd) holds exactly one document's log.
 const logPrefixEnd = (name: string) => `l:${name};`
+const compactedKey = (name: string) => `c:${name}`
+const toHex = (seq: number) => seq.toString(16).padStart(16, '0')
 
 interface PendingAppends {
   ops: Array<{ type: 'put'; key: string; value: Uint8Array }>
@@ -61,12 +68,22 @@ export class LevelStore implements DocumentStore {
   }
 
   async read(name: string): Promise<StoredDocument> {
-    const snapshot = await this.db.get(snapshotKey(name))
+    const [snapshot, from] = await Promise.all([this.db.get(snapshotKey(name)), this.logStart(name)])
     const log: StoredDocument['log'] = []
-    for await (const [key, value] of this.db.iterator({ gte: logPrefix(name), lt: logPrefixEnd(name) })) {
+    for await (const [key, value] of this.db.iterator({ gte: from, lt: logPrefixEnd(name) })) {
       log.push({ seq: Number.parseInt(key.slice(logPrefix(name).length), 16), value })
     }
     return { snapshot, log }
+  }
+
+  // The first log key that can still exist: just past what the latest compaction covered.
+  private async logStart(name: string): Promise<string> {
+    const covered = await this.db.get(compactedKey(name))
+    if (covered === undefined) return logPrefix(name)
+    const hex = new TextDecoder().decode(covered)
+    // Never guess past a damaged marker: that would hide log entries.
+    if (!/^[0-9a-f]{16}$/.test(hex)) throw new Error(`damaged compaction marker for "${name}": ${JSON.stringify(hex.slice(0, 40))}`)
+    return logKey(name, Number.parseInt(hex, 16) + 1)
   }
 
   append(name: string, seq: number, value: Uint8Array): Promise<void> {
@@ -94,7 +111,8 @@ export class LevelStore implements DocumentStore {
   async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
     const batch = this.db.batch()
     batch.put(snapshotKey(name), snapshot)
-    for await (const key of this.db.keys({ gte: logPrefix(name), lte: logKey(name, throughSeq) })) batch.del(key)
+    batch.put(compactedKey(name), new TextEncoder().encode(toHex(throughSeq)))
+    for await (const key of this.db.keys({ gte: await this.logStart(name), lte: logKey(name, throughSeq) })) batch.del(key)
     await batch.write({ sync: this.sync })
   }
 
