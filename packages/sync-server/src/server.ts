@@ -8,7 +8,7 @@ import { CloseCode } from '@quire/protocol'
 import { type Logger, pino } from 'pino'
 import { type ServerSettings, defaultSettings } from './config.js'
 import { Gate } from './connection/admission.js'
-import { Session } from './connection/session.js'
+import { sessionHandlers } from './connection/handlers.js'
 import { DocumentRegistry } from './documents/registry.js'
 import { createRoutes } from './http/routes.js'
 import { type Metrics, createMetrics } from './metrics.js'
@@ -76,20 +76,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     )
     http = server
     const sessionContext = { registry: docs, log, metrics, ...settings }
-    transport = attachTransport(server, { ...settings, log, metrics }, {
-      admit: (request) => gate.admitUpgrade(request.url ?? '', request.socket.remoteAddress ?? 'unknown'),
-      connect: (peer, admitted) => {
-        gate.opened(admitted.name)
-        const session = new Session(peer, admitted.name, sessionContext, admitted.expiresAt)
-        return {
-          receive: (bytes) => session.receive(bytes),
-          closed: () => {
-            gate.closed(admitted.name)
-            session.closed()
-          }
-        }
-      }
-    })
+    transport = attachTransport(server, { ...settings, log, metrics }, sessionHandlers(gate, sessionContext))
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
-import { type RawData, type WebSocket, WebSocketServer } from 'ws'
+import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Admission } from '../connection/admission.js'
 import type { Peer } from '../documents/peer.js'
 import type { Metrics } from '../metrics.js'
@@ -215,6 +215,29 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       await new Promise<void>((resolve) => wss.close(() => resolve()))
     }
   }
+}
+
+/**
+ * Be a client once: connect to `url`, send `frames`, and resolve when a received message passes
+ * `done`, then close. The server's start-up rehearsal uses it; rejects after `timeoutMs`.
+ */
+export function rehearseClient(url: string, frames: Uint8Array[], done: (bytes: Uint8Array) => boolean, timeoutMs = 5000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false })
+    const timer = setTimeout(() => finish(new Error(`no answer from ${url} within ${timeoutMs} ms`)), timeoutMs)
+    const finish = (error?: Error) => {
+      clearTimeout(timer)
+      ws.terminate()
+      error ? reject(error) : resolve()
+    }
+    ws.on('open', () => {
+      for (const frame of frames) ws.send(frame)
+    })
+    ws.on('message', (data: RawData) => {
+      if (done(toBytes(data))) finish()
+    })
+    ws.on('error', (error) => finish(error))
+  })
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {
