@@ -7,7 +7,7 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SharedDocument } from '../src/documents/document.js'
-import { loadDocument } from '../src/documents/load.js'
+import { loadDocument, loadState } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import type { DocumentStore } from '../src/storage/store.js'
 import { RecordingPeer, documentContext } from './helpers/peer.js'
@@ -110,6 +110,37 @@ describe('dormant documents', () => {
     expect((a.of('awareness').at(-1) as { update: Uint8Array }).update.length).toBeGreaterThan(1)
     expect((await loadDocument(store, 'doc')).ydoc.getText('codemirror').toString()).toBe(expected)
     presence.destroy()
+    await doc.close()
+  })
+
+  it('a document starts dormant: a fresh reader gets the stored state as it is, and the first change builds the Y.Doc', async () => {
+    const store = new MemoryStore()
+    const author = new Client()
+    const first = await openDoc(store)
+    const seed = new RecordingPeer('seed')
+    first.doc.join(seed)
+    first.doc.receive(seed, { type: 'sync-update', update: author.type('stored before') }, 1)
+    await first.doc.close()
+
+    const { ctx } = documentContext(store, 1000, { releaseAfterMs: 60_000 })
+    const loaded = await loadState(store, 'doc')
+    const doc = new SharedDocument('doc', loaded, ctx)
+    expect(doc.ydoc).toBeUndefined()
+    const reader = new RecordingPeer('reader', new Set(['ack']))
+    doc.join(reader)
+    expect(reader.of('sync-step1')[0]?.stateVector).toEqual(Y.encodeStateVector(author.doc))
+    doc.receive(reader, { type: 'sync-step1', stateVector: Y.encodeStateVector(new Y.Doc()) }, 1)
+    expect(reader.of('sync-step2')[0]?.update).toEqual(loaded.state.update)
+    doc.receive(reader, { type: 'sync-step2', update: Y.encodeStateAsUpdate(new Y.Doc()) }, 2)
+    expect(reader.of('ack').map((ack) => ack.index)).toEqual([2])
+    expect(doc.ydoc).toBeUndefined()
+
+    const writer = new RecordingPeer('writer')
+    doc.join(writer)
+    doc.receive(writer, { type: 'sync-update', update: author.type(', changed after') }, 1)
+    expect(doc.ydoc?.getText('codemirror').toString()).toBe('stored before, changed after')
+    await doc.settled()
+    expect(textOf(reader.of('sync-step2')[0]!.update, ...reader.of('sync-update').map((frame) => frame.update))).toBe('stored before, changed after')
     await doc.close()
   })
 

@@ -40,6 +40,7 @@ describe('unloading', () => {
     const writer = connect(server.wsUrl, 'quiet-doc')
     await writer.synced()
     writer.text.insert(0, 'typed, then quiet')
+    await waitFor(async () => (await readMetric(server.httpUrl, 'quire_updates_persisted_total')) === 1, 'the edit to be stored')
     await waitFor(async () => (await dormant()) === 1, 'the document to go dormant')
     const newcomer = connect(server.wsUrl, 'quiet-doc')
     await newcomer.synced()

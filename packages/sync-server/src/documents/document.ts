@@ -3,11 +3,12 @@
  * promises that live at this layer: an update is stored before any peer sees it (relays and
  * sync answers wait on the write queue), and every peer's messages are applied in order.
  *
- * A document nobody has changed for `releaseAfterMs` goes dormant: its log is compacted and its
- * Y.Doc dropped, keeping only the state vector. Dormant, it answers sync requests from storage
- * (a snapshot read, no Y.Doc built); the next change wakes it (reads and rebuilds the Y.Doc,
- * holding every frame that arrives meanwhile, in order). Idle readers thus cost their sockets,
- * not a copy of the document.
+ * A document starts dormant: loaded as bytes, it answers readers from them (a fresh client gets
+ * them as they are) and builds its Y.Doc at the first change. One nobody has changed for
+ * `releaseAfterMs` goes dormant again: its log is compacted and its Y.Doc dropped, keeping only
+ * the state vector; it answers sync requests from storage, and the next change wakes it (reads
+ * and rebuilds the Y.Doc, holding every frame that arrives meanwhile, in order). Idle readers thus
+ * cost their sockets, not a copy of the document.
  */
 import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
@@ -20,7 +21,7 @@ import type { Metrics } from '../metrics.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
 import type { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
-import { type LoadedDocument, loadDocument, loadFailure, readState } from './load.js'
+import { EMPTY_UPDATE, type LoadedDocument, buildDoc, loadDocument, loadFailure, loadState } from './load.js'
 import type { Peer } from './peer.js'
 import { WriteQueue } from './write-queue.js'
 
@@ -78,8 +79,8 @@ interface HeldFrame {
   index: number
 }
 
-// What a client with nothing to add sends as its sync step 2.
-const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
+// What a client that has nothing sends as its sync step 1.
+const EMPTY_VECTOR = Y.encodeStateVector(new Y.Doc())
 // What a peer that has shown no presence controls: one shared set, not one per peer.
 const CONTROLS_NOTHING: ReadonlySet<number> = new Set()
 // An awareness update with no entries (varUint count 0).
@@ -93,6 +94,8 @@ export class SharedDocument {
   private live: Y.Doc | undefined
   // While dormant: the state vector of what is stored.
   private dormantVector: Uint8Array | undefined
+  // Dormant since loading: the loaded state, kept for releaseAfterMs to answer readers and wake from.
+  private loadedState: Uint8Array | undefined
   // Created with the first presence state: a document nobody shows presence on holds none.
   private awareness: awarenessProtocol.Awareness | undefined
   // While waking: frames that arrived meanwhile, replayed in order once the Y.Doc is back.
@@ -122,7 +125,17 @@ export class SharedDocument {
     this.snapshotBytes = loaded.snapshotBytes
     ctx.metrics.bytesStored.inc(this.storedBytes)
     this.queue = new WriteQueue((items) => this.persist(items))
-    this.awaken(loaded.ydoc)
+    if (loaded.ydoc) {
+      this.awaken(loaded.ydoc)
+    } else {
+      // Loaded as bytes: readers are answered from them; the Y.Doc is built at the first change.
+      const state = loaded.state as NonNullable<LoadedDocument['state']>
+      this.dormantVector = state.vector
+      this.loadedState = state.update
+      ctx.metrics.documentsDormant.inc()
+      this.releaseTimer = setTimeout(() => (this.loadedState = undefined), ctx.settings.releaseAfterMs)
+      this.releaseTimer.unref()
+    }
   }
 
   /** The Y.Doc, or undefined while the document is dormant. */
@@ -228,6 +241,7 @@ export class SharedDocument {
     this.awareness?.destroy()
     this.live?.destroy()
     this.live = undefined
+    this.loadedState = undefined
     if (this.dormantVector) this.ctx.metrics.documentsDormant.dec()
   }
 
@@ -236,6 +250,7 @@ export class SharedDocument {
     if (this.dormantVector) this.ctx.metrics.documentsDormant.dec()
     this.live = ydoc
     this.dormantVector = undefined
+    this.loadedState = undefined
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       this.unstoredBytes += update.length
       this.changes++
@@ -273,6 +288,16 @@ export class SharedDocument {
 
   // Rebuild the Y.Doc from storage, holding `first` and every frame after it until it is back.
   private wake(first: HeldFrame): void {
+    if (this.loadedState) {
+      let ydoc: Y.Doc
+      try {
+        ydoc = buildDoc(this.name, this.loadedState)
+      } catch (error) {
+        return this.wakeFailed(error)
+      }
+      this.awaken(ydoc)
+      return this.receive(first.peer, first.frame, first.index)
+    }
     this.held = { frames: [], perPeer: new Map() }
     this.hold(first)
     this.waking = loadDocument(this.ctx.store, this.name).then(
@@ -285,13 +310,17 @@ export class SharedDocument {
       },
       (error: unknown) => {
         this.held = undefined
-        this.ctx.metrics.errors.inc({ kind: 'load' })
-        this.ctx.log.error({ doc: this.name, err: error }, 'waking the document failed')
-        const failure = loadFailure(error)
-        this.ctx.onFailed(this, failure.code, failure.reason)
+        this.wakeFailed(error)
       }
     )
     this.waking.finally(() => (this.waking = undefined))
+  }
+
+  private wakeFailed(error: unknown): void {
+    this.ctx.metrics.errors.inc({ kind: 'load' })
+    this.ctx.log.error({ doc: this.name, err: error }, 'waking the document failed')
+    const failure = loadFailure(error)
+    this.ctx.onFailed(this, failure.code, failure.reason)
   }
 
   private hold(held: HeldFrame): void {
@@ -302,18 +331,13 @@ export class SharedDocument {
     frames.push(held)
   }
 
-  // Dormant: answer from storage, which holds everything (a document goes dormant only once flushed).
+  // Dormant: answer from the loaded state or from storage, which hold everything (a document goes
+  // dormant only once flushed).
   private answerFromStorage(peer: Peer, stateVector: Uint8Array): void {
-    readState(this.ctx.store, this.name).then(
-      (state) => {
-        if (!this.peers.has(peer)) return
-        let update: Uint8Array
-        try {
-          update = Y.diffUpdate(state, stateVector)
-        } catch {
-          return this.reject(peer, CloseCode.InvalidUpdate, 'state vector could not be decoded')
-        }
-        this.sendBytes(peer, writeFrame({ type: 'sync-step2', update }), 'sync-step2')
+    if (this.loadedState) return this.answerFrom(peer, this.loadedState, stateVector)
+    loadState(this.ctx.store, this.name).then(
+      ({ state }) => {
+        if (this.peers.has(peer)) this.answerFrom(peer, state.update, stateVector)
       },
       (error: unknown) => {
         this.ctx.log.error({ doc: this.name, err: error }, 'reading the document for a client failed')
@@ -321,6 +345,17 @@ export class SharedDocument {
         peer.close(failure.code, failure.reason)
       }
     )
+  }
+
+  private answerFrom(peer: Peer, state: Uint8Array, stateVector: Uint8Array): void {
+    let update: Uint8Array
+    try {
+      // A client that has nothing gets the state as it is, without decoding it.
+      update = equalBytes(stateVector, EMPTY_VECTOR) ? state : Y.diffUpdate(state, stateVector)
+    } catch {
+      return this.reject(peer, CloseCode.InvalidUpdate, 'state vector could not be decoded')
+    }
+    this.sendBytes(peer, writeFrame({ type: 'sync-step2', update }), 'sync-step2')
   }
 
   // y-protocols' Awareness wants a Y.Doc only for a client id of its own; the server shows no presence.

@@ -20,7 +20,10 @@ export function loadFailure(error: unknown): { code: number; reason: string; met
 
 /** What loading a document yields: its state and where its log continues. */
 export interface LoadedDocument {
-  ydoc: Y.Doc
+  /** The state as a Y.Doc, when it was built; a document loaded without one starts dormant. */
+  ydoc?: Y.Doc
+  /** The state as one update, with its state vector, when no Y.Doc was built. */
+  state?: { update: Uint8Array; vector: Uint8Array }
   /** The seq the next log entry gets. */
   nextSeq: number
   /** Log entries stored after the snapshot. */
@@ -35,36 +38,56 @@ export interface LoadedDocument {
  * Read a document from storage and rebuild it: the snapshot, then every later log entry, in one
  * transaction. Throws {@link DocumentDamagedError} when any stored byte does not decode or apply.
  */
-export async function loadDocument(store: DocumentStore, name: string): Promise<LoadedDocument> {
+export async function loadDocument(store: DocumentStore, name: string): Promise<LoadedDocument & { ydoc: Y.Doc }> {
   const stored = await store.read(name)
   const ydoc = new Y.Doc({ gc: true })
-  let lastSeq = 0
+  let found: ReturnType<typeof storedUpdates>
   try {
+    found = storedUpdates(stored)
     ydoc.transact(() => {
-      const found = storedUpdates(stored)
       for (const update of found.updates) Y.applyUpdate(ydoc, update)
-      lastSeq = found.lastSeq
     })
   } catch (error) {
     ydoc.destroy()
     throw damaged(name, error)
   }
-  const logBytes = stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
-  return { ydoc, nextSeq: lastSeq + 1, logEntries: stored.log.length, snapshotBytes: stored.snapshot?.length ?? 0, logBytes }
+  return { ydoc, ...where(stored, found.lastSeq) }
 }
 
 /**
- * A document's stored state as one update, without building a Y.Doc: what a dormant document
- * answers sync requests from. Throws {@link DocumentDamagedError} like {@link loadDocument}.
+ * Read a document's stored state as one update and its state vector, without building a Y.Doc:
+ * what a document starts from, answering readers as is until the first change. Every stored byte
+ * is decoded; throws {@link DocumentDamagedError} like {@link loadDocument}.
  */
-export async function readState(store: DocumentStore, name: string): Promise<Uint8Array> {
+export async function loadState(store: DocumentStore, name: string): Promise<LoadedDocument & { state: { update: Uint8Array; vector: Uint8Array } }> {
   const stored = await store.read(name)
   try {
-    const { updates } = storedUpdates(stored)
-    return updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)
+    const { updates, lastSeq } = storedUpdates(stored)
+    const update = updates.length === 0 ? EMPTY_UPDATE : updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)
+    return { state: { update, vector: Y.encodeStateVectorFromUpdate(update) }, ...where(stored, lastSeq) }
   } catch (error) {
     throw damaged(name, error)
   }
+}
+
+/** Build a Y.Doc from one update (a loaded state). Throws {@link DocumentDamagedError} if it does not apply. */
+export function buildDoc(name: string, update: Uint8Array): Y.Doc {
+  const ydoc = new Y.Doc({ gc: true })
+  try {
+    Y.applyUpdate(ydoc, update)
+  } catch (error) {
+    ydoc.destroy()
+    throw damaged(name, error)
+  }
+  return ydoc
+}
+
+/** An update that changes nothing: the state of an empty document. */
+export const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
+
+function where(stored: StoredDocument, lastSeq: number) {
+  const logBytes = stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
+  return { nextSeq: lastSeq + 1, logEntries: stored.log.length, snapshotBytes: stored.snapshot?.length ?? 0, logBytes }
 }
 
 // The snapshot's state, then each log entry's updates, in the order they were stored.

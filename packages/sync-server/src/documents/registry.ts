@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.js'
 import { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
 import { type DocumentContext, type DocumentSettings, SharedDocument } from './document.js'
-import { loadDocument } from './load.js'
+import { loadState } from './load.js'
 
 /** Settings for the registry. */
 export interface RegistrySettings extends DocumentSettings {
@@ -77,7 +77,7 @@ export class DocumentRegistry {
   private async load(name: string): Promise<SharedDocument> {
     const started = performance.now()
     try {
-      const loaded = await loadDocument(this.store, name)
+      const loaded = await loadState(this.store, name)
       const doc = new SharedDocument(name, loaded, this.context)
       this.metrics.documentsLoaded.inc()
       this.log.debug({ doc: name, ms: Math.round(performance.now() - started), logEntries: loaded.logEntries }, 'document loaded')
