@@ -1,5 +1,5 @@
 /**
- * One loaded document: its Y.Doc, awareness, peers and write queue. Implements the two server
+ * One loaded document: its Y.Doc, presence, peers and write queue. Implements the two server
  * promises that live at this layer: an update is stored before any peer sees it (relays and
  * sync answers wait on the write queue), and every peer's messages are applied in order.
  *
@@ -12,9 +12,7 @@
  */
 import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
-import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { filterAwareness } from '../guard/awareness-filter.js'
 import { type IntegrationBudget, integrationCost } from '../guard/integration-cost.js'
 import { type UpdateLimits, checkUpdate } from '../guard/update-check.js'
 import type { Metrics } from '../metrics.js'
@@ -23,10 +21,11 @@ import type { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
 import { EMPTY_UPDATE, type LoadedDocument, buildDoc, loadDocument, loadFailure, loadState } from './load.js'
 import type { Peer } from './peer.js'
+import { Presence, type PresenceLimits } from './presence.js'
 import { WriteQueue } from './write-queue.js'
 
 /** Settings a document needs. */
-export interface DocumentSettings {
+export interface DocumentSettings extends PresenceLimits {
   /**
    * Compact once this many log entries follow the snapshot, or once the log holds as many bytes
    * as the snapshot (at least {@link MIN_COMPACT_BYTES}): loading then reads at most about twice
@@ -35,16 +34,12 @@ export interface DocumentSettings {
   compactEvery: number
   /** Past this many stored bytes, updates that would change the document are refused. */
   maxDocumentBytes: number
-  /** Largest awareness state accepted, in bytes of JSON. */
-  maxAwarenessBytes: number
   /** Bounds on one update's shape. */
   updateLimits: UpdateLimits
   /** Bounds on the work one update may cost against the document. */
   integrationBudget: IntegrationBudget
   /** Yjs keeps updates it cannot integrate yet; past this many bytes of them, the sender is cut off. */
   maxPendingBytes: number
-  /** Presence states (awareness client ids) one connection may hold. */
-  maxAwarenessClients: number
   /** A document unchanged for this long drops its Y.Doc until the next change. */
   releaseAfterMs: number
   /** Frames one connection may send while its document wakes (or loads). */
@@ -81,23 +76,18 @@ interface HeldFrame {
 
 // What a client that has nothing sends as its sync step 1.
 const EMPTY_VECTOR = Y.encodeStateVector(new Y.Doc())
-// What a peer that has shown no presence controls: one shared set, not one per peer.
-const CONTROLS_NOTHING: ReadonlySet<number> = new Set()
-// An awareness update with no entries (varUint count 0).
-const NO_PRESENCE = new Uint8Array([0])
 
 /** A document in memory, shared by its peers. */
 export class SharedDocument {
-  /** Each peer, with the awareness client ids it controls (removed when it leaves). */
-  readonly peers = new Map<Peer, ReadonlySet<number>>()
+  /** The peers on the document. */
+  readonly peers = new Set<Peer>()
+  private readonly presence: Presence
   // The Y.Doc while awake; undefined while dormant.
   private live: Y.Doc | undefined
   // While dormant: the state vector of what is stored.
   private dormantVector: Uint8Array | undefined
   // Dormant since loading: the loaded state, kept for releaseAfterMs to answer readers and wake from.
   private loadedState: Uint8Array | undefined
-  // Created with the first presence state: a document nobody shows presence on holds none.
-  private awareness: awarenessProtocol.Awareness | undefined
   // While waking: frames that arrived meanwhile, replayed in order once the Y.Doc is back.
   private held: { frames: HeldFrame[]; perPeer: Map<Peer, number> } | undefined
   private waking: Promise<void> | undefined
@@ -125,6 +115,7 @@ export class SharedDocument {
     this.snapshotBytes = loaded.snapshotBytes
     ctx.metrics.bytesStored.inc(this.storedBytes)
     this.queue = new WriteQueue((items) => this.persist(items))
+    this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
     if (loaded.ydoc) {
       this.awaken(loaded.ydoc)
     } else {
@@ -145,7 +136,7 @@ export class SharedDocument {
 
   /** Presence (awareness) states by client id. */
   get presenceStates(): ReadonlyMap<number, unknown> {
-    return this.awareness?.getStates() ?? new Map()
+    return this.presence.states
   }
 
   /** Bytes stored for the document: snapshot and log. */
@@ -161,17 +152,16 @@ export class SharedDocument {
   /** Add a peer and start the sync: our state vector, then who is present. */
   join(peer: Peer): void {
     if (this.closed) throw new Error(`document "${this.name}" is closed`)
-    this.peers.set(peer, CONTROLS_NOTHING)
+    this.peers.add(peer)
+    this.presence.join(peer)
     this.send(peer, { type: 'sync-step1', stateVector: this.live ? Y.encodeStateVector(this.live) : (this.dormantVector as Uint8Array) })
-    if (this.awareness && this.awareness.getStates().size > 0) this.send(peer, { type: 'awareness', update: this.presenceUpdate() })
+    if (this.presence.states.size > 0) this.send(peer, { type: 'awareness', update: this.presence.encodeAll() })
   }
 
   /** Remove a peer and the awareness states it controlled. */
   leave(peer: Peer): void {
-    const controlled = this.peers.get(peer)
-    if (!controlled) return
-    this.peers.delete(peer)
-    if (controlled.size > 0 && this.awareness) awarenessProtocol.removeAwarenessStates(this.awareness, [...controlled], 'leave')
+    if (!this.peers.delete(peer)) return
+    this.presence.leave(peer)
     if (this.peers.size === 0) this.ctx.onIdle(this)
   }
 
@@ -189,10 +179,12 @@ export class SharedDocument {
         if (this.live) return this.applyUpdate(peer, frame.update, index)
         // A client with nothing to add (a fresh one's step 2) need not wake the document.
         return equalBytes(frame.update, EMPTY_UPDATE) ? this.acknowledge(peer, index) : this.wake({ peer, frame, index })
-      case 'awareness':
-        return this.applyAwareness(peer, frame.update)
+      case 'awareness': {
+        const refusal = this.presence.apply(peer, frame.update)
+        return refusal ? this.reject(peer, refusal.code, refusal.reason) : undefined
+      }
       case 'query-awareness':
-        return this.send(peer, { type: 'awareness', update: this.presenceUpdate() })
+        return this.send(peer, { type: 'awareness', update: this.presence.encodeAll() })
       // Server-to-client messages carry nothing for us.
       case 'permission-denied':
       case 'ack':
@@ -227,7 +219,7 @@ export class SharedDocument {
     }
     clearTimeout(this.releaseTimer)
     this.held = undefined
-    for (const peer of [...this.peers.keys()]) peer.close(code, reason)
+    for (const peer of [...this.peers]) peer.close(code, reason)
     this.peers.clear()
     await this.compacting
     if (durable && this.logEntries > 0 && this.live) {
@@ -238,7 +230,7 @@ export class SharedDocument {
       }
     }
     this.ctx.metrics.bytesStored.dec(this.storedBytes)
-    this.awareness?.destroy()
+    this.presence.destroy()
     this.live?.destroy()
     this.live = undefined
     this.loadedState = undefined
@@ -358,22 +350,6 @@ export class SharedDocument {
     this.sendBytes(peer, writeFrame({ type: 'sync-step2', update }), 'sync-step2')
   }
 
-  // y-protocols' Awareness wants a Y.Doc only for a client id of its own; the server shows no presence.
-  private presence(): awarenessProtocol.Awareness {
-    if (!this.awareness) {
-      this.awareness = new awarenessProtocol.Awareness(new Y.Doc())
-      this.awareness.setLocalState(null)
-      this.awareness.on('update', this.onAwareness)
-    }
-    return this.awareness
-  }
-
-  // Everyone's presence, as one awareness update.
-  private presenceUpdate(): Uint8Array {
-    const states = this.awareness ? [...this.awareness.getStates().keys()] : []
-    return this.awareness && states.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, states) : NO_PRESENCE
-  }
-
   private answerStep1(peer: Peer, stateVector: Uint8Array): void {
     let update: Uint8Array
     try {
@@ -434,29 +410,6 @@ export class SharedDocument {
   private pendingBytes(): number {
     const store = (this.live as Y.Doc).store
     return (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0)
-  }
-
-  private applyAwareness(peer: Peer, update: Uint8Array): void {
-    const verdict = filterAwareness(update, {
-      maxStateBytes: this.ctx.settings.maxAwarenessBytes,
-      user: peer.user,
-      mayControl: (clientId) => {
-        for (const [other, ids] of this.peers) if (other !== peer && ids.has(clientId)) return false
-        return true
-      }
-    })
-    if (!verdict.ok) return this.reject(peer, verdict.tooLarge ? CloseCode.AwarenessTooLarge : CloseCode.InvalidUpdate, verdict.reason)
-    if (verdict.entries === 0) return
-    const controlled = this.peers.get(peer)
-    const added = verdict.present.filter((id) => !controlled?.has(id)).length
-    if ((controlled?.size ?? 0) + added > this.ctx.settings.maxAwarenessClients) {
-      return this.reject(peer, CloseCode.AwarenessTooLarge, `more than ${this.ctx.settings.maxAwarenessClients} presence states for one connection`)
-    }
-    try {
-      awarenessProtocol.applyAwarenessUpdate(this.presence(), verdict.update, peer)
-    } catch {
-      this.reject(peer, CloseCode.InvalidUpdate, 'awareness update could not be applied')
-    }
   }
 
   private acknowledge(peer: Peer, index: number): void {
@@ -526,23 +479,6 @@ export class SharedDocument {
     this.ctx.metrics.compactions.inc()
   }
 
-  private readonly onAwareness = (
-    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown
-  ): void => {
-    const controlled = this.peers.get(origin as Peer)
-    if (controlled) {
-      const ids = controlled === CONTROLS_NOTHING ? new Set<number>() : (controlled as Set<number>)
-      for (const id of added) ids.add(id)
-      for (const id of updated) ids.add(id)
-      for (const id of removed) ids.delete(id)
-      this.peers.set(origin as Peer, ids)
-    }
-    const changed = [...added, ...updated, ...removed]
-    const frame = writeFrame({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(this.awareness as awarenessProtocol.Awareness, changed) })
-    this.broadcast(frame, 'awareness')
-  }
-
   private reject(peer: Peer, code: number, reason: string): void {
     this.ctx.log.warn({ doc: this.name, conn: peer.id, code }, reason)
     this.ctx.metrics.rejectedConnections.inc({ reason: 'invalid_update' })
@@ -556,7 +492,7 @@ export class SharedDocument {
   // One encoded frame to every peer but `except`, counted once.
   private broadcast(bytes: Uint8Array, type: string, except?: unknown): void {
     let sent = 0
-    for (const peer of this.peers.keys()) {
+    for (const peer of this.peers) {
       if (peer === except) continue
       peer.send(bytes)
       sent++

@@ -1,0 +1,120 @@
+/**
+ * Who is present on one document: its peers' awareness states, which peer controls which client
+ * id, and the limits on both. Updates are checked and rewritten by guard/awareness-filter.ts
+ * before y-protocols applies them. No Awareness is created until somebody shows presence, so a
+ * document read by clients that show none holds nothing here.
+ */
+import { CloseCode } from '@quire/protocol'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as Y from 'yjs'
+import { filterAwareness } from '../guard/awareness-filter.js'
+import type { Peer } from './peer.js'
+
+/** Limits on presence. */
+export interface PresenceLimits {
+  /** Largest awareness state accepted, in bytes of JSON. */
+  maxAwarenessBytes: number
+  /** Presence states (awareness client ids) one connection may hold. */
+  maxAwarenessClients: number
+}
+
+/** Why an awareness update was refused: the connection is closed with `code`. */
+export interface PresenceRefusal {
+  code: number
+  reason: string
+}
+
+// What a peer that has shown no presence controls: one shared set, not one per peer.
+const CONTROLS_NOTHING: ReadonlySet<number> = new Set()
+// An awareness update with no entries (varUint count 0).
+const NO_PRESENCE = new Uint8Array([0])
+
+/** The presence on one document. */
+export class Presence {
+  private awareness: awarenessProtocol.Awareness | undefined
+  private readonly controlled = new Map<Peer, ReadonlySet<number>>()
+
+  /** `changed` gets each change as an awareness update for every peer. */
+  constructor(
+    private readonly limits: PresenceLimits,
+    private readonly changed: (update: Uint8Array) => void
+  ) {}
+
+  /** Awareness states by client id. */
+  get states(): ReadonlyMap<number, unknown> {
+    return this.awareness?.getStates() ?? new Map()
+  }
+
+  /** Everyone's presence as one awareness update (with no entries when nobody is present). */
+  encodeAll(): Uint8Array {
+    const ids = [...this.states.keys()]
+    return this.awareness && ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids) : NO_PRESENCE
+  }
+
+  /** A peer joined; it controls nothing yet. */
+  join(peer: Peer): void {
+    this.controlled.set(peer, CONTROLS_NOTHING)
+  }
+
+  /** A peer left: remove the states it controlled (the others are told). */
+  leave(peer: Peer): void {
+    const ids = this.controlled.get(peer)
+    this.controlled.delete(peer)
+    if (ids && ids.size > 0 && this.awareness) awarenessProtocol.removeAwarenessStates(this.awareness, [...ids], 'leave')
+  }
+
+  /** Apply an awareness update from `peer`, as the rules allow; or say why it is refused. */
+  apply(peer: Peer, update: Uint8Array): PresenceRefusal | undefined {
+    const verdict = filterAwareness(update, {
+      maxStateBytes: this.limits.maxAwarenessBytes,
+      user: peer.user,
+      mayControl: (clientId) => {
+        for (const [other, ids] of this.controlled) if (other !== peer && ids.has(clientId)) return false
+        return true
+      }
+    })
+    if (!verdict.ok) return { code: verdict.tooLarge ? CloseCode.AwarenessTooLarge : CloseCode.InvalidUpdate, reason: verdict.reason }
+    if (verdict.entries === 0) return undefined
+    const ids = this.controlled.get(peer)
+    const added = verdict.present.filter((id) => !ids?.has(id)).length
+    if ((ids?.size ?? 0) + added > this.limits.maxAwarenessClients) {
+      return { code: CloseCode.AwarenessTooLarge, reason: `more than ${this.limits.maxAwarenessClients} presence states for one connection` }
+    }
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.created(), verdict.update, peer)
+    } catch {
+      return { code: CloseCode.InvalidUpdate, reason: 'awareness update could not be applied' }
+    }
+    return undefined
+  }
+
+  /** Stop the Awareness (and its timer), if one was created. */
+  destroy(): void {
+    this.awareness?.destroy()
+  }
+
+  // y-protocols' Awareness wants a Y.Doc only for a client id of its own; the server shows no presence.
+  private created(): awarenessProtocol.Awareness {
+    if (!this.awareness) {
+      this.awareness = new awarenessProtocol.Awareness(new Y.Doc())
+      this.awareness.setLocalState(null)
+      this.awareness.on('update', this.onUpdate)
+    }
+    return this.awareness
+  }
+
+  private readonly onUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown
+  ): void => {
+    const current = this.controlled.get(origin as Peer)
+    if (current) {
+      const ids = current === CONTROLS_NOTHING ? new Set<number>() : (current as Set<number>)
+      for (const id of added) ids.add(id)
+      for (const id of updated) ids.add(id)
+      for (const id of removed) ids.delete(id)
+      this.controlled.set(origin as Peer, ids)
+    }
+    this.changed(awarenessProtocol.encodeAwarenessUpdate(this.awareness as awarenessProtocol.Awareness, [...added, ...updated, ...removed]))
+  }
+}
