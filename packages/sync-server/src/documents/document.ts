@@ -173,7 +173,7 @@ export class SharedDocument {
     if (this.held) return this.hold({ peer, frame, index })
     switch (frame.type) {
       case 'sync-step1':
-        return this.live ? this.answerStep1(peer, frame.stateVector) : this.answerFromStorage(peer, frame.stateVector)
+        return this.live ? this.answerStep1(peer, frame.stateVector) : this.answerDormant(peer, frame.stateVector)
       case 'sync-step2':
       case 'sync-update':
         if (this.live) return this.applyUpdate(peer, frame.update, index)
@@ -325,7 +325,7 @@ export class SharedDocument {
 
   // Dormant: answer from the loaded state or from storage, which hold everything (a document goes
   // dormant only once flushed).
-  private answerFromStorage(peer: Peer, stateVector: Uint8Array): void {
+  private answerDormant(peer: Peer, stateVector: Uint8Array): void {
     if (this.loadedState) return this.answerFrom(peer, this.loadedState, stateVector)
     loadState(this.ctx.store, this.name).then(
       ({ state }) => {
