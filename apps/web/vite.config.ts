@@ -11,7 +11,7 @@ export default defineConfig({
   define: { __BUILD_ID__: JSON.stringify(Date.now().toString(36)) },
   server: {
     proxy: {
-      '/sync': { target: syncServer, ws: true, rewrite: path => path.replace(/^\/sync/, '') },
+      '/sync': { target: syncServer, ws: true, rewrite: (path) => path.replace(/^\/sync/, '') },
       '/api': syncServer,
       '/healthz': syncServer
     }
@@ -25,7 +25,7 @@ export default defineConfig({
         sw: fileURLToPath(new URL('src/service-worker.ts', import.meta.url))
       },
       // The service worker needs a fixed name at the root: its scope is its directory.
-      output: { entryFileNames: chunk => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') }
+      output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') }
     }
   }
 })

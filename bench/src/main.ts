@@ -15,16 +15,16 @@ import { cpus, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { loadTrace, TRACES_DIR } from '@quire/testkit'
 import * as Y from 'yjs'
 import { type BenchConfig, FULL, SMOKE } from './config.js'
 import { summarizeProfile } from './profile.js'
 import { aggregate, judge, table, verdictLines } from './report.js'
 import { type Check, type Measurement, Recorder, type WorkloadId } from './results.js'
-import { PATHS, SERVERS, SERVER_NAMES, type ServerName, ServerProcess, type ServerSpec, packageVersion, running } from './servers.js'
-import { TRACES_DIR, loadTrace } from '@quire/testkit'
-import { ROOT, appendUpdate } from './updates.js'
-import { cpuSnapshot, fmt, foreignLoad, log, pinSelf, pinning } from './util.js'
-import { type RunContext, clientId } from './workloads/common.js'
+import { PATHS, packageVersion, running, SERVER_NAMES, SERVERS, type ServerName, ServerProcess, type ServerSpec } from './servers.js'
+import { appendUpdate, ROOT } from './updates.js'
+import { cpuSnapshot, fmt, foreignLoad, log, pinning, pinSelf } from './util.js'
+import { clientId, type RunContext } from './workloads/common.js'
 import { fanOut, runW1 } from './workloads/w1.js'
 import { manyDocuments, runW2 } from './workloads/w2.js'
 import { cleanupW3, prepareW3, runW3 } from './workloads/w3.js'
@@ -85,8 +85,16 @@ async function main(): Promise<number> {
   const started = performance.now()
   const environment = describeEnvironment()
   log(`mode ${config.mode}, ${config.rounds} round(s), workloads ${workloads.join(' ')}, servers ${servers.join(' ')}`)
-  log(pinning.enabled ? `pinned: servers on core ${pinning.serverCore}, load generator on core ${pinning.loadCore}` : 'not pinned (taskset missing or fewer than 2 cores)')
-  log(trace.synthetic ? `NOTE: ${TRACES_DIR}/automerge-paper.json.gz not found: using a seeded synthetic trace (${trace.txns.length} edits)` : `trace: automerge-paper (${trace.txns.length} edits)`)
+  log(
+    pinning.enabled
+      ? `pinned: servers on core ${pinning.serverCore}, load generator on core ${pinning.loadCore}`
+      : 'not pinned (taskset missing or fewer than 2 cores)'
+  )
+  log(
+    trace.synthetic
+      ? `NOTE: ${TRACES_DIR}/automerge-paper.json.gz not found: using a seeded synthetic trace (${trace.txns.length} edits)`
+      : `trace: automerge-paper (${trace.txns.length} edits)`
+  )
 
   selfCheck()
 
@@ -199,13 +207,21 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${environment.text}\n\n${markdown}\n`)
 
   const file = join(resultsDir, `bench-${config.mode}-${stamp}.json`)
-  writeFileSync(file, JSON.stringify({ environment: environment.data, background, config, workloads, servers, rows, verdicts, checks: sink.checks, measurements: sink.measurements }, null, 2))
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { environment: environment.data, background, config, workloads, servers, rows, verdicts, checks: sink.checks, measurements: sink.measurements },
+      null,
+      2
+    )
+  )
   writeFileSync(join(resultsDir, `latest-${config.mode}.md`), `${environment.text}\n\n${markdown}\n`)
   log(`raw results: ${file}`)
 
   if (profileDir) {
     const profiles = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))
-    for (const profile of profiles) process.stdout.write(`\nCPU profile of Quire under W2 (${join(profileDir, profile)}):\n${summarizeProfile(join(profileDir, profile))}\n`)
+    for (const profile of profiles)
+      process.stdout.write(`\nCPU profile of Quire under W2 (${join(profileDir, profile)}):\n${summarizeProfile(join(profileDir, profile))}\n`)
   }
 
   process.stdout.write(`\n${sink.checks.length - failed.length} passed, ${failed.length} failed\n`)
@@ -267,7 +283,9 @@ function describeEnvironment() {
   }
   const text = [
     `Machine: ${data.cpu}, ${data.cores} cores, ${data.memoryGiB} GiB, Linux ${data.kernel}, Node ${data.node}; ${data.pinned ? 'servers pinned to core 0, load generator to core 1' : 'no CPU pinning'}.`,
-    `Versions: Quire ${data.quire}; ${Object.entries(data.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`
+    `Versions: Quire ${data.quire}; ${Object.entries(data.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`
   ].join('\n')
   return { data, text }
 }

@@ -58,13 +58,17 @@ export function judge(rows: Row[], checks: Check[]): Verdict[] {
   const cold = find(rows, 'W3', 'connect to synced')
   for (const row of cold) {
     const r = ratio(row.medians.quire, row.medians.hocuspocus)
-    out.push(verdict(`W3 cold load ≤ 0.5x Hocuspocus (${row.case})`, r, 0.5, 'max', `${fmt(row.medians.quire)} ms vs ${fmt(row.medians.hocuspocus)} ms = ${fmt(r)}x`))
+    out.push(
+      verdict(`W3 cold load ≤ 0.5x Hocuspocus (${row.case})`, r, 0.5, 'max', `${fmt(row.medians.quire)} ms vs ${fmt(row.medians.hocuspocus)} ms = ${fmt(r)}x`)
+    )
   }
   if (cold.length >= 2) {
     const small = cold[0]!
     const large = cold[cold.length - 1]!
     const r = ratio(large.medians.quire, small.medians.quire)
-    out.push(verdict(`W3 flat: ${large.case} ≤ 1.2x ${small.case}`, r, 1.2, 'max', `${fmt(large.medians.quire)} ms vs ${fmt(small.medians.quire)} ms = ${fmt(r)}x`))
+    out.push(
+      verdict(`W3 flat: ${large.case} ≤ 1.2x ${small.case}`, r, 1.2, 'max', `${fmt(large.medians.quire)} ms vs ${fmt(small.medians.quire)} ms = ${fmt(r)}x`)
+    )
   }
   for (const metric of ['memory per doc (heap+external)']) {
     for (const row of find(rows, 'W4', metric)) {
@@ -79,7 +83,11 @@ export function judge(rows: Row[], checks: Check[]): Verdict[] {
     const allOk = quireChecks.length > 0 && quireChecks.every((c) => c.ok)
     const r = ratio(row.medians.quire, row.medians.classic)
     const met = Number.isFinite(r) ? allOk && r < 1 : undefined
-    out.push({ target: 'W5 all resynced, nothing lost, sooner than classic', met, detail: `${allOk ? 'nothing lost' : 'LOSS or no resync'}; ${fmt(row.medians.quire)} ms vs ${fmt(row.medians.classic)} ms = ${fmt(r)}x` })
+    out.push({
+      target: 'W5 all resynced, nothing lost, sooner than classic',
+      met,
+      detail: `${allOk ? 'nothing lost' : 'LOSS or no resync'}; ${fmt(row.medians.quire)} ms vs ${fmt(row.medians.classic)} ms = ${fmt(r)}x`
+    })
   }
   for (const row of find(rows, 'W6', 'stored / encodeStateAsUpdate')) {
     const r = row.medians.quire ?? Number.NaN

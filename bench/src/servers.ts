@@ -139,7 +139,21 @@ export class ServerProcess {
     let script: string[]
     switch (spec.name) {
       case 'quire':
-        script = [PATHS.quire, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--log-level', 'warn', '--web-dir', join(dataDir, 'no-web-app'), ...QUIRE_BENCH_FLAGS]
+        script = [
+          PATHS.quire,
+          'serve',
+          '--host',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--data',
+          dataDir,
+          '--log-level',
+          'warn',
+          '--web-dir',
+          join(dataDir, 'no-web-app'),
+          ...QUIRE_BENCH_FLAGS
+        ]
         break
       case 'classic':
         script = [PATHS.classic]

@@ -94,7 +94,10 @@ export function cpuSnapshot(): CpuSnapshot | undefined {
     const total = fields.reduce((a, b) => a + b, 0)
     const idle = (fields[3] ?? 0) + (fields[4] ?? 0)
     const self = readFileSync('/proc/self/stat', 'utf8')
-    const rest = self.slice(self.lastIndexOf(')') + 2).split(' ').map(Number)
+    const rest = self
+      .slice(self.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number)
     const own = rest[11]! + rest[12]! + rest[13]! + rest[14]!
     return { busy: total - idle, total, own }
   } catch {

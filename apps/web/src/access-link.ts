@@ -71,7 +71,7 @@ export function tokenUser(token: string | undefined): string | undefined {
   const payload = token?.split('.')[1]
   if (payload === undefined) return undefined
   try {
-    const json = new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), c => c.charCodeAt(0)))
+    const json = new TextDecoder().decode(Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)))
     const user = (JSON.parse(json) as { user?: unknown }).user
     return typeof user === 'string' && user.trim() !== '' ? user : undefined
   } catch {

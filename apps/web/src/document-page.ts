@@ -41,12 +41,18 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
   const host = h('main', { class: 'editor-host' })
 
   root.replaceChildren(
-    h('div', { class: 'document-page' },
-      h('header', { class: 'bar' },
+    h(
+      'div',
+      { class: 'document-page' },
+      h(
+        'header',
+        { class: 'bar' },
         h('a', { class: 'home-link', href: '/', title: 'Quire home', 'aria-label': 'Quire home' }, logo()),
         h('h1', { class: 'document-name', title: name }, name),
         status,
-        h('div', { class: 'bar-end' },
+        h(
+          'div',
+          { class: 'bar-end' },
           h('div', { class: 'tools' }, presence, share, exportMenu),
           h('label', { class: 'you-label' }, h('span', { class: 'label-text' }, 'You'), nameInput)
         )
@@ -74,7 +80,7 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
 
   const showPresence = (): void => renderPresence(presence, editor.user, editor.peers())
   renderStatus(status, banner, editor.status, { hasToken })
-  editor.on('status', next => renderStatus(status, banner, next, { hasToken }))
+  editor.on('status', (next) => renderStatus(status, banner, next, { hasToken }))
   editor.on('peers', showPresence)
   showPresence()
 
@@ -91,21 +97,21 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
   })
   nameInput.addEventListener('change', () => {
     nameInput.value = editor.user.name
-  if (fixedName !== undefined) {
-    nameInput.readOnly = true
-    nameInput.title = 'Your name comes from your access link'
-  }
+    if (fixedName !== undefined) {
+      nameInput.readOnly = true
+      nameInput.title = 'Your name comes from your access link'
+    }
   })
 
   share.addEventListener('click', () => {
     // The same access as this page: a read link shares reading, a write link writing.
-    void shareLink(share, shareUrl(location.origin, name, token), url => {
+    void shareLink(share, shareUrl(location.origin, name, token), (url) => {
       banner.hidden = false
       banner.dataset.tone = 'info'
       banner.textContent = `Copy this link to share the document: ${url}`
     })
   })
-  document.addEventListener('click', event => {
+  document.addEventListener('click', (event) => {
     if (!exportMenu.contains(event.target as Node)) exportMenu.open = false
   })
   for (const button of [exportMd, exportTxt]) {

@@ -19,6 +19,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Att
 /** The Quire mark, a page with two lines of text, as inline SVG. */
 export function logo(): SVGSVGElement {
   const template = document.createElement('template')
-  template.innerHTML = '<svg class="logo" viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="7" fill="currentColor"/><path d="M9 8h10l4 4v12H9z" fill="var(--bg)"/><path d="M12 15h8M12 19h8" stroke="currentColor" stroke-width="2"/></svg>'
+  template.innerHTML =
+    '<svg class="logo" viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="7" fill="currentColor"/><path d="M9 8h10l4 4v12H9z" fill="var(--bg)"/><path d="M12 15h8M12 19h8" stroke="currentColor" stroke-width="2"/></svg>'
   return template.content.firstElementChild as SVGSVGElement
 }

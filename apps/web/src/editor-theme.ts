@@ -15,7 +15,9 @@ const theme = EditorView.theme({
   '.cm-content': { padding: '18px 0 40vh', caretColor: 'var(--accent)' },
   '.cm-line': { padding: '0 16px 0 8px' },
   '.cm-cursor, .cm-dropCursor': { borderLeftColor: 'var(--accent)', borderLeftWidth: '2px' },
-  '&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, .cm-content ::selection': { backgroundColor: 'var(--selection)' },
+  '&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, .cm-content ::selection': {
+    backgroundColor: 'var(--selection)'
+  },
   '.cm-activeLine': { backgroundColor: 'var(--active-line)' },
   '.cm-gutters': { backgroundColor: 'var(--bg)', color: 'var(--muted)', border: 'none', paddingLeft: '4px' },
   '.cm-activeLineGutter': { backgroundColor: 'var(--active-line)', color: 'var(--fg)' },
@@ -31,7 +33,13 @@ const theme = EditorView.theme({
   '.cm-panel.cm-search': { padding: '6px 8px', fontFamily: 'var(--sans)' },
   '.cm-panel.cm-search input, .cm-panel.cm-search button': { fontSize: '14px' },
   '.cm-textfield': { backgroundColor: 'var(--bg)', color: 'var(--fg)', border: '1px solid var(--border)', borderRadius: '4px' },
-  '.cm-button': { backgroundImage: 'none', backgroundColor: 'var(--surface-strong)', color: 'var(--fg)', border: '1px solid var(--border)', borderRadius: '4px' }
+  '.cm-button': {
+    backgroundImage: 'none',
+    backgroundColor: 'var(--surface-strong)',
+    color: 'var(--fg)',
+    border: '1px solid var(--border)',
+    borderRadius: '4px'
+  }
 })
 
 const markdownHighlight = HighlightStyle.define([
@@ -53,7 +61,7 @@ const darkMode = new Compartment()
 const darkQuery = (): MediaQueryList => matchMedia('(prefers-color-scheme: dark)')
 
 // Switches CodeMirror's own dark-flavoured base styles (panels, tooltips) with the system.
-const followColorScheme = ViewPlugin.define(view => {
+const followColorScheme = ViewPlugin.define((view) => {
   const query = darkQuery()
   const onChange = (): void => view.dispatch({ effects: darkMode.reconfigure(EditorView.darkTheme.of(query.matches)) })
   query.addEventListener('change', onChange)

@@ -19,14 +19,23 @@ function ago(then: number, now = Date.now()): string {
 /** Replace `root` with the home page. */
 export function renderHomePage(root: HTMLElement): void {
   document.title = 'Quire'
-  const input = h('input', { id: 'open-name', name: 'name', placeholder: 'team/meeting-notes', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'open-error' })
+  const input = h('input', {
+    id: 'open-name',
+    name: 'name',
+    placeholder: 'team/meeting-notes',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-describedby': 'open-error'
+  })
   const error = h('p', { id: 'open-error', class: 'form-error', role: 'alert' })
-  const form = h('form', { class: 'open-form' },
+  const form = h(
+    'form',
+    { class: 'open-form' },
     h('label', { for: 'open-name' }, 'Open a document by name'),
     h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'button' }, 'Open')),
     error
   )
-  form.addEventListener('submit', event => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault()
     const checked = checkTypedName(input.value)
     if (checked.ok) {
@@ -44,21 +53,29 @@ export function renderHomePage(root: HTMLElement): void {
 
   const recent = recentDocuments()
   root.replaceChildren(
-    h('main', { class: 'home' },
+    h(
+      'main',
+      { class: 'home' },
       h('header', { class: 'brand' }, logo(), 'Quire'),
-      h('section', { class: 'hero' },
+      h(
+        'section',
+        { class: 'hero' },
         h('h1', {}, 'Write together, in real time.'),
         h('p', { class: 'lead' }, 'Share a link and everyone types at once. Keep writing when the network drops: nothing is lost.'),
         h('a', { class: 'button primary big', id: 'new-document', href: documentHref(randomDocumentName()) }, 'New document')
       ),
       form,
-      h('section', { class: 'recent' },
+      h(
+        'section',
+        { class: 'recent' },
         h('h2', {}, 'Recently opened'),
         recent.length === 0
           ? h('p', { class: 'muted' }, 'Documents you open in this browser will appear here.')
-          : h('ul', {}, ...recent.map(doc =>
-              h('li', {}, h('a', { href: documentHref(doc.name) }, doc.name), h('span', { class: 'muted' }, ago(doc.openedAt)))
-            ))
+          : h(
+              'ul',
+              {},
+              ...recent.map((doc) => h('li', {}, h('a', { href: documentHref(doc.name) }, doc.name), h('span', { class: 'muted' }, ago(doc.openedAt))))
+            )
       )
     )
   )

@@ -15,7 +15,11 @@ if (route === undefined) {
   if (location.pathname === '/') renderHomePage(root)
   else renderMessagePage(root, 'Page not found', `There is nothing at ${location.pathname}. Documents live at /d/<name>.`)
 } else if (!route.ok) {
-  renderMessagePage(root, 'This link has an invalid document name', `The name in the address cannot be used: ${route.reason}. Check the link, or start a new document.`)
+  renderMessagePage(
+    root,
+    'This link has an invalid document name',
+    `The name in the address cannot be used: ${route.reason}. Check the link, or start a new document.`
+  )
 } else {
   renderDocumentPage(root, route.name)
 }

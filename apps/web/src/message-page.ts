@@ -8,7 +8,9 @@ import { h, logo } from './dom.js'
 export function renderMessagePage(root: HTMLElement, title: string, explanation: string): void {
   document.title = `${title} · Quire`
   root.replaceChildren(
-    h('main', { class: 'message-page' },
+    h(
+      'main',
+      { class: 'message-page' },
       h('a', { class: 'brand', href: '/' }, logo(), 'Quire'),
       h('h1', {}, title),
       h('p', {}, explanation),

@@ -22,7 +22,7 @@ function avatar(user: User, you: boolean): HTMLElement {
 
 /** Show `you` and `peers` in `container`. */
 export function renderPresence(container: HTMLElement, you: User, peers: Peer[]): void {
-  const everyone = [avatar(you, true), ...peers.map(peer => avatar(peer, false))]
+  const everyone = [avatar(you, true), ...peers.map((peer) => avatar(peer, false))]
   const hidden = everyone.length - SHOWN
   const count = everyone.length
   container.setAttribute('aria-label', count === 1 ? 'Only you are here' : `${count} people here`)

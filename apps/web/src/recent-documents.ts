@@ -26,7 +26,7 @@ export function recentDocuments(storage: Pick<Storage, 'getItem'> = localStorage
 
 /** Remember that `name` was opened now. */
 export function rememberDocument(name: string, now = Date.now(), storage: Pick<Storage, 'getItem' | 'setItem'> = localStorage): void {
-  const list = [{ name, openedAt: now }, ...recentDocuments(storage).filter(d => d.name !== name)].slice(0, LIMIT)
+  const list = [{ name, openedAt: now }, ...recentDocuments(storage).filter((d) => d.name !== name)].slice(0, LIMIT)
   try {
     storage.setItem(KEY, JSON.stringify(list))
   } catch {

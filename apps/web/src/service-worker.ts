@@ -7,6 +7,7 @@
 /// <reference lib="webworker" />
 declare const self: ServiceWorkerGlobalScope
 declare const __BUILD_ID__: string
+
 export {}
 
 const CACHE = `quire-app-${__BUILD_ID__}`
@@ -22,7 +23,7 @@ async function precache(): Promise<void> {
   const manifest = (await (await fetch('/asset-manifest.json', { cache: 'no-store' })).json()) as Record<string, ManifestChunk>
   const files = new Set<string>([SHELL, '/favicon.svg'])
   for (const chunk of Object.values(manifest)) {
-    for (const file of [chunk.file, ...(chunk.css ?? []), ...(chunk.assets ?? [])]) if (file !== 'sw.js') files.add('/' + file)
+    for (const file of [chunk.file, ...(chunk.css ?? []), ...(chunk.assets ?? [])]) if (file !== 'sw.js') files.add(`/${file}`)
   }
   await (await caches.open(CACHE)).addAll([...files])
 }
@@ -48,18 +49,20 @@ async function asset(request: Request): Promise<Response> {
   return response
 }
 
-self.addEventListener('install', event => {
+self.addEventListener('install', (event) => {
   event.waitUntil(precache().then(() => self.skipWaiting()))
 })
 
-self.addEventListener('activate', event => {
-  event.waitUntil((async () => {
-    for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name)
-    await self.clients.claim()
-  })())
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name !== CACHE) await caches.delete(name)
+      await self.clients.claim()
+    })()
+  )
 })
 
-self.addEventListener('fetch', event => {
+self.addEventListener('fetch', (event) => {
   const { request } = event
   const url = new URL(request.url)
   if (request.method !== 'GET' || url.origin !== self.location.origin) return

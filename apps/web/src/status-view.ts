@@ -2,8 +2,9 @@
  * The connection and saved status in words: a short label for the header and, when something
  * needs explaining (offline, refused, stopped, read-only), a sentence for the banner under it.
  */
-import { CloseCode } from '@quire/protocol'
+
 import type { EditorStatus } from '@quire/editor'
+import { CloseCode } from '@quire/protocol'
 
 /** What the page knows beyond the status. */
 export interface StatusContext {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { shareUrl, takeToken, tokenKey, tokenUser, type TokenStorage } from '../src/access-link.js'
+import { shareUrl, type TokenStorage, takeToken, tokenKey, tokenUser } from '../src/access-link.js'
 
 function memoryStorage(): TokenStorage & { items: Map<string, string> } {
   const items = new Map<string, string>()
-  return { items, getItem: key => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value), removeItem: key => void items.delete(key) }
+  return { items, getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value), removeItem: (key) => void items.delete(key) }
 }
 
 // A JWT-shaped token with `payload` (the signature does not matter to the app).
@@ -25,7 +25,15 @@ describe('access links', () => {
     takeToken('d', new URL('https://q.example/d/d?token=t'), storage)
     expect(takeToken('d', new URL('https://q.example/d/d?token='), storage)).toEqual({ token: undefined, clean: '/d/d' })
     expect(storage.items.size).toBe(0)
-    const broken: TokenStorage = { getItem: () => { throw new Error('denied') }, setItem: () => { throw new Error('denied') }, removeItem: () => {} }
+    const broken: TokenStorage = {
+      getItem: () => {
+        throw new Error('denied')
+      },
+      setItem: () => {
+        throw new Error('denied')
+      },
+      removeItem: () => {}
+    }
     expect(takeToken('d', new URL('https://q.example/d/d?token=t'), broken).token).toBe('t')
     expect(takeToken('d', new URL('https://q.example/d/d'), broken).token).toBeUndefined()
   })
@@ -35,7 +43,7 @@ describe('access links', () => {
     expect(shareUrl('https://q.example', 'team/notes', 'a.b-c_d')).toBe('https://q.example/d/team/notes?token=a.b-c_d')
   })
 
-  it("reads the user a token names, if any", () => {
+  it('reads the user a token names, if any', () => {
     expect(tokenUser(jwt({ doc: 'x', access: 'write', user: 'Zoë Ünicode' }))).toBe('Zoë Ünicode')
     expect(tokenUser(jwt({ doc: 'x', access: 'write' }))).toBeUndefined()
     expect(tokenUser('not a jwt')).toBeUndefined()

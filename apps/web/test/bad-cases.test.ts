@@ -5,9 +5,9 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { WAIT, openDocument, waitForStatus } from './support/app.js'
+import { openDocument, WAIT, waitForStatus } from './support/app.js'
 import { ConsoleWatch, launchBrowser, newPerson } from './support/browser.js'
-import { freshDataDir, startServer, type QuireServer } from './support/server.js'
+import { freshDataDir, type QuireServer, startServer } from './support/server.js'
 
 let server: QuireServer
 let browser: Browser
@@ -68,7 +68,7 @@ describe('a server that closes for good', () => {
   // own socket, as a buggy or stale client would; the server, its close and the page are real.
   it('stops retrying and explains a refused change (4422)', async () => {
     const sockets: string[] = []
-    page.on('websocket', ws => sockets.push(ws.url()))
+    page.on('websocket', (ws) => sockets.push(ws.url()))
     await openDocument(page, server.url, 'refused-change')
     await waitForStatus(page, 'connected', true)
     await page.evaluate(() => {

@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WAIT, caretToEnd, editorText, openDocument, setName, waitForStatus, waitForText } from './support/app.js'
+import { caretToEnd, editorText, openDocument, setName, WAIT, waitForStatus, waitForText } from './support/app.js'
 import { ConsoleWatch, launchBrowser, newPerson } from './support/browser.js'
-import { freshDataDir, startServer, type QuireServer } from './support/server.js'
+import { freshDataDir, type QuireServer, startServer } from './support/server.js'
 
 let server: QuireServer
 let browser: Browser
@@ -88,11 +88,18 @@ describe('two people in one document', () => {
     for (const page of [a, b]) {
       await page.locator('.presence .count', { hasText: '2' }).waitFor(WAIT)
     }
-    const avatars = await a.locator('.presence .avatar').evaluateAll(nodes => nodes.map(node => ({
-      text: node.textContent, name: (node as HTMLElement).dataset.name, color: (node as HTMLElement).style.backgroundColor
-    })))
-    expect(avatars.map(avatar => [avatar.text, avatar.name])).toEqual([['AL', 'Alice Liddell'], ['B', 'Bob']])
-    expect(avatars.every(avatar => avatar.color !== '')).toBe(true)
+    const avatars = await a.locator('.presence .avatar').evaluateAll((nodes) =>
+      nodes.map((node) => ({
+        text: node.textContent,
+        name: (node as HTMLElement).dataset.name,
+        color: (node as HTMLElement).style.backgroundColor
+      }))
+    )
+    expect(avatars.map((avatar) => [avatar.text, avatar.name])).toEqual([
+      ['AL', 'Alice Liddell'],
+      ['B', 'Bob']
+    ])
+    expect(avatars.every((avatar) => avatar.color !== '')).toBe(true)
   })
 
   it('keeps the text and the name across a reload', async () => {
@@ -106,7 +113,10 @@ describe('two people in one document', () => {
 
   it('exports exactly the text, as .md and as .txt', async () => {
     const text = await editorText(a)
-    for (const [label, fileName] of [['Markdown (.md)', 'plan-7.md'], ['Plain text (.txt)', 'plan-7.txt']] as const) {
+    for (const [label, fileName] of [
+      ['Markdown (.md)', 'plan-7.md'],
+      ['Plain text (.txt)', 'plan-7.txt']
+    ] as const) {
       await a.locator('.export summary').click()
       const [download] = await Promise.all([a.waitForEvent('download', WAIT), a.getByRole('button', { name: label }).click()])
       expect(download.suggestedFilename()).toBe(fileName)

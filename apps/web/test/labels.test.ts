@@ -28,18 +28,25 @@ describe('status words', () => {
   it('explains what needs explaining, with the server reason', () => {
     expect(statusMessage(status({}))).toBeUndefined()
     expect(statusMessage(status({ connection: 'offline' }))).toMatch(/offline. Keep writing/)
-    expect(statusMessage(status({ connection: 'offline', reason: 'too many messages; slow down and reconnect', closeCode: 4429 })))
-      .toMatch(/^Reconnecting: .* \(too many messages; slow down and reconnect\)\. Keep writing/)
+    expect(statusMessage(status({ connection: 'offline', reason: 'too many messages; slow down and reconnect', closeCode: 4429 }))).toMatch(
+      /^Reconnecting: .* \(too many messages; slow down and reconnect\)\. Keep writing/
+    )
     expect(statusMessage(status({ connection: 'unauthorized', reason: 'token expired.' }), { hasToken: true })).toMatch(/\(token expired\)\. Ask/)
-    expect(statusMessage(status({ connection: 'unauthorized', reason: 'a token is required (?token=...)' }), { hasToken: false })).toMatch(/needs an access link/)
-    expect(statusMessage(status({ readOnly: true, readOnlyReason: 'The access token only allows reading.' }))).toBe('You can read this document but not edit it (the access token only allows reading).')
+    expect(statusMessage(status({ connection: 'unauthorized', reason: 'a token is required (?token=...)' }), { hasToken: false })).toMatch(
+      /needs an access link/
+    )
+    expect(statusMessage(status({ readOnly: true, readOnlyReason: 'The access token only allows reading.' }))).toBe(
+      'You can read this document but not edit it (the access token only allows reading).'
+    )
     expect(statusMessage(status({ connection: 'forbidden', reason: 'HTTP says no.' }))).toMatch(/\(HTTP says no\)/)
   })
 
   it('explains each permanent error in words for people', () => {
     const damaged = statusMessage(status({ connection: 'error', closeCode: 4501, reason: 'stored document data is damaged; an operator must look at it' }))
     expect(damaged).toMatch(/cannot read this document's stored data \(stored document data is damaged; an operator must look at it\).*repair.*kept/)
-    expect(statusMessage(status({ connection: 'error', closeCode: 4422, reason: 'update is malformed' }))).toMatch(/refused a change from this browser \(update is malformed\)/)
+    expect(statusMessage(status({ connection: 'error', closeCode: 4422, reason: 'update is malformed' }))).toMatch(
+      /refused a change from this browser \(update is malformed\)/
+    )
     expect(statusMessage(status({ connection: 'error', closeCode: 4400, reason: 'unknown message type 9' }))).toMatch(/could not understand this browser/)
     expect(statusMessage(status({ connection: 'error', closeCode: 1009, reason: 'message too big' }))).toMatch(/^Syncing stopped: .*\(message too big\)/)
   })
@@ -53,8 +60,8 @@ describe('recent documents', () => {
     rememberDocument('doc-10', 100, storage)
     const recent = recentDocuments(storage)
     expect(recent).toHaveLength(12)
-    expect(recent.slice(0, 2).map(d => d.name)).toEqual(['doc-10', 'doc-19'])
-    expect(new Set(recent.map(d => d.name)).size).toBe(12)
+    expect(recent.slice(0, 2).map((d) => d.name)).toEqual(['doc-10', 'doc-19'])
+    expect(new Set(recent.map((d) => d.name)).size).toBe(12)
   })
 
   it('survives garbage in storage', () => {

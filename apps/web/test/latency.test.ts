@@ -4,13 +4,13 @@
  * agree: a keystroke is timed when it reaches the typist's document and again when it reaches
  * the other page's. Reported, not asserted: timings depend on the machine.
  */
-import { writeFile, mkdir } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { caretToEnd, openDocument, waitForStatus, waitForText } from './support/app.js'
 import { ConsoleWatch, launchBrowser, newPerson } from './support/browser.js'
-import { freshDataDir, startServer, type QuireServer } from './support/server.js'
+import { freshDataDir, type QuireServer, startServer } from './support/server.js'
 
 const KEYSTROKES = 200
 
@@ -75,6 +75,6 @@ it(`measures keystroke-to-other-page latency over ${KEYSTROKES} keystrokes`, asy
   console.log(`keystroke-to-other-page latency: p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms over ${result.keystrokes} keystrokes`)
   const out = fileURLToPath(new URL('../test-results/', import.meta.url))
   await mkdir(out, { recursive: true })
-  await writeFile(`${out}latency.json`, JSON.stringify(result, null, 2) + '\n')
+  await writeFile(`${out}latency.json`, `${JSON.stringify(result, null, 2)}\n`)
   expect(console_.errors).toEqual([])
 })

@@ -4,9 +4,9 @@
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WAIT, caretToEnd, editorText, openDocument, waitForStatus, waitForText } from './support/app.js'
+import { caretToEnd, editorText, openDocument, WAIT, waitForStatus, waitForText } from './support/app.js'
 import { ConsoleWatch, launchBrowser, newPerson } from './support/browser.js'
-import { freshDataDir, startServer, type QuireServer } from './support/server.js'
+import { freshDataDir, type QuireServer, startServer } from './support/server.js'
 
 let server: QuireServer
 let browser: Browser
@@ -16,7 +16,7 @@ let b: Page
 const doc = 'offline-notes'
 
 async function typeOnLine(page: Page, line: number, text: string): Promise<void> {
-  await page.evaluate(n => {
+  await page.evaluate((n) => {
     const view = window.quire!.view
     view.focus()
     view.dispatch({ selection: { anchor: view.state.doc.line(n).to } })
@@ -27,12 +27,15 @@ async function typeOnLine(page: Page, line: number, text: string): Promise<void>
 // IndexedDB writes are asynchronous; a read transaction on the same store starts only after
 // every earlier write to it has committed.
 async function waitForCacheWrites(page: Page): Promise<void> {
-  await page.evaluate(() => new Promise<void>((resolve, reject) => {
-    const db = (window.quire!.session.cache as unknown as { db: IDBDatabase }).db
-    const tx = db.transaction(['updates'], 'readonly')
-    tx.oncomplete = () => resolve()
-    tx.onerror = () => reject(tx.error)
-  }))
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const db = (window.quire!.session.cache as unknown as { db: IDBDatabase }).db
+        const tx = db.transaction(['updates'], 'readonly')
+        tx.oncomplete = () => resolve()
+        tx.onerror = () => reject(tx.error)
+      })
+  )
 }
 
 beforeAll(async () => {

@@ -6,9 +6,9 @@ import { mkdir, stat } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WAIT, openDocument, setName, waitForStatus, waitForText } from './support/app.js'
+import { openDocument, setName, WAIT, waitForStatus, waitForText } from './support/app.js'
 import { ConsoleWatch, launchBrowser, newPerson } from './support/browser.js'
-import { freshDataDir, startServer, type QuireServer } from './support/server.js'
+import { freshDataDir, type QuireServer, startServer } from './support/server.js'
 
 const out = fileURLToPath(new URL('../test-results/', import.meta.url))
 const doc = 'team/launch-plan'
@@ -50,7 +50,7 @@ beforeAll(async () => {
   // Fixed colours, so the pictures do not change from run to run.
   await ada.evaluate(() => window.quire!.setUser({ color: '#6aa8ff', colorLight: '#6aa8ff40' }))
   await grace.evaluate(() => window.quire!.setUser({ color: '#ffa53d', colorLight: '#ffa53d40' }))
-  await ada.evaluate(t => window.quire!.view.dispatch({ changes: { from: 0, insert: t } }), text)
+  await ada.evaluate((t) => window.quire!.view.dispatch({ changes: { from: 0, insert: t } }), text)
   await waitForText(grace, text)
   await grace.evaluate(() => {
     const view = window.quire!.view
@@ -84,8 +84,10 @@ describe('screenshots', () => {
 
     if (scheme === 'light') {
       it('shows a long name whole in the name field at phone width', async () => {
-        const field = await grace.locator('.your-name').evaluate(input => ({
-          scroll: input.scrollWidth, client: input.clientWidth, right: input.getBoundingClientRect().right
+        const field = await grace.locator('.your-name').evaluate((input) => ({
+          scroll: input.scrollWidth,
+          client: input.clientWidth,
+          right: input.getBoundingClientRect().right
         }))
         expect(field.scroll).toBeLessThanOrEqual(field.client)
         expect(field.right).toBeLessThanOrEqual(390)

@@ -7,9 +7,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../node_modules/@quire/sync-server/src/auth/token.js'
-import { WAIT, caretToEnd, editorText, openDocument, waitForStatus, waitForText } from './support/app.js'
+import { caretToEnd, editorText, openDocument, WAIT, waitForStatus, waitForText } from './support/app.js'
 import { ConsoleWatch, launchBrowser, newPerson } from './support/browser.js'
-import { freshDataDir, startServer, type QuireServer } from './support/server.js'
+import { freshDataDir, type QuireServer, startServer } from './support/server.js'
 
 const SECRET = 'web-test-secret-0123456789'
 const doc = 'shared/plan'
@@ -83,7 +83,7 @@ describe('access links', () => {
     await waitForStatus(writer, 'connected', true)
     expect(writer.url()).toBe(`${server.url}/d/${doc}`)
     expect(await writer.locator('header').textContent()).not.toContain(writeToken)
-    expect(await writer.evaluate(name => sessionStorage.getItem(`quire:token:${name}`), doc)).toBe(writeToken)
+    expect(await writer.evaluate((name) => sessionStorage.getItem(`quire:token:${name}`), doc)).toBe(writeToken)
 
     // A second person, whose token names them: the server shows that name, so the field does too.
     const bob = await person('bob')
@@ -199,7 +199,7 @@ describe('too many failed attempts', () => {
         const quire = window.quire
         if (quire === undefined) return
         clearInterval(poll)
-        quire.on('status', status => void (window as unknown as { recordConnection(c: string): void }).recordConnection(status.connection))
+        quire.on('status', (status) => void (window as unknown as { recordConnection(c: string): void }).recordConnection(status.connection))
       }, 5)
     })
     await openDocument(page, guarded.url, doc, `?token=${await token({})}`)

@@ -1,11 +1,11 @@
 /** Pieces every workload uses: what a run gets, and connecting many wire clients at once. */
+
+import type { Trace } from '@quire/testkit'
 import type { BenchConfig } from '../config.js'
 import type { Recorder } from '../results.js'
-import type { ServerProcess } from '../servers.js'
-import type { Trace } from '@quire/testkit'
-import { waitFor } from '../util.js'
 import { appendUpdate } from '../updates.js'
-import { type Dialect, WireClient, type WireOptions, clockAfter } from '../wire.js'
+import { waitFor } from '../util.js'
+import { clockAfter, type Dialect, WireClient, type WireOptions } from '../wire.js'
 
 export interface RunContext {
   config: BenchConfig
@@ -88,7 +88,10 @@ export async function typeDocument(o: TypeOptions): Promise<WireClient> {
   const total = o.updates * o.charsPerUpdate
   let clock = 0
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`typing ${o.updates} updates into ${o.doc} took over ${o.timeoutMs ?? 600_000} ms`)), o.timeoutMs ?? 600_000)
+    const timer = setTimeout(
+      () => reject(new Error(`typing ${o.updates} updates into ${o.doc} took over ${o.timeoutMs ?? 600_000} ms`)),
+      o.timeoutMs ?? 600_000
+    )
     pump = () => {
       while (clock < total && clock - seen < o.window * o.charsPerUpdate) {
         typist.sendUpdate(appendUpdate(o.typist, clock, lettersAt(clock, o.charsPerUpdate)))

@@ -4,13 +4,14 @@
  * per edit that carries an insertion (deletions advance no clock a reader could see), and every
  * reader must end with exactly the writer's text.
  */
+
+import { textAfter } from '@quire/testkit'
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
-import { textAfter } from '@quire/testkit'
 import { ROOT } from '../updates.js'
 import { ownCpuMs, percentile, sleep, waitFor } from '../util.js'
-import { WireClient, clockAfter } from '../wire.js'
-import { type RunContext, clientId, closeAll, openClients } from './common.js'
+import { clockAfter, WireClient } from '../wire.js'
+import { clientId, closeAll, openClients, type RunContext } from './common.js'
 
 const WRITER = clientId(0)
 

@@ -6,13 +6,14 @@
  * state-vector metadata, so a server that merges messages is credited per edit), server CPU,
  * event-loop delay p99 inside the server, and the generator's own CPU.
  */
+
+import { rng } from '@quire/testkit'
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
 import { appendUpdate, awarenessUpdate } from '../updates.js'
-import { rng } from '@quire/testkit'
 import { ownCpuMs, sleep, waitFor } from '../util.js'
-import { WireClient } from '../wire.js'
-import { type RunContext, clientId, closeAll, openClients } from './common.js'
+import type { WireClient } from '../wire.js'
+import { clientId, closeAll, openClients, type RunContext } from './common.js'
 
 interface Typist {
   id: number
@@ -33,7 +34,8 @@ export async function runW2(server: ServerProcess, ctx: RunContext): Promise<voi
 
 export async function manyDocuments(server: ServerProcess, ctx: RunContext, mode: 'human' | 'flat', measured = true): Promise<void> {
   const { w2 } = ctx.config
-  const caseName = mode === 'human' ? `${w2.docs} docs x ${w2.clientsPerDoc}, ${w2.humanOpsPerSecond} ops/s + cursors` : `${w2.docs} docs x ${w2.clientsPerDoc}, flat out`
+  const caseName =
+    mode === 'human' ? `${w2.docs} docs x ${w2.clientsPerDoc}, ${w2.humanOpsPerSecond} ops/s + cursors` : `${w2.docs} docs x ${w2.clientsPerDoc}, flat out`
   const per = w2.clientsPerDoc
   const typists: Typist[] = []
   let relayed = 0
@@ -75,7 +77,15 @@ export async function manyDocuments(server: ServerProcess, ctx: RunContext, mode
   }
   const wires = await openClients(options, server.spec.persistent)
   wires.forEach((wire, index) =>
-    typists.push({ id: clientId(index), slot: index % per, doc: Math.floor(index / per), clock: 0, awarenessClock: 1, wire, seen: new Array<number>(per).fill(0) })
+    typists.push({
+      id: clientId(index),
+      slot: index % per,
+      doc: Math.floor(index / per),
+      clock: 0,
+      awarenessClock: 1,
+      wire,
+      seen: new Array<number>(per).fill(0)
+    })
   )
 
   const timers: NodeJS.Timeout[] = []
@@ -109,7 +119,11 @@ export async function manyDocuments(server: ServerProcess, ctx: RunContext, mode
   // Nothing lost: every edit sent reaches both other clients of its document.
   let complete = true
   try {
-    await waitFor(() => typists.every((t) => t.seen.every((clock, j) => j === t.slot || clock === typists[t.doc * per + j]!.clock)), 'every edit to reach every client', 60_000)
+    await waitFor(
+      () => typists.every((t) => t.seen.every((clock, j) => j === t.slot || clock === typists[t.doc * per + j]!.clock)),
+      'every edit to reach every client',
+      60_000
+    )
   } catch {
     complete = false
   }

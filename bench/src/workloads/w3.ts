@@ -7,9 +7,9 @@
  */
 import { cpSync, rmSync } from 'node:fs'
 import { connectProvider } from '../providers.js'
-import { type ServerSpec, ServerProcess, tempDir } from '../servers.js'
+import { ServerProcess, type ServerSpec, tempDir } from '../servers.js'
 import { waitFor } from '../util.js'
-import { type RunContext, clientId, typeDocument, typedText } from './common.js'
+import { clientId, type RunContext, typeDocument, typedText } from './common.js'
 
 const DOC = 'w3-cold'
 

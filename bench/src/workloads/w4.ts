@@ -5,10 +5,10 @@
  * memory per connection. Memory is JS heap + external (V8's own accounting) and RSS.
  */
 import { rmSync } from 'node:fs'
-import { type ServerSpec, ServerProcess, type ProbeReply } from '../servers.js'
+import { type ProbeReply, ServerProcess, type ServerSpec } from '../servers.js'
 import { sleep } from '../util.js'
 import type { WireClient } from '../wire.js'
-import { type RunContext, clientId, closeAll, openClients, typeDocument } from './common.js'
+import { clientId, closeAll, openClients, type RunContext, typeDocument } from './common.js'
 
 const heap = (p: ProbeReply) => p.heapUsed + p.external
 
@@ -67,7 +67,10 @@ export async function runW4(spec: ServerSpec, ctx: RunContext): Promise<void> {
     const docCase = `${w4.docs} docs x ${w4.updatesPerDoc} updates, 1 idle client each`
     ctx.rec.measure(docCase, 'memory per doc (heap+external)', 'KB', 'lower', (heap(withDocs) - heap(base)) / w4.docs / 1024)
     ctx.rec.measure(docCase, 'memory per doc (RSS)', 'KB', 'lower', (withDocs.rss - base.rss) / w4.docs / 1024)
-    ctx.rec.check(`W4 ${docCase}: every document was typed in full`, [...warm, ...idle].every((client) => !client.closed))
+    ctx.rec.check(
+      `W4 ${docCase}: every document was typed in full`,
+      [...warm, ...idle].every((client) => !client.closed)
+    )
 
     const extra = await openClients(
       Array.from({ length: w4.idleConnections }, (_, i) => ({ baseUrl: server.baseUrl, doc: `w4-${i % w4.docs}`, dialect: spec.dialect })),

@@ -6,8 +6,8 @@
  * lost: every client, and a fresh client per document, holds every marker.
  */
 import { rmSync } from 'node:fs'
-import { type ProviderClient, connectProvider } from '../providers.js'
-import { type ServerSpec, ServerProcess } from '../servers.js'
+import { connectProvider, type ProviderClient } from '../providers.js'
+import { ServerProcess, type ServerSpec } from '../servers.js'
 import { sleep, waitFor } from '../util.js'
 import type { RunContext } from './common.js'
 

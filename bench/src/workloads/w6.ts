@@ -6,15 +6,15 @@
  * with Y.encodeStateAsUpdate of the same document.
  */
 import { rmSync } from 'node:fs'
+import { textAfter } from '@quire/testkit'
 import { ClassicLevel } from 'classic-level'
 import * as Y from 'yjs'
 import { connectProvider } from '../providers.js'
-import { type ServerSpec, ServerProcess } from '../servers.js'
-import { textAfter } from '@quire/testkit'
+import { ServerProcess, type ServerSpec } from '../servers.js'
 import { ROOT } from '../updates.js'
 import { sleep, waitFor } from '../util.js'
-import { WireClient, clockAfter } from '../wire.js'
-import { type RunContext, clientId } from './common.js'
+import { clockAfter, WireClient } from '../wire.js'
+import { clientId, type RunContext } from './common.js'
 
 const WRITER = clientId(0)
 const DOC = 'w6-trace'
@@ -84,7 +84,10 @@ export async function runW6(spec: ServerSpec, ctx: RunContext): Promise<void> {
     ctx.rec.measure(caseName, 'stored bytes', 'B', 'lower', stored)
     ctx.rec.measure(caseName, 'Y.encodeStateAsUpdate bytes', 'B', 'none', state)
     ctx.rec.measure(caseName, 'stored / encodeStateAsUpdate', 'x', 'lower', stored / state)
-    ctx.rec.check(`W6 ${caseName}: the stored document reloads equal to the writer's (${expected.length} chars)`, loaded && expected === textAfter(ctx.trace, txns))
+    ctx.rec.check(
+      `W6 ${caseName}: the stored document reloads equal to the writer's (${expected.length} chars)`,
+      loaded && expected === textAfter(ctx.trace, txns)
+    )
     ydoc.destroy()
   } finally {
     await server.stop()

@@ -18,16 +18,15 @@ export type Access =
 export function accessUrl(serverUrl: string, document: string, token?: string): string {
   const url = new URL(serverUrl)
   url.protocol = url.protocol === 'wss:' || url.protocol === 'https:' ? 'https:' : 'http:'
-  url.pathname = url.pathname.replace(/\/+$/, '') + '/api/access' + documentPath(document)
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/access${documentPath(document)}`
   if (token !== undefined) url.searchParams.set('token', token)
   return url.toString()
 }
 
 /** Read an access endpoint response. */
 export function interpretAccess(status: number, body: unknown): Access {
-  const error = typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string'
-    ? (body as { error: string }).error
-    : undefined
+  const error =
+    typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string' ? (body as { error: string }).error : undefined
   if (status === 200) {
     const access = (body as { access?: unknown } | null)?.access
     return access === 'read' || access === 'write' ? { kind: 'granted', access } : { kind: 'unknown' }

@@ -73,7 +73,7 @@ export function trackSaved(provider: WebsocketProvider, tracker: AckTracker, ack
     const ws = provider.ws
     if (status !== 'connecting' || ws === null) return
     const send = ws.send.bind(ws)
-    ws.send = data => {
+    ws.send = (data) => {
       const index = tracker.frameSent(typeof data === 'string' || data instanceof Blob ? 'other' : frameKind(data))
       send(data)
       if (!acknowledgements) tracker.acknowledged(index)

@@ -2,7 +2,7 @@
  * The CodeMirror side of a session: the Y.Text binding with remote carets and selections, undo
  * that only undoes the local user's edits, and read-only mode when the session says so.
  */
-import { Prec, type Extension } from '@codemirror/state'
+import { type Extension, Prec } from '@codemirror/state'
 import { keymap } from '@codemirror/view'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'

@@ -61,7 +61,7 @@ export function createEditor(options: EditorOptions): EditorHandle {
     get user() {
       return session.user
     },
-    setUser: user => session.setUser(user),
+    setUser: (user) => session.setUser(user),
     peers: () => session.peers(),
     on: (event, listener) => void session.on(event, listener),
     off: (event, listener) => session.off(event, listener),

@@ -28,8 +28,46 @@ const PALETTE: ReadonlyArray<readonly [string, string]> = [
   ['#7bd86b', '#7bd86b40']
 ]
 
-const ADJECTIVES = ['Brave', 'Calm', 'Clever', 'Eager', 'Gentle', 'Happy', 'Jolly', 'Kind', 'Lively', 'Lucky', 'Merry', 'Nimble', 'Proud', 'Quick', 'Quiet', 'Sunny', 'Swift', 'Witty']
-const ANIMALS = ['Badger', 'Crane', 'Dolphin', 'Falcon', 'Fox', 'Heron', 'Koala', 'Lynx', 'Marten', 'Otter', 'Owl', 'Panda', 'Puffin', 'Raven', 'Seal', 'Tiger', 'Walrus', 'Wren']
+const ADJECTIVES = [
+  'Brave',
+  'Calm',
+  'Clever',
+  'Eager',
+  'Gentle',
+  'Happy',
+  'Jolly',
+  'Kind',
+  'Lively',
+  'Lucky',
+  'Merry',
+  'Nimble',
+  'Proud',
+  'Quick',
+  'Quiet',
+  'Sunny',
+  'Swift',
+  'Witty'
+]
+const ANIMALS = [
+  'Badger',
+  'Crane',
+  'Dolphin',
+  'Falcon',
+  'Fox',
+  'Heron',
+  'Koala',
+  'Lynx',
+  'Marten',
+  'Otter',
+  'Owl',
+  'Panda',
+  'Puffin',
+  'Raven',
+  'Seal',
+  'Tiger',
+  'Walrus',
+  'Wren'
+]
 
 function pick<T>(items: ReadonlyArray<T>, random: () => number): T {
   return items[Math.floor(random() * items.length)] as T

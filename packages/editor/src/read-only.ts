@@ -2,7 +2,7 @@
  * Read-only mode that follows the session: the host may ask for it up front, and the server may
  * impose it later (a read-only token, a permission-denied message), so it is state, not config.
  */
-import { EditorState, StateEffect, StateField, type Extension } from '@codemirror/state'
+import { EditorState, type Extension, StateEffect, StateField } from '@codemirror/state'
 import { EditorView, ViewPlugin } from '@codemirror/view'
 import type { Session } from './session.js'
 
@@ -14,14 +14,14 @@ const readOnlyField = StateField.define<boolean>({
     for (const effect of tr.effects) if (effect.is(setReadOnly)) value = effect.value
     return value
   },
-  provide: field => [EditorState.readOnly.from(field), EditorView.editable.from(field, readOnly => !readOnly)]
+  provide: (field) => [EditorState.readOnly.from(field), EditorView.editable.from(field, (readOnly) => !readOnly)]
 })
 
 /** Make the editor read-only whenever `session.status.readOnly` is set. */
 export function sessionReadOnly(session: Session): Extension {
   return [
     readOnlyField.init(() => session.status.readOnly),
-    ViewPlugin.define(view => {
+    ViewPlugin.define((view) => {
       // Status changes that reach here while CodeMirror is mid-update (saved flags from a local
       // keystroke) never change readOnly, so this dispatch only runs from network events.
       const onStatus = ({ readOnly }: { readOnly: boolean }): void => {

@@ -4,8 +4,8 @@
  * keep showing a person's old name after they rename themselves; the awareness format
  * (`cursor: { anchor, head }` as Yjs relative positions) is the same, so the two interoperate.
  */
-import { RangeSet, type Extension, type Range } from '@codemirror/state'
-import { Decoration, EditorView, ViewPlugin, WidgetType, type DecorationSet, type ViewUpdate } from '@codemirror/view'
+import { type Extension, type Range, RangeSet } from '@codemirror/state'
+import { Decoration, type DecorationSet, EditorView, ViewPlugin, type ViewUpdate, WidgetType } from '@codemirror/view'
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import type { User } from './identity.js'
@@ -16,7 +16,10 @@ interface Cursor {
 }
 
 class CaretWidget extends WidgetType {
-  constructor(readonly color: string, readonly name: string) {
+  constructor(
+    readonly color: string,
+    readonly name: string
+  ) {
     super()
   }
 
@@ -50,7 +53,8 @@ function publishCursor(update: ViewUpdate, text: Y.Text, awareness: Awareness): 
   const { anchor, head } = update.state.selection.main
   const cursor = local.cursor as Cursor | null | undefined
   const next = { anchor: Y.createRelativePositionFromTypeIndex(text, anchor), head: Y.createRelativePositionFromTypeIndex(text, head) }
-  const same = cursor != null &&
+  const same =
+    cursor != null &&
     Y.compareRelativePositions(Y.createRelativePositionFromJSON(cursor.anchor), next.anchor) &&
     Y.compareRelativePositions(Y.createRelativePositionFromJSON(cursor.head), next.head)
   if (!same) awareness.setLocalStateField('cursor', next)
@@ -69,7 +73,7 @@ function remoteDecorations(view: EditorView, text: Y.Text, awareness: Awareness)
     const [a, h] = [Math.min(anchor.index, length), Math.min(head.index, length)]
     const user = (state.user ?? {}) as Partial<User>
     const color = user.color ?? '#30bced'
-    const light = user.colorLight ?? color + '33'
+    const light = user.colorLight ?? `${color}33`
     if (a !== h) {
       const mark = Decoration.mark({ class: 'cm-remoteSelection', attributes: { style: `background-color: ${light}` } })
       decorations.push(mark.range(Math.min(a, h), Math.max(a, h)))
@@ -105,20 +109,23 @@ const remoteSelectionsTheme = EditorView.baseTheme({
 
 /** Show the carets and selections of everyone in `awareness`, and publish ours there. */
 export function remoteSelections(text: Y.Text, awareness: Awareness): Extension {
-  const plugin = ViewPlugin.define(view => {
-    // Peers' cursor moves arrive outside any transaction: redraw with an empty one.
-    const onChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
-      if ([...added, ...updated, ...removed].some(id => id !== awareness.clientID)) view.dispatch({})
-    }
-    awareness.on('change', onChange)
-    return {
-      decorations: RangeSet.empty as DecorationSet,
-      update(update: ViewUpdate) {
-        publishCursor(update, text, awareness)
-        this.decorations = remoteDecorations(update.view, text, awareness)
-      },
-      destroy: () => awareness.off('change', onChange)
-    }
-  }, { decorations: value => value.decorations })
+  const plugin = ViewPlugin.define(
+    (view) => {
+      // Peers' cursor moves arrive outside any transaction: redraw with an empty one.
+      const onChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
+        if ([...added, ...updated, ...removed].some((id) => id !== awareness.clientID)) view.dispatch({})
+      }
+      awareness.on('change', onChange)
+      return {
+        decorations: RangeSet.empty as DecorationSet,
+        update(update: ViewUpdate) {
+          publishCursor(update, text, awareness)
+          this.decorations = remoteDecorations(update.view, text, awareness)
+        },
+        destroy: () => awareness.off('change', onChange)
+      }
+    },
+    { decorations: (value) => value.decorations }
+  )
   return [plugin, remoteSelectionsTheme]
 }

@@ -3,20 +3,20 @@
  * server, the IndexedDB cache that keeps it across offline reloads, and the status and presence
  * derived from them. It knows nothing about CodeMirror, so a host can show status without a view.
  */
-import { EXTENSIONS_PARAM, Extension as ProtocolExtension, MessageType, checkDocumentName, documentPath } from '@quire/protocol'
+import { checkDocumentName, documentPath, EXTENSIONS_PARAM, MessageType, Extension as ProtocolExtension } from '@quire/protocol'
 import { ObservableV2 } from 'lib0/observable'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as authProtocol from 'y-protocols/auth'
-import { removeAwarenessStates, type Awareness } from 'y-protocols/awareness'
+import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { accessUrl, checkAccess, type Access } from './access.js'
+import { type Access, accessUrl, checkAccess } from './access.js'
 import { AckTracker, trackSaved } from './acknowledgements.js'
-import { DEFAULT_BACKOFF, jitteredBackoff, type BackoffOptions } from './backoff.js'
+import { type BackoffOptions, DEFAULT_BACKOFF, jitteredBackoff } from './backoff.js'
 import { closeReason, closeVerdict } from './close-policy.js'
-import { rememberUser, rememberedUser, type IdentityStorage, type User } from './identity.js'
-import { peersOf, type Peer } from './presence.js'
-import { initialStatus, nextStatus, type EditorStatus, type StatusEvent } from './status.js'
+import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
+import { type Peer, peersOf } from './presence.js'
+import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
 
 /** How to open a document. */
 export interface SessionOptions {
@@ -103,14 +103,14 @@ export class Session extends ObservableV2<SessionEvents> {
       params,
       // Temporary closes (a restart, a rate limit, a storage hiccup) are retried; permanent
       // ones (a refused token, a damaged document) end in the 'closed' event. See close-policy.ts.
-      shouldReconnect: event => closeVerdict(event.code).action === 'retry'
+      shouldReconnect: (event) => closeVerdict(event.code).action === 'retry'
     })
     this.awareness.setLocalStateField('user', this.#user)
-    this.cache = options.offlineCache ?? true ? new IndexeddbPersistence(cacheName(options), this.doc) : undefined
+    this.cache = (options.offlineCache ?? true) ? new IndexeddbPersistence(cacheName(options), this.doc) : undefined
     this.#wire()
     this.provider.connect()
     // Learn up front whether the token only allows reading, before anyone types.
-    if (options.token !== undefined) void this.#askAccess().then(access => this.#actOnAccess(access, false))
+    if (options.token !== undefined) void this.#askAccess().then((access) => this.#actOnAccess(access, false))
   }
 
   /** The awareness (presence) instance shared with peers. */
@@ -196,7 +196,9 @@ export class Session extends ObservableV2<SessionEvents> {
     const onPageHide = (): void => removeAwarenessStates(this.awareness, [this.doc.clientID], 'window unload')
 
     provider.messageHandlers[MessageType.Auth] = (_encoder, decoder) => {
-      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) => this.#apply({ type: 'read-only', reason: reason || 'The server does not accept changes from you.' }))
+      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) =>
+        this.#apply({ type: 'read-only', reason: reason || 'The server does not accept changes from you.' })
+      )
     }
     provider.on('status', onStatus)
     provider.on('sync', onSync)

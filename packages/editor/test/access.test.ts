@@ -11,7 +11,10 @@ describe('access', () => {
     expect(interpretAccess(200, { access: 'read' })).toEqual({ kind: 'granted', access: 'read' })
     expect(interpretAccess(401, { error: 'token expired' })).toEqual({ kind: 'refused', connection: 'unauthorized', reason: 'token expired' })
     expect(interpretAccess(403, null)).toMatchObject({ kind: 'refused', connection: 'forbidden' })
-    expect(interpretAccess(429, { error: 'too many failed authentications; try again in 60 s' })).toEqual({ kind: 'wait', reason: 'too many failed authentications; try again in 60 s' })
+    expect(interpretAccess(429, { error: 'too many failed authentications; try again in 60 s' })).toEqual({
+      kind: 'wait',
+      reason: 'too many failed authentications; try again in 60 s'
+    })
     expect(interpretAccess(404, 'not found')).toEqual({ kind: 'unknown' })
     expect(interpretAccess(200, { access: 'admin' })).toEqual({ kind: 'unknown' })
   })

@@ -10,8 +10,12 @@ describe('close policy (PROTOCOL.md C1)', () => {
 
   it('stops with an error where a reconnect would be refused the same way', () => {
     for (const code of [
-      CloseCode.MalformedMessage, CloseCode.InvalidUpdate, CloseCode.DocumentDamaged,
-      CloseCode.AwarenessTooLarge, CloseCode.MessageTooBig, CloseCode.PolicyViolation
+      CloseCode.MalformedMessage,
+      CloseCode.InvalidUpdate,
+      CloseCode.DocumentDamaged,
+      CloseCode.AwarenessTooLarge,
+      CloseCode.MessageTooBig,
+      CloseCode.PolicyViolation
     ]) {
       expect(closeVerdict(code), `code ${code}`).toEqual({ action: 'stop', connection: 'error' })
     }
@@ -19,8 +23,13 @@ describe('close policy (PROTOCOL.md C1)', () => {
 
   it('keeps retrying after temporary closes, even those in the 44xx range', () => {
     for (const code of [
-      CloseCode.RateLimited, CloseCode.TryAgainLater, CloseCode.LoadFailed, CloseCode.StorageFailure,
-      CloseCode.GoingAway, CloseCode.InternalError, CloseCode.IdleTimeout
+      CloseCode.RateLimited,
+      CloseCode.TryAgainLater,
+      CloseCode.LoadFailed,
+      CloseCode.StorageFailure,
+      CloseCode.GoingAway,
+      CloseCode.InternalError,
+      CloseCode.IdleTimeout
     ]) {
       expect(closeVerdict(code), `code ${code}`).toEqual({ action: 'retry' })
     }

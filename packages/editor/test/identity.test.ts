@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { USER_STORAGE_KEY, randomUser, rememberUser, rememberedUser, type IdentityStorage } from '../src/identity.js'
+import { type IdentityStorage, randomUser, rememberedUser, rememberUser, USER_STORAGE_KEY } from '../src/identity.js'
 
 function memoryStorage(): IdentityStorage & { items: Map<string, string> } {
   const items = new Map<string, string>()
-  return { items, getItem: key => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value) }
+  return { items, getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value) }
 }
 
 describe('identity', () => {
@@ -25,7 +25,14 @@ describe('identity', () => {
     const storage = memoryStorage()
     storage.items.set(USER_STORAGE_KEY, '{"name": 42')
     expect(rememberedUser(storage).name).toMatch(/ /)
-    const broken: IdentityStorage = { getItem: () => { throw new Error('denied') }, setItem: () => { throw new Error('denied') } }
+    const broken: IdentityStorage = {
+      getItem: () => {
+        throw new Error('denied')
+      },
+      setItem: () => {
+        throw new Error('denied')
+      }
+    }
     expect(rememberedUser(broken).name).toMatch(/ /)
     expect(rememberedUser(undefined).name).toMatch(/ /)
   })

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { initialStatus, nextStatus, type EditorStatus, type StatusEvent } from '../src/status.js'
+import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from '../src/status.js'
 
-const run = (events: StatusEvent[], start: EditorStatus = initialStatus(false)): EditorStatus =>
-  events.reduce(nextStatus, start)
+const run = (events: StatusEvent[], start: EditorStatus = initialStatus(false)): EditorStatus => events.reduce(nextStatus, start)
 
 describe('status', () => {
   it('starts connecting, saved, editable unless asked', () => {
@@ -22,24 +21,44 @@ describe('status', () => {
   })
 
   it('treats a refusal as final, keeping its reason', () => {
-    const refused = run([{ type: 'stopped', connection: 'forbidden', reason: 'wrong document' }, { type: 'connecting' }, { type: 'synced' }, { type: 'disconnected', reason: 'x' }])
+    const refused = run([
+      { type: 'stopped', connection: 'forbidden', reason: 'wrong document' },
+      { type: 'connecting' },
+      { type: 'synced' },
+      { type: 'disconnected', reason: 'x' }
+    ])
     expect(refused).toEqual({ connection: 'forbidden', reason: 'wrong document', readOnly: true, saved: true })
   })
 
   it('treats a permanent error as final, with the close code and reason', () => {
-    const failed = run([{ type: 'synced' }, { type: 'stopped', connection: 'error', reason: 'stored document data is damaged', closeCode: 4501 }, { type: 'synced' }, { type: 'stopped', connection: 'unauthorized', reason: 'later' }])
+    const failed = run([
+      { type: 'synced' },
+      { type: 'stopped', connection: 'error', reason: 'stored document data is damaged', closeCode: 4501 },
+      { type: 'synced' },
+      { type: 'stopped', connection: 'unauthorized', reason: 'later' }
+    ])
     expect(failed).toEqual({ connection: 'error', reason: 'stored document data is damaged', closeCode: 4501, readOnly: true, saved: true })
     expect(nextStatus(failed, { type: 'saved', saved: false }).saved).toBe(false)
   })
 
   it('keeps the last explanation while offline and drops it once synced', () => {
-    const restarting = run([{ type: 'synced' }, { type: 'disconnected', reason: 'server shutting down', closeCode: 1001 }, { type: 'connecting' }, { type: 'disconnected' }])
+    const restarting = run([
+      { type: 'synced' },
+      { type: 'disconnected', reason: 'server shutting down', closeCode: 1001 },
+      { type: 'connecting' },
+      { type: 'disconnected' }
+    ])
     expect(restarting).toEqual({ connection: 'offline', reason: 'server shutting down', closeCode: 1001, saved: true, readOnly: false })
     expect(nextStatus(restarting, { type: 'synced' })).toEqual({ connection: 'connected', saved: true, readOnly: false })
   })
 
   it('becomes read-only with a reason and tracks saved', () => {
-    expect(run([{ type: 'read-only', reason: 'read token' }, { type: 'saved', saved: false }])).toMatchObject({ readOnly: true, readOnlyReason: 'read token', saved: false })
+    expect(
+      run([
+        { type: 'read-only', reason: 'read token' },
+        { type: 'saved', saved: false }
+      ])
+    ).toMatchObject({ readOnly: true, readOnlyReason: 'read token', saved: false })
   })
 
   it('returns the same object when nothing changes', () => {

@@ -51,5 +51,5 @@ export function parseDocumentPath(path: string): DocumentNameResult {
 
 /** The URL path for a document name; the inverse of {@link parseDocumentPath} for valid names. */
 export function documentPath(name: string): string {
-  return '/' + name.split('/').map(encodeURIComponent).join('/')
+  return `/${name.split('/').map(encodeURIComponent).join('/')}`
 }

@@ -4,14 +4,12 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MAX_DOCUMENT_NAME_LENGTH, checkDocumentName, documentPath, parseDocumentPath } from '../src/index.js'
+import { checkDocumentName, documentPath, MAX_DOCUMENT_NAME_LENGTH, parseDocumentPath } from '../src/index.js'
 
 const SEED = 4242
 
 const ALLOWED = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~.-'
-const segmentArb = fc
-  .string({ unit: fc.constantFrom(...ALLOWED), minLength: 1, maxLength: 12 })
-  .filter((segment) => segment !== '.' && segment !== '..')
+const segmentArb = fc.string({ unit: fc.constantFrom(...ALLOWED), minLength: 1, maxLength: 12 }).filter((segment) => segment !== '.' && segment !== '..')
 /** Valid names: 1–6 segments of allowed characters, at most 256 characters in all. */
 const nameArb = fc
   .array(segmentArb, { minLength: 1, maxLength: 6 })
@@ -32,7 +30,7 @@ function percentEncode(name: string, pick: boolean[], lower: boolean[]): string 
     .map((char, i) => {
       if (char === '/' || !pick[i % pick.length]) return char
       const hex = char.charCodeAt(0).toString(16).padStart(2, '0')
-      return '%' + (lower[i % lower.length] ? hex.toLowerCase() : hex.toUpperCase())
+      return `%${lower[i % lower.length] ? hex.toLowerCase() : hex.toUpperCase()}`
     })
     .join('')
 }
@@ -40,7 +38,7 @@ function percentEncode(name: string, pick: boolean[], lower: boolean[]): string 
 describe('valid and invalid names', () => {
   it('N3: accepts names of letters, digits, "_", "~", ".", "-" in "/"-separated segments', () => {
     for (const name of ['a', 'notes', 'Team-Notes_2024', 'a/b/c', 'x~y', '.hidden', 'a..b', '...', 'v1.2.3', '0', 'A/B.c/-_~']) {
-      expect(parseDocumentPath('/' + name), name).toEqual(ok(name))
+      expect(parseDocumentPath(`/${name}`), name).toEqual(ok(name))
       expect(checkDocumentName(name), name).toEqual(ok(name))
     }
   })
@@ -90,7 +88,7 @@ describe('percent-decoding', () => {
   it('N1: every percent-encoded spelling of a name maps to that one name (property)', () => {
     fc.assert(
       fc.property(nameArb, fc.array(fc.boolean(), { minLength: 1 }), fc.array(fc.boolean(), { minLength: 1 }), (name, pick, lower) => {
-        expect(parseDocumentPath('/' + percentEncode(name, pick, lower))).toEqual(ok(name))
+        expect(parseDocumentPath(`/${percentEncode(name, pick, lower)}`)).toEqual(ok(name))
       }),
       { seed: SEED, numRuns: 500 }
     )
@@ -107,9 +105,13 @@ describe('encoded slashes and the one spelling', () => {
 
   it('N4: refuses %2F even when the name would otherwise be valid (property)', () => {
     fc.assert(
-      fc.property(nameArb.filter((name) => name.includes('/')), fc.boolean(), (name, lower) => {
-        expectRefused('/' + name.replaceAll('/', lower ? '%2f' : '%2F'), /encoded/)
-      }),
+      fc.property(
+        nameArb.filter((name) => name.includes('/')),
+        fc.boolean(),
+        (name, lower) => {
+          expectRefused(`/${name.replaceAll('/', lower ? '%2f' : '%2F')}`, /encoded/)
+        }
+      ),
       { seed: SEED, numRuns: 200 }
     )
   })
@@ -123,7 +125,7 @@ describe('encoded slashes and the one spelling', () => {
     fc.assert(
       fc.property(nameArb, (name) => {
         const path = documentPath(name)
-        expect(path).toBe('/' + name)
+        expect(path).toBe(`/${name}`)
         expect(parseDocumentPath(path)).toEqual(ok(name))
       }),
       { seed: SEED, numRuns: 500 }
@@ -132,7 +134,7 @@ describe('encoded slashes and the one spelling', () => {
 
   it('N1–N4: whatever string is parsed, an accepted name is valid and its canonical path parses to itself (property)', () => {
     const pathArb = fc.oneof(
-      fc.string({ unit: fc.constantFrom(...ALLOWED, '/', '%', '2', 'F', 'f', 'e', ':', ' ', 'é'), maxLength: 30 }).map((s) => '/' + s),
+      fc.string({ unit: fc.constantFrom(...ALLOWED, '/', '%', '2', 'F', 'f', 'e', ':', ' ', 'é'), maxLength: 30 }).map((s) => `/${s}`),
       fc.string({ unit: 'binary', maxLength: 30 })
     )
     fc.assert(
@@ -152,17 +154,17 @@ describe('length', () => {
   it('N2: 256 characters is the longest name; 257 is refused', () => {
     expect(MAX_DOCUMENT_NAME_LENGTH).toBe(256)
     const longest = 'a'.repeat(256)
-    expect(parseDocumentPath('/' + longest)).toEqual(ok(longest))
-    expectRefused('/' + 'a'.repeat(257), /longer than 256/)
-    const withSlashes = 'abc/'.repeat(63) + 'abcd'
+    expect(parseDocumentPath(`/${longest}`)).toEqual(ok(longest))
+    expectRefused(`/${'a'.repeat(257)}`, /longer than 256/)
+    const withSlashes = `${'abc/'.repeat(63)}abcd`
     expect(withSlashes.length).toBe(256)
-    expect(parseDocumentPath('/' + withSlashes)).toEqual(ok(withSlashes))
-    expectRefused('/' + withSlashes + 'b', /longer than 256/)
+    expect(parseDocumentPath(`/${withSlashes}`)).toEqual(ok(withSlashes))
+    expectRefused(`/${withSlashes}b`, /longer than 256/)
   })
 
   it('N2: the length is counted after decoding, on the name, not on the path', () => {
     const encoded = '%61'.repeat(256)
-    expect(parseDocumentPath('/' + encoded)).toEqual(ok('a'.repeat(256)))
-    expectRefused('/' + '%61'.repeat(257), /longer than 256/)
+    expect(parseDocumentPath(`/${encoded}`)).toEqual(ok('a'.repeat(256)))
+    expectRefused(`/${'%61'.repeat(257)}`, /longer than 256/)
   })
 })

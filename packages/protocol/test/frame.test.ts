@@ -12,7 +12,7 @@ import * as authProtocol from 'y-protocols/auth'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { AuthType, CloseCode, type Frame, MessageType, ProtocolError, SyncType, readFrame, writeFrame } from '../src/index.js'
+import { AuthType, CloseCode, type Frame, MessageType, ProtocolError, readFrame, SyncType, writeFrame } from '../src/index.js'
 
 const SEED = 20240611
 const runs = { seed: SEED, numRuns: 300 }
@@ -343,7 +343,7 @@ describe('stock y-protocols / y-websocket compatibility', () => {
     other.destroy()
   })
 
-  it('F4: y-websocket\'s query-awareness message (just the type) decodes', () => {
+  it("F4: y-websocket's query-awareness message (just the type) decodes", () => {
     expect(readFrame(wrap(MessageType.QueryAwareness, () => {}))).toEqual({ type: 'query-awareness' })
   })
 

@@ -2,10 +2,10 @@
  * PROTOCOL.md and the code must not drift apart: every rule ID the code cites is defined in the
  * spec, and every close code, message type, limit and extension in the code is in its table.
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { CloseCode, DefaultLimits, Extension, MAX_DOCUMENT_NAME_LENGTH, MessageType, closeCodeName } from '../src/index.js'
+import { CloseCode, closeCodeName, DefaultLimits, Extension, MAX_DOCUMENT_NAME_LENGTH, MessageType } from '../src/index.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const spec = readFileSync(`${root}PROTOCOL.md`, 'utf8')
@@ -49,7 +49,7 @@ describe('PROTOCOL.md matches the code', () => {
     }
   })
 
-  it('C1: closeCodeName names every code and nothing else; Quire\'s own codes are 44xx or 45xx', () => {
+  it("C1: closeCodeName names every code and nothing else; Quire's own codes are 44xx or 45xx", () => {
     for (const [name, code] of Object.entries(CloseCode)) {
       expect(closeCodeName(code)).toBe(name)
       if (code >= 4000) expect(Math.floor(code / 100), `${code}`).toSatisfy((group: number) => group === 44 || group === 45)

@@ -1,6 +1,6 @@
 import { DefaultLimits } from '@quire/protocol'
-import { type IntegrationBudget, defaultIntegrationBudget } from './guard/integration-cost.js'
-import { type UpdateLimits, defaultUpdateLimits } from './guard/update-check.js'
+import { defaultIntegrationBudget, type IntegrationBudget } from './guard/integration-cost.js'
+import { defaultUpdateLimits, type UpdateLimits } from './guard/update-check.js'
 
 /** Server settings with their defaults; the CLI flags map onto these one to one. */
 export interface ServerSettings {

@@ -1,5 +1,5 @@
-export { type ServerSettings, defaultSettings } from './config.js'
-export { type QuireServer, type ServerOptions, ListenError, createServer } from './server.js'
+export { defaultSettings, type ServerSettings } from './config.js'
+export { createServer, ListenError, type QuireServer, type ServerOptions } from './server.js'
 export { LevelStore, StoreOpenError } from './storage/leveldb.js'
 export { MemoryStore } from './storage/memory.js'
 export type { DocumentStore, StoredDocument } from './storage/store.js'

@@ -2,7 +2,7 @@
  * The server's Prometheus metrics, one registry per server so several servers can share a
  * process (tests do). Served at GET /metrics.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 /** The metric handles the server updates. */
 export interface Metrics {

@@ -2,19 +2,19 @@
  * `createServer`: wires storage, documents, sessions, HTTP routes and the WebSocket edge into
  * one server on one port. Embeddable: tests and other Node apps call it directly.
  */
-import { type Server, createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CloseCode } from '@quire/protocol'
 import { type Logger, pino } from 'pino'
-import { type ServerSettings, defaultSettings } from './config.js'
+import { defaultSettings, type ServerSettings } from './config.js'
 import { Gate } from './connection/admission.js'
 import { sessionHandlers } from './connection/handlers.js'
 import { DocumentRegistry } from './documents/registry.js'
 import { createRoutes } from './http/routes.js'
-import { type Metrics, createMetrics } from './metrics.js'
+import { createMetrics, type Metrics } from './metrics.js'
 import { LevelStore } from './storage/leveldb.js'
 import type { DocumentStore } from './storage/store.js'
-import { type Transport, attachTransport } from './transport/ws.js'
+import { attachTransport, type Transport } from './transport/ws.js'
 import { warmUp } from './warm-up.js'
 
 /** Options for {@link createServer}: any setting, plus injectable logger and store. */
@@ -89,16 +89,25 @@ export function createServer(options: ServerOptions = {}): QuireServer {
       if (!injectedStore) await store.close()
       const code = (error as { code?: string }).code
       const where = `${settings.host}:${settings.port}`
-      throw new ListenError(
-        code === 'EADDRINUSE' ? `port ${settings.port} is already in use (${where})` : `cannot listen on ${where}: ${String(error)}`,
-        { cause: error }
-      )
+      throw new ListenError(code === 'EADDRINUSE' ? `port ${settings.port} is already in use (${where})` : `cannot listen on ${where}: ${String(error)}`, {
+        cause: error
+      })
     }
     server.on('error', (error) => log.error({ err: error }, 'http server error'))
     ready = true
     const port = (server.address() as AddressInfo).port
     const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`
-    log.info({ host: settings.host, port, url, dataDir: injectedStore ? undefined : settings.dataDir, webDir: settings.webDir, startupMs: Math.round(performance.now()) }, 'listening')
+    log.info(
+      {
+        host: settings.host,
+        port,
+        url,
+        dataDir: injectedStore ? undefined : settings.dataDir,
+        webDir: settings.webDir,
+        startupMs: Math.round(performance.now())
+      },
+      'listening'
+    )
     return { host: settings.host, port, url }
   }
 

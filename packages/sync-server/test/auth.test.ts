@@ -17,7 +17,7 @@ import * as Y from 'yjs'
 import { signToken, verifyToken } from '../src/auth/token.js'
 import { type Client, connect } from './helpers/client.js'
 import { takeFrames, upgradeRequest } from './helpers/raw-socket.js'
-import { type ServerProcess, readMetric, startServer, tempDataDir } from './helpers/server-process.js'
+import { readMetric, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 import { watched } from './helpers/watched.js'
 
@@ -187,7 +187,10 @@ describe('token mode', () => {
       ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ doc: 'notes', access: 'write', exp })}.`],
       ['another secret', await token('notes', 'write', { secret: OTHER_SECRET })],
       ['expired', await token('notes', 'write', { expiresInSeconds: -10 })],
-      ['HS512 with the right secret', await new SignJWT({ doc: 'notes', access: 'write' }).setProtectedHeader({ alg: 'HS512' }).setExpirationTime(exp).sign(key)],
+      [
+        'HS512 with the right secret',
+        await new SignJWT({ doc: 'notes', access: 'write' }).setProtectedHeader({ alg: 'HS512' }).setExpirationTime(exp).sign(key)
+      ],
       ['no exp', await new SignJWT({ doc: 'notes', access: 'write' }).setProtectedHeader({ alg: 'HS256' }).sign(key)],
       ['access admin', await new SignJWT({ doc: 'notes', access: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(key)],
       ['doc not a string', await new SignJWT({ doc: 42, access: 'write' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(key)],
@@ -339,7 +342,7 @@ describe('token mode', () => {
     try {
       const reader = client(name, readTok)
       await reader.synced()
-      await waitFor(() => reader.text.toString() === 'written by the writer', 'the reader to see the writer\'s text')
+      await waitFor(() => reader.text.toString() === 'written by the writer', "the reader to see the writer's text")
       reader.text.insert(0, 'EVIL-STOCK ')
       await waitFor(() => warn.mock.calls.some((call) => String(call[0]).includes('Permission denied')), 'the stock client to be told permission denied')
       expect(String(warn.mock.calls.find((call) => String(call[0]).includes('Permission denied'))![0])).toMatch(/read-only/)
@@ -354,7 +357,7 @@ describe('token mode', () => {
     // A delete-only update (of the writer's text) is a change too.
     const local = new Y.Doc()
     raw.ws.send(writeFrame({ type: 'sync-step1', stateVector: Y.encodeStateVector(local) }))
-    await waitFor(() => raw.frames.some((frame) => frame.type === 'sync-step2'), 'the reader\'s sync step 2')
+    await waitFor(() => raw.frames.some((frame) => frame.type === 'sync-step2'), "the reader's sync step 2")
     for (const frame of raw.frames) if (frame.type === 'sync-step2') Y.applyUpdate(local, frame.update)
     expect(local.getText('codemirror').toString()).toBe('written by the writer')
     const deletion: Uint8Array[] = []
@@ -368,7 +371,7 @@ describe('token mode', () => {
     expect(raw.closed).toBeUndefined()
     // It stays a reader: it still gets the writer's later updates.
     writer.text.insert(writer.text.length, ' and more')
-    await waitFor(() => raw.frames.some((frame) => frame.type === 'sync-update'), 'the reader to receive the writer\'s update')
+    await waitFor(() => raw.frames.some((frame) => frame.type === 'sync-update'), "the reader to receive the writer's update")
 
     // Barrier: a second writer's edit goes through the same write queue after the refused ones;
     // once the first writer sees it, anything relayed before it would have arrived too.
@@ -410,7 +413,7 @@ describe('token mode', () => {
     expect((await upgrade(`${server.wsUrl}/expiring?token=${tok}`)).status).toBe(401)
   })
 
-  it('awareness carries the token\'s user name whatever the client claims; without a user name, states pass as sent', async () => {
+  it("awareness carries the token's user name whatever the client claims; without a user name, states pass as sent", async () => {
     const name = 'presence'
     const ada = client(name, await token(name, 'write', { user: 'Ada' }))
     const bob = client(name, await token(name, 'read', { user: 'Bob' }))
@@ -419,7 +422,7 @@ describe('token mode', () => {
     ada.provider.awareness.setLocalStateField('user', { name: 'Mallory', color: '#123456' })
     anon.provider.awareness.setLocalStateField('user', { name: 'Carol', color: '#654321' })
     const colorOf = (clientID: number) => (bob.provider.awareness.getStates().get(clientID) as { user?: { color?: string } } | undefined)?.user?.color
-    await waitFor(() => colorOf(ada.doc.clientID) === '#123456' && colorOf(anon.doc.clientID) === '#654321', 'bob to see ada\'s and anon\'s states')
+    await waitFor(() => colorOf(ada.doc.clientID) === '#123456' && colorOf(anon.doc.clientID) === '#654321', "bob to see ada's and anon's states")
     expect(userName(bob, ada.doc.clientID)).toBe('Ada')
     expect(userName(anon, ada.doc.clientID)).toBe('Ada')
     expect(userName(bob, anon.doc.clientID)).toBe('Carol')
@@ -451,7 +454,7 @@ describe('token mode', () => {
     await waitFor(() => {
       absorb()
       return (seen.getStates().get(victim.doc.clientID) as { user?: { color?: string } } | undefined)?.user?.color === '#0000ff'
-    }, 'the observer to see the victim\'s state')
+    }, "the observer to see the victim's state")
 
     // The attacker (a write token without a user name, so nothing is forced) speaks for the victim's id.
     const attacker = await watched(`${server.wsUrl}/${name}?token=${await token(name, 'write')}`)
@@ -536,7 +539,11 @@ describe('awareness states per connection', () => {
       const echoes = flooder.frames.filter((frame) => frame.type === 'awareness').length
       flooder.ws.send(writeFrame({ type: 'awareness', update: manyStates(1 + m * 200, 200, 4000) }))
       sent += 200
-      await waitFor(() => flooder.closed !== undefined || flooder.frames.filter((frame) => frame.type === 'awareness').length > echoes, `the echo of message ${m}`, 10_000)
+      await waitFor(
+        () => flooder.closed !== undefined || flooder.frames.filter((frame) => frame.type === 'awareness').length > echoes,
+        `the echo of message ${m}`,
+        10_000
+      )
       flooder.frames.length = 0
     }
     const rssAfter = (await readMetric(server.httpUrl, 'quire_process_resident_memory_bytes'))!

@@ -6,10 +6,10 @@
 import { spawn } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { readFrame, writeFrame } from '@quire/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { readFrame, writeFrame } from '@quire/protocol'
 import { serveFlags } from '../src/cli/flags.js'
 import { connect } from './helpers/client.js'
 import { BIN, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
@@ -26,7 +26,11 @@ afterAll(() => {
 })
 
 /** Run `quire …` to completion; killed (and reported as such) if it is still running after `timeoutMs`. */
-function cli(args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000
+): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const childEnv: Record<string, string | undefined> = { ...process.env, ...env }
     // The variables under test must come from `env` only.

@@ -4,6 +4,7 @@
  * snapshot never grows past the threshold.
  */
 import { rmSync } from 'node:fs'
+import { seedFor } from '@quire/testkit'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -12,8 +13,7 @@ import { loadDocument } from '../src/documents/load.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import type { DocumentStore } from '../src/storage/store.js'
-import { RecordingPeer, documentContext } from './helpers/peer.js'
-import { seedFor } from '@quire/testkit'
+import { documentContext, RecordingPeer } from './helpers/peer.js'
 import { tempDataDir } from './helpers/server-process.js'
 
 const op = fc.record({

@@ -2,9 +2,10 @@
  * Stock y-websocket clients against the real server process: seeded random concurrent edits
  * converge, awareness is relayed and cleaned up when a socket dies, documents stay isolated.
  */
+
+import { rng, withSeed } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Client, connect, waitConverged } from './helpers/client.js'
-import { rng, withSeed } from '@quire/testkit'
 import { type ServerProcess, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
@@ -52,7 +53,7 @@ describe('convergence through the server', () => {
     })
   })
 
-  it('relays awareness, and removes a client\'s state when its socket dies', async () => {
+  it("relays awareness, and removes a client's state when its socket dies", async () => {
     const a = connect(server.wsUrl, 'presence')
     const b = connect(server.wsUrl, 'presence')
     await Promise.all([a.synced(), b.synced()])
@@ -63,7 +64,7 @@ describe('convergence through the server', () => {
     const ws = a.provider.ws as unknown as { _socket: { destroy(): void } }
     a.provider.shouldConnect = false
     ws._socket.destroy()
-    await waitFor(() => !b.provider.awareness.getStates().has(aId), 'the server to remove Ada\'s state from b')
+    await waitFor(() => !b.provider.awareness.getStates().has(aId), "the server to remove Ada's state from b")
     a.destroy()
     b.destroy()
   })

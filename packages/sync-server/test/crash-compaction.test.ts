@@ -3,9 +3,10 @@
  * its time compacting; kill it at seeded random moments and check, after each restart, that
  * the document loads and holds everything a reader had received.
  */
+
+import { rng, withSeed } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
 import { connect } from './helpers/client.js'
-import { rng, withSeed } from '@quire/testkit'
 import { startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 

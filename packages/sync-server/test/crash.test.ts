@@ -4,9 +4,10 @@
  * After every restart: LevelDB opens, every update that any other client had received is there,
  * and all clients converge once they have reconnected.
  */
+
+import { rng, withSeed } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
 import { type Client, connect, waitConverged } from './helpers/client.js'
-import { rng, withSeed } from '@quire/testkit'
 import { type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
@@ -31,7 +32,10 @@ describe('crash suite', () => {
       const writers = new Map<string, Writer[]>()
       const readers = new Map<string, Client>()
       for (const doc of DOCS) {
-        writers.set(doc, [0, 1].map((i) => ({ client: connect(server.wsUrl, doc), id: `${doc.slice(-1)}${i}`, counter: 0 })))
+        writers.set(
+          doc,
+          [0, 1].map((i) => ({ client: connect(server.wsUrl, doc), id: `${doc.slice(-1)}${i}`, counter: 0 }))
+        )
         readers.set(doc, connect(server.wsUrl, doc))
       }
       const everyone = () => [...[...writers.values()].flat().map((w) => w.client), ...readers.values()]
@@ -52,7 +56,15 @@ describe('crash suite', () => {
         }
         server.proc.kill('SIGKILL')
         await server.exited
-        const received = new Map(DOCS.map((doc) => [doc, readers.get(doc)!.text.toString().match(/<[^>]+>/g) ?? []]))
+        const received = new Map(
+          DOCS.map((doc) => [
+            doc,
+            readers
+              .get(doc)!
+              .text.toString()
+              .match(/<[^>]+>/g) ?? []
+          ])
+        )
 
         // Restart on the same folder and port: LevelDB must open, and the clients reconnect on their own.
         server = await startServer({ dataDir, port, args: ARGS })
@@ -68,7 +80,9 @@ describe('crash suite', () => {
         for (const doc of DOCS) await waitConverged([...writers.get(doc)!.map((w) => w.client), readers.get(doc)!])
       }
       const typed = [...writers.values()].flat().reduce((sum, writer) => sum + writer.counter, 0)
-      console.log(`[crash] seed ${seed}: ${KILLS} kills survived; ${typed} updates typed; ${checked} checks that a received update was still there after a restart`)
+      console.log(
+        `[crash] seed ${seed}: ${KILLS} kills survived; ${typed} updates typed; ${checked} checks that a received update was still there after a restart`
+      )
       for (const client of everyone()) client.destroy()
       expect(await server.kill('SIGTERM')).toBe(0)
       expect(checked).toBeGreaterThan(KILLS)

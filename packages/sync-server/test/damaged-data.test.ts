@@ -11,7 +11,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { writeLogRecord } from '../src/storage/records.js'
 import { connect } from './helpers/client.js'
-import { type ServerProcess, readMetric, startServer, tempDataDir } from './helpers/server-process.js'
+import { readMetric, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
 const GARBAGE = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x00, 0xff, 0x13, 0x37])

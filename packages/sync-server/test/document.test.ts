@@ -8,7 +8,7 @@ import * as Y from 'yjs'
 import { SharedDocument } from '../src/documents/document.js'
 import { loadDocument } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
-import { GatedStore, RecordingPeer, documentContext } from './helpers/peer.js'
+import { documentContext, GatedStore, RecordingPeer } from './helpers/peer.js'
 import { waitFor } from './helpers/wait.js'
 
 function edit(text: string): Uint8Array {

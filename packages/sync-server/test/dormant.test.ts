@@ -3,14 +3,14 @@
  * sync requests from storage, and wakes on the next change without losing or reordering frames.
  */
 import { CloseCode } from '@quire/protocol'
-import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { describe, expect, it } from 'vitest'
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { SharedDocument } from '../src/documents/document.js'
 import { loadDocument, loadState } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import type { DocumentStore } from '../src/storage/store.js'
-import { RecordingPeer, documentContext } from './helpers/peer.js'
+import { documentContext, RecordingPeer } from './helpers/peer.js'
 import { waitFor } from './helpers/wait.js'
 
 const RELEASE_MS = 100

@@ -2,8 +2,9 @@
  * What was seen survives: restarts, `kill -9` right after a burst, and a client that connects
  * while its document is still loading.
  */
-import { describe, expect, it } from 'vitest'
+
 import { pino } from 'pino'
+import { describe, expect, it } from 'vitest'
 import { createServer } from '../src/server.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import type { DocumentStore } from '../src/storage/store.js'

@@ -9,7 +9,7 @@ import { CloseCode, writeFrame } from '@quire/protocol'
 import { pino } from 'pino'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { type QuireServer, createServer } from '../src/server.js'
+import { createServer, type QuireServer } from '../src/server.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import type { DocumentStore, StoredDocument } from '../src/storage/store.js'
 import { type Client, connect } from './helpers/client.js'
@@ -165,11 +165,12 @@ describe('storage faults', () => {
     const fresh = await watched(`${r.wsUrl}/${name}`, { waitForJoin: false })
     fresh.ws.send(writeFrame({ type: 'sync-step1', stateVector: new Uint8Array([0]) }))
     await waitFor(() => fresh.closed !== undefined || fresh.count('sync-step2') > 0, 'the fresh client to be answered or closed', 10_000)
-    for (const frame of fresh.frames) if (frame.type === 'sync-step2' || frame.type === 'sync-update') {
-      const doc = new Y.Doc()
-      Y.applyUpdate(doc, frame.update)
-      expect(doc.getText('codemirror').toString()).not.toContain('LOST?')
-    }
+    for (const frame of fresh.frames)
+      if (frame.type === 'sync-step2' || frame.type === 'sync-update') {
+        const doc = new Y.Doc()
+        Y.applyUpdate(doc, frame.update)
+        expect(doc.getText('codemirror').toString()).not.toContain('LOST?')
+      }
     fresh.ws.close()
 
     // The server is alive, and another document works meanwhile.
@@ -242,7 +243,7 @@ describe('storage faults', () => {
     }
     expect(texts[0]).toBe('one')
     expect(texts.at(-1)).toBe('onetwothree')
-    await waitFor(() => newcomer.count('sync-step2') > 0, 'the newcomer\'s answer after the stall')
+    await waitFor(() => newcomer.count('sync-step2') > 0, "the newcomer's answer after the stall")
     const answer = new Y.Doc()
     for (const frame of newcomer.frames) if (frame.type === 'sync-step2') Y.applyUpdate(answer, frame.update)
     expect(answer.getText('codemirror').toString()).toBe('onetwothree')

@@ -5,6 +5,8 @@
  * loadable. After every batch: the server answers, a canary client on another document round-
  * trips, memory stays bounded, and the target is unchanged.
  */
+
+import { rng, withSeed } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -13,8 +15,7 @@ import { loadDocument } from '../src/documents/load.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { connect } from './helpers/client.js'
 import { buildCorpus, fuzzFrame } from './helpers/fuzz-frames.js'
-import { rng, withSeed } from '@quire/testkit'
-import { type ServerProcess, readMetric, startServer } from './helpers/server-process.js'
+import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
 const SECRET = 'fuzz-secret-0123456789'
@@ -39,8 +40,7 @@ const metricSum = async (name: string) => {
 }
 
 // Frames the server actually read: decoded ones, plus the malformed ones that closed a connection.
-const framesRead = async () =>
-  (await metricSum('quire_messages_in_total')) + (await metricSum('quire_rejected_connections_total{reason="malformed_message"}'))
+const framesRead = async () => (await metricSum('quire_messages_in_total')) + (await metricSum('quire_rejected_connections_total{reason="malformed_message"}'))
 
 beforeAll(async () => {
   server = await startServer({ args: ['--auth-secret', SECRET, '--rate-limit', '0', '--max-message-bytes', '1048576', '--unload-grace-ms', '60000'] })
@@ -138,7 +138,9 @@ describe('fuzz', () => {
         maxRss = Math.max(maxRss, await checkInvariants(baselineRss, batch))
         read = (await framesRead()) - startRead
       }
-      console.log(`[fuzz] seed ${seed}: ${read} frames read by the server in ${batch} batches; RSS ${(baselineRss / 2 ** 20).toFixed(0)} -> max ${(maxRss / 2 ** 20).toFixed(0)} MiB`)
+      console.log(
+        `[fuzz] seed ${seed}: ${read} frames read by the server in ${batch} batches; RSS ${(baselineRss / 2 ** 20).toFixed(0)} -> max ${(maxRss / 2 ** 20).toFixed(0)} MiB`
+      )
       expect(read).toBeGreaterThanOrEqual(FRAMES)
     })
   })

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs'
 import { CloseCode, type Frame, ProtocolError, readFrame, writeFrame } from '@quire/protocol'
+import { rng, withSeed } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as awarenessProtocol from 'y-protocols/awareness'
@@ -12,9 +13,8 @@ import * as Y from 'yjs'
 import { filterAwareness } from '../src/guard/awareness-filter.js'
 import { checkUpdate } from '../src/guard/update-check.js'
 import { type Client, connect } from './helpers/client.js'
-import { rng, withSeed } from '@quire/testkit'
 import { rawUpgrade, readFrames } from './helpers/raw-socket.js'
-import { type ServerProcess, readMetric, startServer } from './helpers/server-process.js'
+import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
 import { storedDocument } from './helpers/stored.js'
 import { waitFor } from './helpers/wait.js'
 
@@ -166,7 +166,8 @@ describe('hostile frames against a running server', () => {
 
   it('F7/C1: every truncation of real frames (step 1, step 2, update, awareness) is closed with 4400', async () => {
     const cases: Array<{ what: string; bytes: Uint8Array }> = []
-    for (const { what, bytes } of realFrames()) for (let cut = 0; cut < bytes.length; cut++) cases.push({ what: `${what} cut at ${cut}`, bytes: bytes.slice(0, cut) })
+    for (const { what, bytes } of realFrames())
+      for (let cut = 0; cut < bytes.length; cut++) cases.push({ what: `${what} cut at ${cut}`, bytes: bytes.slice(0, cut) })
     const results = await inBatches(cases, 10, ({ bytes }) => sendAndWaitClose(server.wsUrl, TARGET, [bytes]))
     results.forEach((result, i) => expect(result.code, cases[i]!.what).toBe(CloseCode.MalformedMessage))
   })
@@ -242,7 +243,7 @@ describe('hostile frames against a running server', () => {
     }
   })
 
-  it('F5/C1: seeded random payloads in well-formed frames get 4422 exactly when Yjs or the server\'s pre-check refuses them', async () => {
+  it("F5/C1: seeded random payloads in well-formed frames get 4422 exactly when Yjs or the server's pre-check refuses them", async () => {
     await withSeed(777, async (seed) => {
       const random = rng(seed)
       const types = ['sync-update', 'sync-step2', 'awareness'] as const
@@ -278,7 +279,7 @@ describe('hostile frames against a running server', () => {
       // Both outcomes occur with this seed, so both branches below are exercised.
       expect(cases.filter((c) => c.refused).length).toBeGreaterThan(10)
       expect(cases.filter((c) => !c.refused).length).toBeGreaterThan(0)
-      const results = await inBatches(cases, 8, ({ type, payload, refused }, i) =>
+      const results = await inBatches(cases, 8, ({ type, payload }, i) =>
         sendAndWaitClose(server.wsUrl, `fuzz-payload-${i}`, [writeFrame({ type, update: payload })], { barrier: true })
       )
       results.forEach((result, i) => {
@@ -309,7 +310,7 @@ describe('hostile frames against a running server', () => {
     expect(seen).toEqual({ fresh: '', watcher: '' })
   })
 
-  it('afterwards: the server is alive, other documents and the target\'s clients work, and the stored text is exactly the original', async () => {
+  it("afterwards: the server is alive, other documents and the target's clients work, and the stored text is exactly the original", async () => {
     expect(server.proc.exitCode).toBeNull()
     expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200)
 
@@ -325,9 +326,9 @@ describe('hostile frames against a running server', () => {
     const b = connect(server.wsUrl, 'bystander')
     await Promise.all([a.synced(), b.synced()])
     a.text.insert(0, 'from a')
-    await waitFor(() => b.text.toString() === 'from a', 'b to see a\'s edit')
+    await waitFor(() => b.text.toString() === 'from a', "b to see a's edit")
     b.text.insert(b.text.length, ', from b')
-    await waitFor(() => a.text.toString() === 'from a, from b', 'a to see b\'s edit')
+    await waitFor(() => a.text.toString() === 'from a, from b', "a to see b's edit")
     a.destroy()
     b.destroy()
 
@@ -336,7 +337,7 @@ describe('hostile frames against a running server', () => {
     writer.provider.awareness.setLocalStateField('user', { name: 'still here' })
     await waitFor(
       () => (reader.provider.awareness.getStates().get(writer.doc.clientID) as { user?: { name?: string } } | undefined)?.user?.name === 'still here',
-      'the reader to see the writer\'s awareness'
+      "the reader to see the writer's awareness"
     )
     expect(writer.text.toString()).toBe(original)
     expect(reader.text.toString()).toBe(original)

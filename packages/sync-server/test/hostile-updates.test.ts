@@ -6,14 +6,14 @@
  * server takes seconds on the cost bomb and fails it.
  */
 import { CloseCode, writeFrame } from '@quire/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { SharedDocument } from '../src/documents/document.js'
 import { loadDocument } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
-import { RecordingPeer, documentContext } from './helpers/peer.js'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
-import { connect } from './helpers/client.js'
 import { badPayloads, sameSpotInserts } from './helpers/bad-payloads.js'
+import { connect } from './helpers/client.js'
+import { documentContext, RecordingPeer } from './helpers/peer.js'
 import { type ServerProcess, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { rawUpgrade, readFrames } from './helpers/raw-socket.js'
-import { type ServerProcess, readMetric, startServer } from './helpers/server-process.js'
+import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
 const INTERVAL = 200

@@ -11,7 +11,7 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { type Client, connect } from './helpers/client.js'
 import { rawUpgrade } from './helpers/raw-socket.js'
-import { type ServerProcess, readMetric, startServer, tempDataDir } from './helpers/server-process.js'
+import { readMetric, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { storedDocument } from './helpers/stored.js'
 import { waitFor } from './helpers/wait.js'
 import { watched } from './helpers/watched.js'
@@ -77,7 +77,11 @@ describe('document size (--max-document-bytes 4096)', () => {
     for (let i = 0; i < updates.length; i++) {
       const [acks, denials] = [writer.count('ack'), writer.count('permission-denied')]
       writer.ws.send(writeFrame({ type: 'sync-update', update: updates[i]! }))
-      await waitFor(() => writer.closed !== undefined || writer.count('ack') > acks || writer.count('permission-denied') > denials, `update ${i} to be acknowledged or refused`, 10_000)
+      await waitFor(
+        () => writer.closed !== undefined || writer.count('ack') > acks || writer.count('permission-denied') > denials,
+        `update ${i} to be acknowledged or refused`,
+        10_000
+      )
       expect(writer.closed).toBeUndefined()
       if (writer.count('ack') > acks) accepted++
       else {
@@ -112,7 +116,11 @@ describe('document size (--max-document-bytes 4096)', () => {
     const { updates } = appends(30, 'burst')
     // All at once, as a client that typed offline and reconnects would.
     for (const update of updates) writer.ws.send(writeFrame({ type: 'sync-update', update }))
-    await waitFor(() => writer.closed !== undefined || writer.count('ack') + writer.count('permission-denied') === updates.length, 'every update to be answered', 15_000)
+    await waitFor(
+      () => writer.closed !== undefined || writer.count('ack') + writer.count('permission-denied') === updates.length,
+      'every update to be answered',
+      15_000
+    )
     expect(writer.closed).toBeUndefined()
     const accepted = writer.count('ack')
     writer.ws.close()
@@ -130,7 +138,9 @@ describe('document size (--max-document-bytes 4096)', () => {
     expect(await server.kill('SIGTERM')).toBe(0)
     const sequential = await storedDocument(server.dataDir, 'size-sequential')
     const burst = await storedDocument(server.dataDir, 'size-burst')
-    console.info(`[size] stored: sequential ${sequential.bytes} bytes (${sequential.text.length} chars), burst ${burst.bytes} bytes (${burst.text.length} chars)`)
+    console.info(
+      `[size] stored: sequential ${sequential.bytes} bytes (${sequential.text.length} chars), burst ${burst.bytes} bytes (${burst.text.length} chars)`
+    )
     expect(sequential.bytes).toBeLessThanOrEqual(LIMIT + CHUNK + 512)
     server = await start(args, server.dataDir)
     const writer = await watched(`${server.wsUrl}/size-sequential`)
@@ -175,7 +185,7 @@ describe('update rate (--rate-limit 50 --rate-burst 100)', () => {
     normal.text.insert(normal.text.length, 'after the flood.')
     const fresh = connect(server.wsUrl, name)
     await fresh.synced()
-    await waitFor(() => fresh.text.toString().includes('after the flood.'), 'the fresh client to see the normal client\'s edit')
+    await waitFor(() => fresh.text.toString().includes('after the flood.'), "the fresh client to see the normal client's edit")
     expect(normal.provider.wsconnected).toBe(true)
     expect(closes).toHaveLength(0)
     // Nothing past the refusal was applied: at most the burst (100 messages) got in.
@@ -279,7 +289,9 @@ describe('slow client (--max-buffered-bytes 1048576)', () => {
     }
     const rssAfter = (await readMetric(server.httpUrl, 'quire_process_resident_memory_bytes'))!
     const growth = (rssAfter - rssBefore) / 2 ** 20
-    console.info(`[slow client] wrote ${(written / 2 ** 20).toFixed(1)} MB; server RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB (+${growth.toFixed(0)} MB)`)
+    console.info(
+      `[slow client] wrote ${(written / 2 ** 20).toFixed(1)} MB; server RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB (+${growth.toFixed(0)} MB)`
+    )
     expect(slowClosed, 'the server closed the slow client').toBe(true)
     expect(growth).toBeLessThan(150)
     await waitFor(async () => (await readMetric(server.httpUrl, 'quire_connections')) === 2, 'the slow connection to be gone', 10_000)
@@ -418,7 +430,7 @@ describe('upgrades that never finish (--handshake-timeout-ms 500)', () => {
     const b: Client = connect(server.wsUrl, 'normal')
     await Promise.all([a.synced(), b.synced()])
     a.text.insert(0, 'hello')
-    await waitFor(() => b.text.toString() === 'hello', 'b to see a\'s edit')
+    await waitFor(() => b.text.toString() === 'hello', "b to see a's edit")
     a.destroy()
     b.destroy()
   })

@@ -78,7 +78,7 @@ describe.each(backends)('storage contract: $name', (backend) => {
     await store.close()
   })
 
-  it('does not keep a reference to the caller\'s buffer', async () => {
+  it("does not keep a reference to the caller's buffer", async () => {
     const { store } = await backend.open()
     const value = bytes(1, 2, 3)
     await store.append('doc', 1, value)

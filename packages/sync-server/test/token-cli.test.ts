@@ -4,9 +4,9 @@
  * secret may come from AUTH_SECRET; and what it prints opens the real server.
  */
 import { rmSync } from 'node:fs'
+import { readFrame, writeFrame } from '@quire/protocol'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { readFrame, writeFrame } from '@quire/protocol'
 import * as Y from 'yjs'
 import { verifyToken } from '../src/auth/token.js'
 import { runCli, startServer, tempDataDir } from './helpers/server-process.js'
@@ -170,7 +170,7 @@ describe('quire token', () => {
           if (decoded.type === 'sync-step2' || decoded.type === 'sync-update') Y.applyUpdate(seen, decoded.update)
         }
         return seen.getText('codemirror').toString() === 'from the CLI token'
-      }, 'the reader to see the writer\'s text')
+      }, "the reader to see the writer's text")
       const refused = new Y.Doc()
       refused.getText('codemirror').insert(0, 'nope')
       reader.ws!.send(writeFrame({ type: 'sync-update', update: Y.encodeStateAsUpdate(refused) }))

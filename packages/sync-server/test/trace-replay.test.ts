@@ -3,12 +3,13 @@
  * keystroke by keystroke while two readers follow; all end at endContent, and so does a fresh
  * client after a restart. Without ../shared/traces a seeded synthetic trace is used instead.
  */
+
+import { loadTrace, textAfter } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { connect } from './helpers/client.js'
 import { startServer } from './helpers/server-process.js'
-import { loadTrace, textAfter } from '@quire/testkit'
 import { waitFor } from './helpers/wait.js'
 
 describe('trace replay', () => {

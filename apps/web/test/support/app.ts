@@ -14,7 +14,7 @@ export async function openDocument(page: Page, baseUrl: string, name: string, qu
 
 /** Wait until the header shows `connection` (and, if given, the saved flag). */
 export async function waitForStatus(page: Page, connection: string, saved?: boolean): Promise<void> {
-  const selector = `.status[data-connection="${connection}"]` + (saved === undefined ? '' : `[data-saved="${saved}"]`)
+  const selector = `.status[data-connection="${connection}"]${saved === undefined ? '' : `[data-saved="${saved}"]`}`
   await page.locator(selector).waitFor(WAIT)
 }
 
@@ -26,7 +26,7 @@ export function editorText(page: Page): Promise<string> {
 /** Wait until the editor's text is `expected`. */
 export async function waitForText(page: Page, expected: string): Promise<void> {
   try {
-    await page.waitForFunction(text => window.quire?.view.state.doc.toString() === text, expected, WAIT)
+    await page.waitForFunction((text) => window.quire?.view.state.doc.toString() === text, expected, WAIT)
   } catch (error) {
     throw new Error(`text never became ${JSON.stringify(expected)}; it is ${JSON.stringify(await editorText(page).catch(() => '?'))}`, { cause: error })
   }

@@ -3,7 +3,7 @@
  * page's console so a test fails on any error the user's browser would log.
  */
 import { existsSync } from 'node:fs'
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core'
 
 /** The browser binary; Debian's `chromium` package puts it here. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -15,7 +15,16 @@ export async function launchBrowser(): Promise<Browser> {
   }
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run']
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run'
+    ]
   })
 }
 
@@ -41,7 +50,13 @@ export class ConsoleWatch {
     if (this.refusals) {
       if (access && /^Failed to load resource: the server responded with a status of (401|403|429) /.test(text)) return true
       // Chromium words a 401 to an upgrade as a failed HTTP authentication.
-      if (text.startsWith(socket) && /' failed: (Error during WebSocket handshake: Unexpected response code: (401|403|429)|HTTP Authentication failed; no valid credentials available)$/.test(text)) return true
+      if (
+        text.startsWith(socket) &&
+        /' failed: (Error during WebSocket handshake: Unexpected response code: (401|403|429)|HTTP Authentication failed; no valid credentials available)$/.test(
+          text
+        )
+      )
+        return true
     }
     if (!this.outage) return false
     if (text.startsWith(socket)) return /' failed: .*net::ERR_CONNECTION_REFUSED$/.test(text)
@@ -51,13 +66,13 @@ export class ConsoleWatch {
 
   /** Watch `page`, labelling its messages with `label`. */
   watch(page: Page, label: string): Page {
-    page.on('console', message => {
+    page.on('console', (message) => {
       if (message.type() !== 'error') return
       const text = message.text()
       if (this.#expected(text, message.location().url)) return
       this.errors.push(`[${label}] console.error: ${text} (${message.location().url})`)
     })
-    page.on('pageerror', error => this.errors.push(`[${label}] uncaught: ${error.stack ?? error.message}`))
+    page.on('pageerror', (error) => this.errors.push(`[${label}] uncaught: ${error.stack ?? error.message}`))
     return page
   }
 }

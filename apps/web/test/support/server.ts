@@ -1,7 +1,7 @@
 /**
  * The real Quire server, as a child process serving the built web app from a temp data folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -34,14 +34,17 @@ export interface ServerFlags {
 
 /** Start `quire serve` on `port` (0: any free one) with `dataDir`; resolves once it listens. */
 export async function startServer(dataDir: string, port = 0, { flags = [] }: ServerFlags = {}): Promise<QuireServer> {
-  for (const [path, what] of [[join(webDir, 'index.html'), 'the web app'], [fileURLToPath(new URL('../../node_modules/@quire/sync-server/dist/index.js', import.meta.url)), 'the sync server']] as const) {
+  for (const [path, what] of [
+    [join(webDir, 'index.html'), 'the web app'],
+    [fileURLToPath(new URL('../../node_modules/@quire/sync-server/dist/index.js', import.meta.url)), 'the sync server']
+  ] as const) {
     if (!existsSync(path)) throw new Error(`${path} is missing: build ${what} first (pnpm build at the repository root).`)
   }
   const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data', dataDir, '--web-dir', webDir, ...flags], {
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const output: string[] = []
-  child.stderr.on('data', chunk => output.push(String(chunk)))
+  child.stderr.on('data', (chunk) => output.push(String(chunk)))
   const listening = await new Promise<{ port: number; url: string }>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error('the server did not report "listening" within 30 s')), 30_000)
     const fail = (error: Error): void => {
@@ -49,9 +52,9 @@ export async function startServer(dataDir: string, port = 0, { flags = [] }: Ser
       child.kill('SIGKILL')
       reject(new Error(`${error.message}\n${output.join('').slice(-4000)}`))
     }
-    child.once('exit', code => fail(new Error(`the server exited with code ${code} before listening`)))
-    createInterface({ input: child.stdout }).on('line', line => {
-      output.push(line + '\n')
+    child.once('exit', (code) => fail(new Error(`the server exited with code ${code} before listening`)))
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(`${line}\n`)
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number; url?: string }
         if (entry.msg === 'listening' && typeof entry.port === 'number' && typeof entry.url === 'string') {
@@ -69,9 +72,9 @@ export async function startServer(dataDir: string, port = 0, { flags = [] }: Ser
 
 async function stopProcess(child: ChildProcess, output: string[]): Promise<void> {
   if (child.exitCode !== null) return
-  const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   child.kill('SIGTERM')
-  const timeout = new Promise<'timeout'>(resolve => setTimeout(() => resolve('timeout'), 20_000).unref())
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000).unref())
   const result = await Promise.race([exited, timeout])
   if (result === 'timeout') {
     child.kill('SIGKILL')

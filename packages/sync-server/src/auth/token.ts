@@ -64,9 +64,11 @@ export async function verifyToken(secret: string, token: string | null | undefin
     throw new TokenError('malformed', 'token is not a well-formed HS256 JWT')
   }
   const { doc, access, exp, user } = payload
-  if (typeof doc !== 'string' || !DOC_PATTERN.test(doc)) throw new TokenError('invalid-claims', 'token claim "doc" must be a document name or a prefix ending in *')
+  if (typeof doc !== 'string' || !DOC_PATTERN.test(doc))
+    throw new TokenError('invalid-claims', 'token claim "doc" must be a document name or a prefix ending in *')
   if (access !== 'read' && access !== 'write') throw new TokenError('invalid-claims', 'token claim "access" must be "read" or "write"')
-  if (user !== undefined && (typeof user !== 'string' || user.length > 100)) throw new TokenError('invalid-claims', 'token claim "user" must be a string of at most 100 characters')
+  if (user !== undefined && (typeof user !== 'string' || user.length > 100))
+    throw new TokenError('invalid-claims', 'token claim "user" must be a string of at most 100 characters')
   return { doc, access, expiresAt: exp as number, user }
 }
 

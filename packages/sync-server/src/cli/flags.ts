@@ -32,25 +32,165 @@ export const serveFlags: readonly FlagSpec[] = [
   { flag: 'port', env: 'PORT', setting: 'port', type: { kind: 'port' }, shown: '1234', help: 'TCP port for HTTP and WebSockets (0 picks a free one)' },
   { flag: 'host', env: 'HOST', setting: 'host', type: { kind: 'string' }, shown: '127.0.0.1', help: 'interface to listen on (0.0.0.0 for all)' },
   { flag: 'data', env: 'DATA_DIR', setting: 'dataDir', type: { kind: 'string' }, shown: './data', help: 'LevelDB folder for documents (created if missing)' },
-  { flag: 'fsync', env: 'FSYNC', setting: 'fsync', type: { kind: 'boolean' }, shown: 'false', help: 'fsync every write before relaying it (survives power loss, slower)' },
-  { flag: 'log-level', env: 'LOG_LEVEL', setting: 'logLevel', type: { kind: 'choice', choices: LOG_LEVELS }, shown: 'info', help: 'least severe log level written (JSON lines on stdout)' },
+  {
+    flag: 'fsync',
+    env: 'FSYNC',
+    setting: 'fsync',
+    type: { kind: 'boolean' },
+    shown: 'false',
+    help: 'fsync every write before relaying it (survives power loss, slower)'
+  },
+  {
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    setting: 'logLevel',
+    type: { kind: 'choice', choices: LOG_LEVELS },
+    shown: 'info',
+    help: 'least severe log level written (JSON lines on stdout)'
+  },
   { flag: 'web-dir', env: 'WEB_DIR', setting: 'webDir', type: { kind: 'string' }, shown: 'apps/web/dist', help: 'built web app to serve on the same port' },
-  { flag: 'max-message-bytes', env: 'MAX_MESSAGE_BYTES', setting: 'maxMessageBytes', type: { kind: 'int', min: 1024, max: 1024 ** 3 }, shown: '16777216', help: 'largest WebSocket message accepted; larger ones close the connection with 1009' },
-  { flag: 'ping-interval-ms', env: 'PING_INTERVAL_MS', setting: 'pingIntervalMs', type: { kind: 'int', min: 100, max: 3_600_000 }, shown: '30000', help: 'keepalive ping interval; a dead connection is closed within two' },
-  { flag: 'unload-grace-ms', env: 'UNLOAD_GRACE_MS', setting: 'unloadGraceMs', type: { kind: 'int', min: 0, max: 3_600_000 }, shown: '5000', help: 'how long a document stays in memory after its last client leaves' },
-  { flag: 'compact-every', env: 'COMPACT_EVERY', setting: 'compactEvery', type: { kind: 'int', min: 1, max: 1_000_000 }, shown: '10000', help: 'compact a document once this many log entries follow its snapshot (it also compacts once the log outweighs the snapshot)' },
-  { flag: 'release-after-ms', env: 'RELEASE_AFTER_MS', setting: 'releaseAfterMs', type: { kind: 'int', min: 100, max: 86_400_000 }, shown: '10000', help: 'a document unchanged this long drops its Y.Doc from memory (readers are answered from storage; the next change reloads it)' },
-  { flag: 'auth-secret', env: 'AUTH_SECRET', setting: 'authSecret', type: { kind: 'secret' }, shown: '(none: open)', help: 'HS256 secret: clients then need a token (?token=) for each document' },
-  { flag: 'max-document-bytes', env: 'MAX_DOCUMENT_BYTES', setting: 'maxDocumentBytes', type: { kind: 'int', min: 1024, max: 2 ** 40 }, shown: '67108864', help: 'past this size a document refuses changes (it stays readable)' },
-  { flag: 'max-awareness-bytes', env: 'MAX_AWARENESS_BYTES', setting: 'maxAwarenessBytes', type: { kind: 'int', min: 64, max: 1024 ** 2 }, shown: '8192', help: 'largest awareness (presence) state per client; larger closes with 4413' },
-  { flag: 'max-awareness-clients', env: 'MAX_AWARENESS_CLIENTS', setting: 'maxAwarenessClients', type: { kind: 'int', min: 1, max: 100_000 }, shown: '16', help: 'presence states one connection may hold; more closes with 4413' },
-  { flag: 'rate-limit', env: 'RATE_LIMIT', setting: 'rateLimit', type: { kind: 'int', min: 0, max: 1_000_000 }, shown: '300', help: 'messages per second a connection may send on average (0: no limit); past it, 4429' },
-  { flag: 'rate-burst', env: 'RATE_BURST', setting: 'rateBurst', type: { kind: 'int', min: 1, max: 10_000_000 }, shown: '3000', help: 'messages a connection may send at once above the average' },
-  { flag: 'max-connections', env: 'MAX_CONNECTIONS', setting: 'maxConnections', type: { kind: 'int', min: 1, max: 10_000_000 }, shown: '10000', help: 'open connections in total; past it, upgrades get 503' },
-  { flag: 'max-connections-per-document', env: 'MAX_CONNECTIONS_PER_DOCUMENT', setting: 'maxConnectionsPerDocument', type: { kind: 'int', min: 1, max: 10_000_000 }, shown: '500', help: 'open connections to one document; past it, upgrades get 503' },
-  { flag: 'max-auth-failures', env: 'MAX_AUTH_FAILURES', setting: 'maxAuthFailures', type: { kind: 'int', min: 1, max: 1_000_000 }, shown: '20', help: 'failed authentications per address per minute before it gets 429' },
-  { flag: 'auth-block-ms', env: 'AUTH_BLOCK_MS', setting: 'authBlockMs', type: { kind: 'int', min: 0, max: 86_400_000 }, shown: '60000', help: 'how long an address that failed too often gets 429' },
-  { flag: 'max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', setting: 'maxBufferedBytes', type: { kind: 'int', min: 1024, max: 2 ** 34 }, shown: '16777216', help: 'bytes waiting to be sent to a client before it is closed as too slow (1013)' },
-  { flag: 'idle-timeout-ms', env: 'IDLE_TIMEOUT_MS', setting: 'idleTimeoutMs', type: { kind: 'int', min: 100, max: 86_400_000 }, shown: '120000', help: 'close a connection that sends nothing for this long (4408)' },
-  { flag: 'handshake-timeout-ms', env: 'HANDSHAKE_TIMEOUT_MS', setting: 'handshakeTimeoutMs', type: { kind: 'int', min: 100, max: 600_000 }, shown: '10000', help: 'an HTTP request or WebSocket upgrade must send its headers within this time' }
+  {
+    flag: 'max-message-bytes',
+    env: 'MAX_MESSAGE_BYTES',
+    setting: 'maxMessageBytes',
+    type: { kind: 'int', min: 1024, max: 1024 ** 3 },
+    shown: '16777216',
+    help: 'largest WebSocket message accepted; larger ones close the connection with 1009'
+  },
+  {
+    flag: 'ping-interval-ms',
+    env: 'PING_INTERVAL_MS',
+    setting: 'pingIntervalMs',
+    type: { kind: 'int', min: 100, max: 3_600_000 },
+    shown: '30000',
+    help: 'keepalive ping interval; a dead connection is closed within two'
+  },
+  {
+    flag: 'unload-grace-ms',
+    env: 'UNLOAD_GRACE_MS',
+    setting: 'unloadGraceMs',
+    type: { kind: 'int', min: 0, max: 3_600_000 },
+    shown: '5000',
+    help: 'how long a document stays in memory after its last client leaves'
+  },
+  {
+    flag: 'compact-every',
+    env: 'COMPACT_EVERY',
+    setting: 'compactEvery',
+    type: { kind: 'int', min: 1, max: 1_000_000 },
+    shown: '10000',
+    help: 'compact a document once this many log entries follow its snapshot (it also compacts once the log outweighs the snapshot)'
+  },
+  {
+    flag: 'release-after-ms',
+    env: 'RELEASE_AFTER_MS',
+    setting: 'releaseAfterMs',
+    type: { kind: 'int', min: 100, max: 86_400_000 },
+    shown: '10000',
+    help: 'a document unchanged this long drops its Y.Doc from memory (readers are answered from storage; the next change reloads it)'
+  },
+  {
+    flag: 'auth-secret',
+    env: 'AUTH_SECRET',
+    setting: 'authSecret',
+    type: { kind: 'secret' },
+    shown: '(none: open)',
+    help: 'HS256 secret: clients then need a token (?token=) for each document'
+  },
+  {
+    flag: 'max-document-bytes',
+    env: 'MAX_DOCUMENT_BYTES',
+    setting: 'maxDocumentBytes',
+    type: { kind: 'int', min: 1024, max: 2 ** 40 },
+    shown: '67108864',
+    help: 'past this size a document refuses changes (it stays readable)'
+  },
+  {
+    flag: 'max-awareness-bytes',
+    env: 'MAX_AWARENESS_BYTES',
+    setting: 'maxAwarenessBytes',
+    type: { kind: 'int', min: 64, max: 1024 ** 2 },
+    shown: '8192',
+    help: 'largest awareness (presence) state per client; larger closes with 4413'
+  },
+  {
+    flag: 'max-awareness-clients',
+    env: 'MAX_AWARENESS_CLIENTS',
+    setting: 'maxAwarenessClients',
+    type: { kind: 'int', min: 1, max: 100_000 },
+    shown: '16',
+    help: 'presence states one connection may hold; more closes with 4413'
+  },
+  {
+    flag: 'rate-limit',
+    env: 'RATE_LIMIT',
+    setting: 'rateLimit',
+    type: { kind: 'int', min: 0, max: 1_000_000 },
+    shown: '300',
+    help: 'messages per second a connection may send on average (0: no limit); past it, 4429'
+  },
+  {
+    flag: 'rate-burst',
+    env: 'RATE_BURST',
+    setting: 'rateBurst',
+    type: { kind: 'int', min: 1, max: 10_000_000 },
+    shown: '3000',
+    help: 'messages a connection may send at once above the average'
+  },
+  {
+    flag: 'max-connections',
+    env: 'MAX_CONNECTIONS',
+    setting: 'maxConnections',
+    type: { kind: 'int', min: 1, max: 10_000_000 },
+    shown: '10000',
+    help: 'open connections in total; past it, upgrades get 503'
+  },
+  {
+    flag: 'max-connections-per-document',
+    env: 'MAX_CONNECTIONS_PER_DOCUMENT',
+    setting: 'maxConnectionsPerDocument',
+    type: { kind: 'int', min: 1, max: 10_000_000 },
+    shown: '500',
+    help: 'open connections to one document; past it, upgrades get 503'
+  },
+  {
+    flag: 'max-auth-failures',
+    env: 'MAX_AUTH_FAILURES',
+    setting: 'maxAuthFailures',
+    type: { kind: 'int', min: 1, max: 1_000_000 },
+    shown: '20',
+    help: 'failed authentications per address per minute before it gets 429'
+  },
+  {
+    flag: 'auth-block-ms',
+    env: 'AUTH_BLOCK_MS',
+    setting: 'authBlockMs',
+    type: { kind: 'int', min: 0, max: 86_400_000 },
+    shown: '60000',
+    help: 'how long an address that failed too often gets 429'
+  },
+  {
+    flag: 'max-buffered-bytes',
+    env: 'MAX_BUFFERED_BYTES',
+    setting: 'maxBufferedBytes',
+    type: { kind: 'int', min: 1024, max: 2 ** 34 },
+    shown: '16777216',
+    help: 'bytes waiting to be sent to a client before it is closed as too slow (1013)'
+  },
+  {
+    flag: 'idle-timeout-ms',
+    env: 'IDLE_TIMEOUT_MS',
+    setting: 'idleTimeoutMs',
+    type: { kind: 'int', min: 100, max: 86_400_000 },
+    shown: '120000',
+    help: 'close a connection that sends nothing for this long (4408)'
+  },
+  {
+    flag: 'handshake-timeout-ms',
+    env: 'HANDSHAKE_TIMEOUT_MS',
+    setting: 'handshakeTimeoutMs',
+    type: { kind: 'int', min: 100, max: 600_000 },
+    shown: '10000',
+    help: 'an HTTP request or WebSocket upgrade must send its headers within this time'
+  }
 ]

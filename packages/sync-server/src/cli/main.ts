@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { ListenError, createServer } from '../server.js'
+import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { tokenCommand } from './token-command.js'
@@ -65,7 +65,10 @@ async function main(argv: string[]): Promise<number> {
     throw error
   }
   if (server.settings.authSecret === undefined && !['127.0.0.1', 'localhost', '::1'].includes(server.settings.host)) {
-    server.log.warn({ host: server.settings.host }, 'listening beyond loopback with no access control: anyone who can reach this port can read and write every document')
+    server.log.warn(
+      { host: server.settings.host },
+      'listening beyond loopback with no access control: anyone who can reach this port can read and write every document'
+    )
   }
   await new Promise<void>((resolve) => {
     let stopping = false

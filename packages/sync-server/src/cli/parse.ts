@@ -67,5 +67,14 @@ export function serveHelp(): string {
     const left = `  --${spec.flag}${spec.type.kind === 'boolean' ? '' : ' <value>'}`
     return `${left.padEnd(32)}${spec.help}\n${''.padEnd(32)}env ${spec.env}, default ${spec.shown}`
   })
-  return ['Usage: quire serve [flags]', '', 'Start the Quire sync server and web app on one port.', '', 'Flags:', ...rows, '  -h, --help                    show this help', ''].join('\n')
+  return [
+    'Usage: quire serve [flags]',
+    '',
+    'Start the Quire sync server and web app on one port.',
+    '',
+    'Flags:',
+    ...rows,
+    '  -h, --help                    show this help',
+    ''
+  ].join('\n')
 }

@@ -19,7 +19,10 @@ Print an access token for a server started with --auth-secret.
 `
 
 /** Parse `quire token` arguments and sign; resolves to the token or to what was wrong. */
-export async function tokenCommand(args: string[], env: Record<string, string | undefined>): Promise<{ ok: true; output: string } | { ok: false; error: string }> {
+export async function tokenCommand(
+  args: string[],
+  env: Record<string, string | undefined>
+): Promise<{ ok: true; output: string } | { ok: false; error: string }> {
   let values: Record<string, string | boolean | undefined>
   try {
     values = parseArgs({
@@ -57,5 +60,5 @@ export async function tokenCommand(args: string[], env: Record<string, string | 
   if (expires === undefined) return { ok: false, error: `--expires must be a number followed by s, m, h or d (like 90m), got "${values.expires}"` }
   const user = values.user as string | undefined
   if (user !== undefined && (user.length === 0 || user.length > 100)) return { ok: false, error: '--user must be 1 to 100 characters' }
-  return { ok: true, output: (await signToken(secret, { doc, access, expiresInSeconds: expires, user })) + '\n' }
+  return { ok: true, output: `${await signToken(secret, { doc, access, expiresInSeconds: expires, user })}\n` }
 }

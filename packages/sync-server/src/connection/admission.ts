@@ -5,7 +5,7 @@
  */
 import { EXTENSIONS_PARAM, type ExtensionName, parseDocumentPath, parseExtensions } from '@quire/protocol'
 import { FailureLimiter } from '../auth/failure-limiter.js'
-import { TokenError, grantCovers, verifyToken } from '../auth/token.js'
+import { grantCovers, TokenError, verifyToken } from '../auth/token.js'
 
 /** The verdict on a request to reach a document. */
 export type Admission =

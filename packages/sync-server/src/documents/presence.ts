@@ -103,10 +103,7 @@ export class Presence {
     return this.awareness
   }
 
-  private readonly onUpdate = (
-    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
-    origin: unknown
-  ): void => {
+  private readonly onUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
     const current = this.controlled.get(origin as Peer)
     if (current) {
       const ids = current === CONTROLS_NOTHING ? new Set<number>() : (current as Set<number>)

@@ -22,7 +22,7 @@ export interface AwarenessPolicy {
 
 /** The filtered update, or why the whole update is refused. */
 export type AwarenessVerdict =
-  | { ok: true; update: Uint8Array; entries: number; /** Client ids the update gives a (non-null) state. */ present: number[] }
+  | { ok: true; update: Uint8Array; entries: number /** Client ids the update gives a (non-null) state. */; present: number[] }
   | { ok: false; reason: string; tooLarge: boolean }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })

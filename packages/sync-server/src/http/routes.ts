@@ -63,20 +63,24 @@ export function createRoutes(ctx: RouteContext): Handler {
 function staticSite(dir: string): Handler {
   const loading = import('sirv').then(({ default: sirv }) => sirv(dir, { etag: true, dev: false, gzip: false, brotli: false }))
   return (req, res) => {
-    loading.then((files) => files(req, res, () => {
-      const path = parseRequestTarget(req.url ?? '')?.path ?? ''
-      if (path === '/' || path.startsWith('/d/')) {
-        req.url = '/index.html'
-        return files(req, res, () => text(res, 404, 'not found'))
-      }
-      text(res, 404, 'not found')
-    }), () => text(res, 500, 'web app unavailable'))
+    loading.then(
+      (files) =>
+        files(req, res, () => {
+          const path = parseRequestTarget(req.url ?? '')?.path ?? ''
+          if (path === '/' || path.startsWith('/d/')) {
+            req.url = '/index.html'
+            return files(req, res, () => text(res, 404, 'not found'))
+          }
+          text(res, 404, 'not found')
+        }),
+      () => text(res, 500, 'web app unavailable')
+    )
   }
 }
 
 function text(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
-  res.end(body + '\n')
+  res.end(`${body}\n`)
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -100,10 +100,13 @@ export class LevelStore implements DocumentStore {
     this.pending = pending
     setImmediate(() => {
       this.pending = undefined
-      this.db.batch(pending.ops, { sync: this.sync }).then(
-        () => pending.settle.forEach((settle) => settle()),
-        (error: Error) => pending.settle.forEach((settle) => settle(error))
-      ).finally(done)
+      this.db
+        .batch(pending.ops, { sync: this.sync })
+        .then(
+          () => pending.settle.forEach((settle) => settle()),
+          (error: Error) => pending.settle.forEach((settle) => settle(error))
+        )
+        .finally(done)
     })
     return pending
   }

@@ -180,15 +180,18 @@ export function attachTransport(server: Server, settings: TransportSettings, han
   }, settings.pingIntervalMs)
   keepalive.unref()
   // Swept four times per timeout, so a silent connection goes within 1.25 timeouts.
-  const idleSweep = setInterval(() => {
-    const now = Date.now()
-    for (const ws of wss.clients) {
-      const state = states.get(ws)
-      if (!state || now - state.lastMessage <= settings.idleTimeoutMs || ws.readyState !== ws.OPEN) continue
-      settings.metrics.rejectedConnections.inc({ reason: 'idle' })
-      ws.close(CloseCode.IdleTimeout, 'no messages for too long')
-    }
-  }, Math.max(25, settings.idleTimeoutMs / 4))
+  const idleSweep = setInterval(
+    () => {
+      const now = Date.now()
+      for (const ws of wss.clients) {
+        const state = states.get(ws)
+        if (!state || now - state.lastMessage <= settings.idleTimeoutMs || ws.readyState !== ws.OPEN) continue
+        settings.metrics.rejectedConnections.inc({ reason: 'idle' })
+        ws.close(CloseCode.IdleTimeout, 'no messages for too long')
+      }
+    },
+    Math.max(25, settings.idleTimeoutMs / 4)
+  )
   idleSweep.unref()
 
   return {
@@ -265,5 +268,5 @@ function redact(url: string | undefined): string | undefined {
 
 // A close reason may be at most 123 bytes of UTF-8; ours are ASCII.
 function truncateReason(reason: string): string {
-  return reason.length > 123 ? reason.slice(0, 120) + '...' : reason
+  return reason.length > 123 ? `${reason.slice(0, 120)}...` : reason
 }

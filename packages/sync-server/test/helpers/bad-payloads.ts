@@ -90,7 +90,9 @@ export const badPayloads: BadPayload[] = [
   // Found by our fuzzing: a parent name with invalid UTF-8 crashed the process (decodeUpdate threw outside the guard).
   {
     name: 'regression: invalid UTF-8 parent name',
-    update: new Uint8Array([1, 1, 248, 247, 43, 0, 4, 1, 10, 99, 111, 100, 101, 109, 188, 114, 114, 111, 114, 10, 102, 117, 122, 122, 32, 52, 53, 51, 53, 57, 0])
+    update: new Uint8Array([
+      1, 1, 248, 247, 43, 0, 4, 1, 10, 99, 111, 100, 101, 109, 188, 114, 114, 111, 114, 10, 102, 117, 122, 122, 32, 52, 53, 51, 53, 57, 0
+    ])
   },
   // Found by our fuzzing: a real update cut before its delete set; Yjs integrated the text, then threw.
   {

@@ -1,8 +1,9 @@
 /**
  * Stock y-websocket clients, as any app would use them, for driving the server in tests.
  */
-import { WebsocketProvider } from 'y-websocket'
+
 import WebSocket from 'ws'
+import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { waitFor } from './wait.js'
 

@@ -50,7 +50,19 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
 /** Start `quire serve`; resolves once it logs that it is listening. */
 export async function startServer(options: { dataDir?: string; port?: number; args?: string[]; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? tempDataDir()
-  const args = [BIN, 'serve', '--host', '127.0.0.1', '--port', String(options.port ?? 0), '--data', dataDir, '--web-dir', join(dataDir, 'no-web-app'), ...(options.args ?? [])]
+  const args = [
+    BIN,
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(options.port ?? 0),
+    '--data',
+    dataDir,
+    '--web-dir',
+    join(dataDir, 'no-web-app'),
+    ...(options.args ?? [])
+  ]
   const proc = spawn(process.execPath, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const logs: Array<Record<string, unknown>> = []
   let stderr = ''
@@ -94,6 +106,6 @@ export async function startServer(options: { dataDir?: string; port?: number; ar
 /** Read a metric's value from GET /metrics (undefined when absent). */
 export async function readMetric(httpUrl: string, name: string): Promise<number | undefined> {
   const body = await (await fetch(`${httpUrl}/metrics`)).text()
-  const line = body.split('\n').find((l) => l.startsWith(name + ' ') || l.startsWith(name + '{'))
+  const line = body.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`))
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
 }
