@@ -59,7 +59,7 @@ async function replay(store: DocumentStore, ops: Array<typeof op extends fc.Arbi
 }
 
 describe('compaction', () => {
-  it('keeps content identical over random histories (memory store)', async () => {
+  it('CM2: keeps content identical over random histories (memory store)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 120 }), fc.integer({ min: 1, max: 8 }), async (ops, compactEvery) => {
         await replay(new MemoryStore(), ops, compactEvery)
@@ -68,7 +68,7 @@ describe('compaction', () => {
     )
   })
 
-  it('keeps content identical over random histories (LevelDB folder)', async () => {
+  it('CM2: keeps content identical over random histories (LevelDB folder)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 80 }), fc.integer({ min: 1, max: 5 }), async (ops, compactEvery) => {
         const dir = tempDataDir()

@@ -28,7 +28,7 @@ function randomEdit(client: Client, random: () => number): void {
 }
 
 describe('convergence through the server', () => {
-  it('five clients making seeded random concurrent edits converge', async () => {
+  it('CV1: five clients making seeded random concurrent edits converge', async () => {
     await withSeed(1125, async (seed) => {
       const random = rng(seed)
       const clients = Array.from({ length: 5 }, () => connect(server.wsUrl, 'converge'))
@@ -53,7 +53,7 @@ describe('convergence through the server', () => {
     })
   })
 
-  it("relays awareness, and removes a client's state when its socket dies", async () => {
+  it("F3: relays awareness, and removes a client's state when its socket dies", async () => {
     const a = connect(server.wsUrl, 'presence')
     const b = connect(server.wsUrl, 'presence')
     await Promise.all([a.synced(), b.synced()])
@@ -69,7 +69,7 @@ describe('convergence through the server', () => {
     b.destroy()
   })
 
-  it('keeps 40 documents isolated from each other', async () => {
+  it('CV1: keeps 40 documents isolated from each other', async () => {
     const names = Array.from({ length: 40 }, (_, i) => `iso/doc-${i}`)
     const writers = names.map((name) => connect(server.wsUrl, name))
     const readers = names.map((name) => connect(server.wsUrl, name))

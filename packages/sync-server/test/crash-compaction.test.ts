@@ -11,7 +11,7 @@ import { startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
 describe('crash during compaction', () => {
-  it('leaves a loadable document holding every received update, over 6 kills', async () => {
+  it('CM1: leaves a loadable document holding every received update, over 6 kills', async () => {
     await withSeed(99, async (seed) => {
       const random = rng(seed)
       const dataDir = tempDataDir()

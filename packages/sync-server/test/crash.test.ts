@@ -22,7 +22,7 @@ interface Writer {
 }
 
 describe('crash suite', () => {
-  it(`keeps every received update across ${KILLS} kill -9s`, async () => {
+  it(`DV1: keeps every received update across ${KILLS} kill -9s`, async () => {
     await withSeed(4242, async (seed) => {
       const random = rng(seed)
       const dataDir = tempDataDir()

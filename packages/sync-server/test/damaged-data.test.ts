@@ -101,7 +101,7 @@ describe('damaged stored data', () => {
     rmSync(dataDir, { recursive: true, force: true })
   })
 
-  it.each(NAMES)('connecting to "%s" is refused with 4501 and a reason, every time', async (name) => {
+  it.each(NAMES)('LS2: connecting to "%s" is refused with 4501 and a reason, every time', async (name) => {
     for (let attempt = 0; attempt < 2; attempt++) {
       const { code, reason } = await closeOf(server.wsUrl, name)
       expect(code, `attempt ${attempt + 1}`).toBe(CloseCode.DocumentDamaged)
@@ -109,7 +109,7 @@ describe('damaged stored data', () => {
     }
   })
 
-  it('a client that writes before the load fails is refused too, and its write is dropped', async () => {
+  it('LS2: a client that writes before the load fails is refused too, and its write is dropped', async () => {
     const doc = new Y.Doc()
     doc.getText('codemirror').insert(0, 'this must never be stored')
     const update = Y.encodeStateAsUpdate(doc)
@@ -131,7 +131,7 @@ describe('damaged stored data', () => {
     b.destroy()
   })
 
-  it('each load failure is logged with the document name', () => {
+  it('LS2: each load failure is logged with the document name', () => {
     for (const name of NAMES) {
       const line = server.logs.find((entry) => entry.doc === name && entry.msg === 'document load failed')
       expect(line, `a "document load failed" line for ${name}`).toBeDefined()
@@ -140,7 +140,7 @@ describe('damaged stored data', () => {
     }
   })
 
-  it('after a clean stop, the damaged documents\' bytes are exactly as they were, and "fine" kept its edit', async () => {
+  it('LS2: after a clean stop, the damaged documents\' bytes are exactly as they were, and "fine" kept its edit', async () => {
     expect(await server.kill('SIGTERM')).toBe(0)
     for (const name of NAMES) {
       expect(before[name]!.length, `${name} has stored entries`).toBeGreaterThan(0)

@@ -31,7 +31,7 @@ describe('SharedDocument', () => {
     expect(peer.frames[0]?.type).toBe('sync-step1')
   })
 
-  it('relays an update only after it is stored', async () => {
+  it('DV1: relays an update only after it is stored', async () => {
     const store = new GatedStore(new MemoryStore())
     const { doc } = await openDoc(store)
     const writer = new RecordingPeer('writer')
@@ -50,7 +50,7 @@ describe('SharedDocument', () => {
     expect(check.getText('codemirror').toString()).toBe('hello')
   })
 
-  it('answers a sync step 1 only once the state it sends is stored', async () => {
+  it('DV3: answers a sync step 1 only once the state it sends is stored', async () => {
     const store = new GatedStore(new MemoryStore())
     const { doc } = await openDoc(store)
     const writer = new RecordingPeer('writer')
@@ -70,7 +70,7 @@ describe('SharedDocument', () => {
     expect(check.getText('codemirror').toString()).toBe('unsaved')
   })
 
-  it('acknowledges update-bearing frames, in order, once durable, only to peers that asked', async () => {
+  it('DV2/F8: acknowledges update-bearing frames, in order, once durable, only to peers that asked', async () => {
     const store = new GatedStore(new MemoryStore())
     const { doc } = await openDoc(store)
     const acked = new RecordingPeer('acked', new Set(['ack']))
@@ -92,7 +92,7 @@ describe('SharedDocument', () => {
     expect(acked.of('ack').map((frame) => frame.index)).toEqual([2, 5, 6])
   })
 
-  it('on a failed write: relays nothing, acknowledges nothing, reports the failure; storage keeps the old state', async () => {
+  it('DV4: on a failed write: relays nothing, acknowledges nothing, reports the failure; storage keeps the old state', async () => {
     const memory = new MemoryStore()
     const store = new GatedStore(memory)
     const { doc, events } = await openDoc(store)
@@ -131,7 +131,7 @@ describe('SharedDocument', () => {
     awareness.destroy()
   })
 
-  it('closes a peer that sends an update Yjs cannot apply, and keeps the document', async () => {
+  it('HI3: closes a peer that sends an update Yjs cannot apply, and keeps the document', async () => {
     const { doc } = await openDoc(new MemoryStore())
     const bad = new RecordingPeer('bad')
     doc.join(bad)

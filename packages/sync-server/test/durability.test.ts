@@ -13,7 +13,7 @@ import { startServer, tempDataDir } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
 describe('durability', () => {
-  it('keeps content across a clean restart', async () => {
+  it('OP1: keeps content across a clean restart', async () => {
     const first = await startServer()
     const writer = connect(first.wsUrl, 'restart')
     await writer.synced()
@@ -31,7 +31,7 @@ describe('durability', () => {
     await second.kill('SIGTERM')
   })
 
-  it('after kill -9, keeps every update another client had received', async () => {
+  it('DV1: after kill -9, keeps every update another client had received', async () => {
     const server = await startServer()
     const writer = connect(server.wsUrl, 'burst')
     const reader = connect(server.wsUrl, 'burst')
@@ -55,7 +55,7 @@ describe('durability', () => {
     await restarted.kill('SIGTERM')
   })
 
-  it('never shows an empty document to a client that connects during a slow load', async () => {
+  it('LS1: never shows an empty document to a client that connects during a slow load', async () => {
     const dataDir = tempDataDir()
     const seed = await startServer({ dataDir })
     const writer = connect(seed.wsUrl, 'slow')

@@ -139,7 +139,7 @@ function closeCodes(client: Client): number[] {
 }
 
 describe('storage faults', () => {
-  it('a failing append: the writer is closed with 4500, nothing is relayed, other documents work, and the edit is stored once the store recovers', async () => {
+  it('DV4: a failing append: the writer is closed with 4500, nothing is relayed, other documents work, and the edit is stored once the store recovers', async () => {
     const r = await start()
     const name = 'append-fails'
     r.store.targets.add(name)
@@ -194,7 +194,7 @@ describe('storage faults', () => {
     expect((await storedDocument(r.dataDir, 'bystander')).text).toBe('unaffected')
   })
 
-  it('a stalled append: nothing is relayed or answered meanwhile, then everything arrives in order', async () => {
+  it('DV1/DV3: a stalled append: nothing is relayed or answered meanwhile, then everything arrives in order', async () => {
     const r = await start()
     const name = 'append-stalls'
     r.store.targets.add(name)
@@ -254,7 +254,7 @@ describe('storage faults', () => {
     expect((await storedDocument(r.dataDir, name)).text).toBe('onetwothree')
   })
 
-  it('a failing read on load closes the client with 4503 and writes nothing; once the store recovers the document loads', async () => {
+  it('LS2: a failing read on load closes the client with 4503 and writes nothing; once the store recovers the document loads', async () => {
     const r = await start()
     const name = 'read-fails'
     const seed = r.client(name)
@@ -302,7 +302,7 @@ describe('storage faults', () => {
     expect((await storedDocument(r.dataDir, name)).text).toBe('precious content')
   })
 
-  it('a failing compaction keeps the log and the content, including at unload; good data is never overwritten', async () => {
+  it('CM1: a failing compaction keeps the log and the content, including at unload; good data is never overwritten', async () => {
     const r = await start({ compactEvery: 3 })
     const failing = 'compact-fails'
     const lying = 'compact-fails-after-write'

@@ -310,7 +310,7 @@ describe('hostile frames against a running server', () => {
     expect(seen).toEqual({ fresh: '', watcher: '' })
   })
 
-  it("afterwards: the server is alive, other documents and the target's clients work, and the stored text is exactly the original", async () => {
+  it("HI1: afterwards: the server is alive, other documents and the target's clients work, and the stored text is exactly the original", async () => {
     expect(server.proc.exitCode).toBeNull()
     expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200)
 

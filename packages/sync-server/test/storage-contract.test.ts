@@ -33,7 +33,7 @@ const plain = (doc: StoredDocument) => ({
   log: doc.log.map((entry) => ({ seq: entry.seq, value: [...entry.value] }))
 })
 
-describe.each(backends)('storage contract: $name', (backend) => {
+describe.each(backends)('SC1: storage contract: $name', (backend) => {
   it('an unknown document reads as empty', async () => {
     const { store } = await backend.open()
     expect(await store.read('nobody')).toEqual({ snapshot: undefined, log: [] })
@@ -106,7 +106,7 @@ describe.each(backends)('storage contract: $name', (backend) => {
 })
 
 describe('LevelDB specifics', () => {
-  it('a damaged compaction marker makes the read fail rather than hide log entries', async () => {
+  it('CM3: a damaged compaction marker makes the read fail rather than hide log entries', async () => {
     const dir = tempDataDir()
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
     const store = await LevelStore.open(dir, { sync: false })

@@ -13,7 +13,7 @@ import { startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
 describe('trace replay', () => {
-  it('automerge-paper: writer, two readers and a client after restart all end at endContent', async () => {
+  it('CV1: automerge-paper: writer, two readers and a client after restart all end at endContent', async () => {
     const trace = loadTrace('automerge-paper')
     expect(textAfter(trace)).toBe(trace.endContent)
     // The writer replays as fast as it can, far past a typist's rate: no rate limit here.

@@ -9,7 +9,7 @@ import { readMetric, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
 
 describe('unloading', () => {
-  it('unloads a document after its last client leaves, and reloads it intact', async () => {
+  it('DM3/LS3: unloads a document after its last client leaves, and reloads it intact', async () => {
     const server = await startServer({ args: ['--unload-grace-ms', '200'] })
     const loaded = () => readMetric(server.httpUrl, 'quire_documents_loaded')
     expect(await loaded()).toBe(0)
@@ -34,7 +34,7 @@ describe('unloading', () => {
     await server.kill('SIGTERM')
   })
 
-  it('a document unchanged for --release-after-ms goes dormant with its clients connected, serves a newcomer, and wakes on the next change', async () => {
+  it('DM1: a document unchanged for --release-after-ms goes dormant with its clients connected, serves a newcomer, and wakes on the next change', async () => {
     const server = await startServer({ args: ['--release-after-ms', '200'] })
     const dormant = () => readMetric(server.httpUrl, 'quire_documents_dormant')
     const writer = connect(server.wsUrl, 'quiet-doc')

@@ -17,7 +17,7 @@ function deferredWrites() {
 const turn = () => new Promise((resolve) => setImmediate(resolve))
 
 describe('write queue (group commit)', () => {
-  it('groups items pushed in one turn into one write', async () => {
+  it('DV5: groups items pushed in one turn into one write', async () => {
     const { queue, batches, releases } = deferredWrites()
     queue.push(1)
     queue.push(2)
@@ -29,7 +29,7 @@ describe('write queue (group commit)', () => {
     expect(queue.pending).toBe(0)
   })
 
-  it('writes one batch at a time, collecting the next meanwhile, in order', async () => {
+  it('DV5: writes one batch at a time, collecting the next meanwhile, in order', async () => {
     const { queue, batches, releases } = deferredWrites()
     queue.push(1)
     await turn()
@@ -44,7 +44,7 @@ describe('write queue (group commit)', () => {
     await queue.flushed()
   })
 
-  it('runs whenDurable callbacks only after everything pushed before them is written, in order', async () => {
+  it('DV3: runs whenDurable callbacks only after everything pushed before them is written, in order', async () => {
     const { queue, releases } = deferredWrites()
     const seen: string[] = []
     queue.whenDurable(() => seen.push('nothing pending: at once'))
@@ -61,7 +61,7 @@ describe('write queue (group commit)', () => {
     expect(seen).toEqual(['nothing pending: at once', 'after 1', 'after 2'])
   })
 
-  it('after a failed write, reports the failure to every waiter and writes nothing more', async () => {
+  it('DV4: after a failed write, reports the failure to every waiter and writes nothing more', async () => {
     const { queue, batches, releases } = deferredWrites()
     const errors: Array<Error | undefined> = []
     queue.push(1)
