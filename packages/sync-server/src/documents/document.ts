@@ -222,9 +222,9 @@ export class SharedDocument {
     for (const peer of [...this.peers]) peer.close(code, reason)
     this.peers.clear()
     await this.compacting
-    if (durable && this.logEntries > 0 && this.live) {
+    if (durable && this.logEntries > 0) {
       try {
-        await this.compact()
+        await this.compact(this.live ? undefined : await this.storedState())
       } catch (error) {
         this.ctx.log.error({ doc: this.name, err: error }, 'compaction at unload failed; the log is kept')
       }
@@ -466,10 +466,10 @@ export class SharedDocument {
 
   // Started right after a write, or after the queue has drained: every entry up to nextSeq - 1
   // is stored and in the Y.Doc. Entries written meanwhile have higher seqs and stay.
-  private async compact(): Promise<void> {
+  // A dormant document writes nothing, so `state` (from storage) covers every entry too.
+  private async compact(state = Y.encodeStateAsUpdate(this.live as Y.Doc)): Promise<void> {
     const throughSeq = this.nextSeq - 1
     const covered = { entries: this.logEntries, bytes: this.logBytes }
-    const state = Y.encodeStateAsUpdate(this.live as Y.Doc)
     const snapshot = writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state })
     await this.ctx.store.compact(this.name, snapshot, throughSeq)
     this.ctx.metrics.bytesStored.inc(snapshot.length - this.snapshotBytes - covered.bytes)
@@ -477,6 +477,18 @@ export class SharedDocument {
     this.logEntries -= covered.entries
     this.logBytes -= covered.bytes
     this.ctx.metrics.compactions.inc()
+  }
+
+  // A document that was only ever read has no Y.Doc, but its log still wants compacting. Its state
+  // is rebuilt once, so that deleted content is collected as a live document's snapshot would be.
+  private async storedState(): Promise<Uint8Array> {
+    const update = this.loadedState ?? (await loadState(this.ctx.store, this.name)).state.update
+    const ydoc = buildDoc(this.name, update)
+    try {
+      return Y.encodeStateAsUpdate(ydoc)
+    } finally {
+      ydoc.destroy()
+    }
   }
 
   private reject(peer: Peer, code: number, reason: string): void {
