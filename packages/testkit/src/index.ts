@@ -1,2 +1,4 @@
+export * from './pass-through.js'
 export * from './random.js'
 export * from './trace.js'
+export * from './wait.js'
