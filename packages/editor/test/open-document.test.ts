@@ -54,7 +54,7 @@ describe('an open document against the real server', () => {
   it('F8: syncs, and is saved only once the server acknowledged the change', async () => {
     const { wsUrl } = await server()
     const errors = vi.spyOn(console, 'error')
-    const { document, seen } = await Promise.resolve(open(wsUrl, 'notes/acks'))
+    const { document, seen } = open(wsUrl, 'notes/acks')
     await waitFor(connected(document), 'the document to connect')
     await waitFor(() => document.status.saved, 'nothing to save')
 
@@ -65,8 +65,22 @@ describe('an open document against the real server', () => {
     expect(await textOnServer(wsUrl, 'notes/acks')).toBe('hello')
     // Acknowledgements are the editor's: the provider never saw one ("Unable to compute message").
     expect(errors).not.toHaveBeenCalled()
+    // ...because the socket took it: the provider's message handlers are its own, untouched.
+    expect(Object.keys(document.provider.messageHandlers)).toEqual(['0', '1', '2', '3'])
     expect(seen.map((status) => status.connection)).toEqual(expect.arrayContaining(['connecting', 'connected']))
     errors.mockRestore()
+  })
+
+  it('without acknowledgements (a stock server), counts a change as saved once it is sent', async () => {
+    const { wsUrl } = await server()
+    const { document } = open(wsUrl, 'notes/no-acks', { acknowledgements: false })
+    await waitFor(connected(document), 'the document to connect')
+    document.text.insert(0, 'sent')
+    // Decided once the provider's synchronous send is done, not before.
+    expect(document.status.saved).toBe(false)
+    await Promise.resolve()
+    expect(document.status.saved).toBe(true)
+    expect(await textOnServer(wsUrl, 'notes/no-acks')).toBe('sent')
   })
 
   it('relays changes both ways with a stock y-websocket client', async () => {
