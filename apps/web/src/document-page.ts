@@ -78,10 +78,10 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
   })
   window.quire = editor
 
-  const showPresence = (): void => renderPresence(presence, editor.user, editor.peers())
+  const showPresence = (): void => renderPresence(presence, editor.user, editor.collaborators())
   renderStatus(status, banner, editor.status, { hasToken })
   editor.on('status', (next) => renderStatus(status, banner, next, { hasToken }))
-  editor.on('peers', showPresence)
+  editor.on('collaborators', showPresence)
   showPresence()
 
   nameInput.value = editor.user.name

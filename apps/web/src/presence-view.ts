@@ -1,7 +1,7 @@
 /**
  * The people present: a row of initials in each person's colour, with a count.
  */
-import type { Peer, User } from '@quire/editor'
+import type { Collaborator, User } from '@quire/editor'
 import { h } from './dom.js'
 
 const SHOWN = 5
@@ -20,9 +20,9 @@ function avatar(user: User, you: boolean): HTMLElement {
   return h('span', { class: you ? 'avatar you' : 'avatar', title, style: `background-color: ${user.color}`, 'data-name': user.name }, initials(user.name))
 }
 
-/** Show `you` and `peers` in `container`. */
-export function renderPresence(container: HTMLElement, you: User, peers: Peer[]): void {
-  const everyone = [avatar(you, true), ...peers.map((peer) => avatar(peer, false))]
+/** Show `you` and `collaborators` in `container`. */
+export function renderPresence(container: HTMLElement, you: User, collaborators: Collaborator[]): void {
+  const everyone = [avatar(you, true), ...collaborators.map((collaborator) => avatar(collaborator, false))]
   const hidden = everyone.length - SHOWN
   const count = everyone.length
   container.setAttribute('aria-label', count === 1 ? 'Only you are here' : `${count} people here`)

@@ -73,7 +73,7 @@ describe('a server that closes for good', () => {
     await waitForStatus(page, 'connected', true)
     await page.evaluate(() => {
       // y-websocket sync update (0, 2) carrying bytes that are not a Yjs update.
-      window.quire!.provider.ws!.send(new Uint8Array([0, 2, 3, 0xff, 0xff, 0xff]))
+      window.quire!.document.provider.ws!.send(new Uint8Array([0, 2, 3, 0xff, 0xff, 0xff]))
     })
     await waitForStatus(page, 'error')
     expect(await page.locator('.status').textContent()).toBe('Sync stopped')
@@ -81,7 +81,7 @@ describe('a server that closes for good', () => {
     expect(status).toMatchObject({ connection: 'error', closeCode: 4422, readOnly: true })
     expect(await page.locator('.banner').textContent()).toContain(`The server refused a change from this browser (${status.reason})`)
     expect(await page.locator('.banner').getAttribute('data-tone')).toBe('error')
-    expect(await page.evaluate(() => window.quire!.provider.shouldConnect)).toBe(false)
+    expect(await page.evaluate(() => window.quire!.document.provider.shouldConnect)).toBe(false)
     const opened = sockets.length
     await page.waitForTimeout(1500)
     expect(sockets.length).toBe(opened)

@@ -82,6 +82,28 @@ describe('two people in one document', () => {
   it("shows each person the other's caret with their name", async () => {
     await a.locator('.cm-remoteCaretName', { hasText: 'Bob' }).waitFor({ state: 'visible', ...WAIT })
     await b.locator('.cm-remoteCaretName', { hasText: 'Alice Liddell' }).waitFor({ state: 'visible', ...WAIT })
+    // The names are for sighted readers; a screen reader would read them into the text.
+    expect(await a.locator('.cm-remoteCaretName', { hasText: 'Bob' }).getAttribute('aria-hidden')).toBe('true')
+  })
+
+  it('moves a caret when its owner only moves it, without typing', async () => {
+    // Where Alice sees Bob's caret; a redraw that skipped presence-only changes would leave it.
+    const bobsCaretAt = (at: number) =>
+      a.waitForFunction(
+        (at) => {
+          const caret = document.querySelector('.cm-remoteCaret')
+          return caret !== null && window.quire!.view.posAtDOM(caret) === at
+        },
+        at,
+        WAIT
+      )
+    await b.evaluate(() => {
+      window.quire!.view.focus()
+      window.quire!.view.dispatch({ selection: { anchor: 0 } })
+    })
+    await bobsCaretAt(0)
+    await caretToEnd(b)
+    await bobsCaretAt((await editorText(a)).length)
   })
 
   it('lists both people present, with initials in their colours', async () => {

@@ -23,7 +23,7 @@ async function recordChanges(page: Page): Promise<void> {
   await page.evaluate(() => {
     const log: Array<[number, number]> = []
     Object.assign(window, { changeLog: log })
-    const text = window.quire!.session.text
+    const text = window.quire!.document.text
     text.observe(() => log.push([performance.timeOrigin + performance.now(), text.length]))
   })
 }

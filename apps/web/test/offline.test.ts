@@ -30,7 +30,7 @@ async function waitForCacheWrites(page: Page): Promise<void> {
   await page.evaluate(
     () =>
       new Promise<void>((resolve, reject) => {
-        const db = (window.quire!.session.cache as unknown as { db: IDBDatabase }).db
+        const db = (window.quire!.document.cache as unknown as { db: IDBDatabase }).db
         const tx = db.transaction(['updates'], 'readonly')
         tx.oncomplete = () => resolve()
         tx.onerror = () => reject(tx.error)

@@ -39,7 +39,7 @@ function countSockets(page: Page): () => number {
 
 /** `page` has stopped for good: no retry scheduled, and no new socket for a while. */
 async function expectNoRetries(page: Page, sockets: () => number): Promise<void> {
-  expect(await page.evaluate(() => window.quire!.provider.shouldConnect)).toBe(false)
+  expect(await page.evaluate(() => window.quire!.document.provider.shouldConnect)).toBe(false)
   const before = sockets()
   // Retries back off from 200 ms to 5 s: an editor still retrying opens one within 1.5 s.
   await page.waitForTimeout(1500)

@@ -1,9 +1,9 @@
 /**
- * Reconnection backoff with jitter. y-websocket backs off exponentially but without jitter, so
+ * Reconnection with jittered backoff. y-websocket backs off exponentially but without jitter, so
  * after a server restart every client would reconnect in the same instant; spreading the retries
- * keeps a recovering server from being stampeded.
+ * keeps a recovering server from being stampeded. The editor runs its own retries (the provider
+ * is told never to reconnect after a server close) instead of steering the provider's timer.
  */
-import type { WebsocketProvider } from 'y-websocket'
 
 /** Tuning for {@link backoffDelay}. */
 export interface BackoffOptions {
@@ -27,14 +27,45 @@ export function backoffDelay(attempt: number, { base, cap }: BackoffOptions = DE
 }
 
 /**
- * Make `provider` wait {@link backoffDelay} between attempts. The provider computes
- * `min(2^n * 100, maxBackoffTime)` right after emitting `connection-close`, so setting
- * `maxBackoffTime` there to a value below the exponential step decides the delay.
+ * Calls `connect` after {@link backoffDelay}, one retry at a time. The attempt count grows with
+ * each retry and starts over once a connection proves useful ({@link Reconnector.succeeded}), so
+ * a server that accepts and then closes at once is backed off like one that refuses.
  */
-export function jitteredBackoff(provider: WebsocketProvider, options: BackoffOptions = DEFAULT_BACKOFF): () => void {
-  const onClose = (): void => {
-    provider.maxBackoffTime = backoffDelay(provider.wsUnsuccessfulReconnects + 1, options)
+export class Reconnector {
+  #attempt = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(
+    private readonly connect: () => void,
+    private readonly options: BackoffOptions = DEFAULT_BACKOFF,
+    private readonly random: () => number = Math.random
+  ) {}
+
+  /** Plan the next attempt; returns its delay in milliseconds. A retry already planned is replaced. */
+  schedule(): number {
+    this.cancel()
+    this.#attempt++
+    const delay = backoffDelay(this.#attempt, this.options, this.random)
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.connect()
+    }, delay)
+    return delay
   }
-  provider.on('connection-close', onClose)
-  return () => provider.off('connection-close', onClose)
+
+  /** A connection synced: the next outage starts from the shortest delay again. */
+  succeeded(): void {
+    this.#attempt = 0
+  }
+
+  /** Drop the planned retry, if any. */
+  cancel(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** Whether a retry is planned. */
+  get pending(): boolean {
+    return this.#timer !== undefined
+  }
 }

@@ -1,26 +1,27 @@
 /**
- * The CodeMirror side of a session: the Y.Text binding with remote carets and selections, undo
- * that only undoes the local user's edits, and read-only mode when the session says so.
+ * The CodeMirror side of an open document: the Y.Text binding with remote carets and
+ * selections, undo that only undoes the local user's edits, and read-only mode when the
+ * document's status says so.
  */
 import { type Extension, Prec } from '@codemirror/state'
 import { keymap } from '@codemirror/view'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
-import { sessionReadOnly } from './read-only.js'
+import type { OpenDocument } from './open-document.js'
+import { followReadOnly } from './read-only.js'
 import { remoteSelections } from './remote-selections.js'
-import type { Session } from './session.js'
 
 /**
- * Bind an editor to `session`. Use it instead of CodeMirror's `history()`: its undo keys take
+ * Bind an editor to `document`. Use it instead of CodeMirror's `history()`: its undo keys take
  * precedence, and a `Y.UndoManager` tracks only changes made in this editor.
  */
-export function collaborative(session: Session): Extension {
-  const undoManager = new Y.UndoManager(session.text)
+export function collaborative(document: OpenDocument): Extension {
+  const undoManager = new Y.UndoManager(document.text)
   return [
     // No awareness for yCollab: remoteSelections draws carets instead of its yRemoteSelections.
-    yCollab(session.text, null, { undoManager }),
-    remoteSelections(session.text, session.awareness),
+    yCollab(document.text, null, { undoManager }),
+    remoteSelections(document.text, document.awareness),
     Prec.high(keymap.of(yUndoManagerKeymap)),
-    sessionReadOnly(session)
+    followReadOnly(document)
   ]
 }

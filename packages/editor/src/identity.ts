@@ -3,7 +3,7 @@
  * browser's storage so the same person looks the same every time they come back.
  */
 
-/** A user as peers see them; `colorLight` tints their selections. */
+/** A user as collaborators see them; `colorLight` tints their selections. */
 export interface User {
   name: string
   color: string

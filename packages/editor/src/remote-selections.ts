@@ -4,7 +4,7 @@
  * keep showing a person's old name after they rename themselves; the awareness format
  * (`cursor: { anchor, head }` as Yjs relative positions) is the same, so the two interoperate.
  */
-import { type Extension, type Range, RangeSet } from '@codemirror/state'
+import { Annotation, type Extension, type Range, type Transaction } from '@codemirror/state'
 import { Decoration, type DecorationSet, EditorView, ViewPlugin, type ViewUpdate, WidgetType } from '@codemirror/view'
 import type { Awareness } from 'y-protocols/awareness'
 import * as Y from 'yjs'
@@ -33,6 +33,8 @@ class CaretWidget extends WidgetType {
     caret.style.borderColor = this.color
     const name = caret.appendChild(document.createElement('span'))
     name.className = 'cm-remoteCaretName'
+    // Screen readers would otherwise read the names into the text wherever a caret sits.
+    name.setAttribute('aria-hidden', 'true')
     name.style.backgroundColor = this.color
     name.textContent = this.name
     return caret
@@ -47,7 +49,7 @@ function publishCursor(update: ViewUpdate, text: Y.Text, awareness: Awareness): 
   const local = awareness.getLocalState()
   if (local === null) return
   // Only a focused editor moves the published caret: a click elsewhere on the page should
-  // leave the caret where peers last saw it, not make it vanish.
+  // leave the caret where collaborators last saw it, not make it vanish.
   const focused = update.view.hasFocus && update.view.dom.ownerDocument.hasFocus()
   if (!focused) return
   const { anchor, head } = update.state.selection.main
@@ -82,7 +84,7 @@ function remoteDecorations(view: EditorView, text: Y.Text, awareness: Awareness)
     const widget = Decoration.widget({ widget: new CaretWidget(color, user.name ?? 'Anonymous'), side: h > a ? -1 : 1 })
     decorations.push(widget.range(h))
   }
-  return Decoration.set(decorations, true)
+  return decorations.length === 0 ? Decoration.none : Decoration.set(decorations, true)
 }
 
 const remoteSelectionsTheme = EditorView.baseTheme({
@@ -107,20 +109,27 @@ const remoteSelectionsTheme = EditorView.baseTheme({
   }
 })
 
+/** Marks the transaction that redraws carets after collaborators moved (nothing else changed). */
+const presenceChanged = Annotation.define<true>()
+
+const isPresenceChange = (tr: Transaction): boolean => tr.annotation(presenceChanged) === true
+
 /** Show the carets and selections of everyone in `awareness`, and publish ours there. */
 export function remoteSelections(text: Y.Text, awareness: Awareness): Extension {
   const plugin = ViewPlugin.define(
     (view) => {
-      // Peers' cursor moves arrive outside any transaction: redraw with an empty one.
+      // Collaborators' cursor moves arrive outside any transaction: redraw with a marked one.
       const onChange = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
-        if ([...added, ...updated, ...removed].some((id) => id !== awareness.clientID)) view.dispatch({})
+        if ([...added, ...updated, ...removed].some((id) => id !== awareness.clientID)) view.dispatch({ annotations: presenceChanged.of(true) })
       }
       awareness.on('change', onChange)
       return {
-        decorations: RangeSet.empty as DecorationSet,
+        decorations: remoteDecorations(view, text, awareness),
         update(update: ViewUpdate) {
-          publishCursor(update, text, awareness)
-          this.decorations = remoteDecorations(update.view, text, awareness)
+          if (update.selectionSet || update.docChanged || update.focusChanged) publishCursor(update, text, awareness)
+          // Scrolling, resizing and focus leave remote carets where they are; only the text
+          // (their relative positions resolve anew) or their presence can move them.
+          if (update.docChanged || update.transactions.some(isPresenceChange)) this.decorations = remoteDecorations(update.view, text, awareness)
         },
         destroy: () => awareness.off('change', onChange)
       }

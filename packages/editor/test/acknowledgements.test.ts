@@ -26,8 +26,9 @@ describe('AckTracker', () => {
     expect(t.saved).toBe(false)
     t.acknowledged(3)
     expect(t.saved).toBe(true)
-    t.localChange(true)
     const index = t.frameSent('update')
+    t.localChange()
+    t.settle()
     t.frameSent('other')
     expect(t.saved).toBe(false)
     t.acknowledged(index)
@@ -36,7 +37,9 @@ describe('AckTracker', () => {
 
   it('keeps offline changes unsaved until a step 2 on a new socket is acknowledged', () => {
     const t = new AckTracker()
-    t.localChange(false)
+    t.localChange()
+    expect(t.saved).toBe(false)
+    t.settle() // no frame carried it
     expect(t.saved).toBe(false)
     t.frameSent('other')
     t.frameSent('update') // an edit typed before the server's step 1 arrived
@@ -57,6 +60,33 @@ describe('AckTracker', () => {
     expect(t.saved).toBe(false)
     t.acknowledged(2)
     expect(t.saved).toBe(true)
+  })
+
+  it('sees a change as carried whether the frame went out before or after it was reported', () => {
+    for (const sentFirst of [true, false]) {
+      const t = new AckTracker()
+      if (sentFirst) t.frameSent('update')
+      t.localChange()
+      if (!sentFirst) t.frameSent('update')
+      t.settle()
+      t.acknowledged(1)
+      expect(t.saved).toBe(true)
+    }
+  })
+
+  it('is not saved while a local change is unsettled, even with nothing awaited', () => {
+    const t = new AckTracker()
+    t.localChange()
+    expect(t.saved).toBe(false)
+  })
+
+  it('does not count a frame from before a close as carrying a change made after it', () => {
+    const t = new AckTracker()
+    t.acknowledged(t.frameSent('step2'))
+    t.socketClosed()
+    t.localChange()
+    t.settle()
+    expect(t.saved).toBe(false)
   })
 
   it('keeps acknowledged work saved across a reconnect', () => {

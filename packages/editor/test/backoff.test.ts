@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { backoffDelay } from '../src/backoff.js'
+import { backoffDelay, Reconnector } from '../src/backoff.js'
 
 describe('backoffDelay', () => {
   const options = { base: 200, cap: 5000 }
@@ -16,10 +16,32 @@ describe('backoffDelay', () => {
       expect(backoffDelay(attempt, options, () => 0.999999)).toBe(step)
     }
   })
+})
 
-  it("never undercuts y-websocket's own step, so the jittered value decides", () => {
-    for (let attempt = 1; attempt < 20; attempt++) {
-      expect(backoffDelay(attempt, options, Math.random)).toBeLessThanOrEqual(2 ** attempt * 100)
-    }
+describe('Reconnector', () => {
+  const waitUntil = async (condition: () => boolean): Promise<void> => {
+    for (let i = 0; i < 3000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+
+  it('connects once per scheduled retry, with delays that grow until a connection succeeds', async () => {
+    let connects = 0
+    const reconnector = new Reconnector(
+      () => connects++,
+      { base: 10, cap: 40 },
+      () => 1
+    )
+    const delays = [reconnector.schedule()]
+    await waitUntil(() => connects === 1)
+    delays.push(reconnector.schedule())
+    await waitUntil(() => connects === 2)
+    // A schedule while one is planned replaces it: one retry at a time.
+    delays.push(reconnector.schedule(), reconnector.schedule())
+    await waitUntil(() => !reconnector.pending)
+    expect(connects).toBe(3)
+    expect(delays).toEqual([10, 20, 40, 40])
+    reconnector.succeeded()
+    expect(reconnector.schedule()).toBe(10)
+    reconnector.cancel()
+    expect(reconnector.pending).toBe(false)
   })
 })

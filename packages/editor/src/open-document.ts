@@ -1,25 +1,29 @@
 /**
- * A session is one open document: the Y.Doc, the y-websocket provider that syncs it with the
- * server, the IndexedDB cache that keeps it across offline reloads, and the status and presence
- * derived from them. It knows nothing about CodeMirror, so a host can show status without a view.
+ * An open document: the Y.Doc, the y-websocket provider that syncs it with the server, the
+ * IndexedDB cache that keeps it across offline reloads, and the status and collaborators derived
+ * from them. It knows nothing about CodeMirror, so a host can show status without a view.
+ *
+ * It uses only the provider's supported surface: its constructor options (`WebSocketPolyfill`
+ * to see frames, `shouldReconnect` to keep reconnecting in the editor's hands, `maxBackoffTime`),
+ * its events, `connect()` and `disconnect()`. See README.md, "How it uses y-websocket".
  */
-import { checkDocumentName, documentPath, EXTENSIONS_PARAM, MessageType, Extension as ProtocolExtension } from '@quire/protocol'
+import { checkDocumentName, documentPath, EXTENSIONS_PARAM, MessageType, Extension as ProtocolExtension, readFrame } from '@quire/protocol'
 import { ObservableV2 } from 'lib0/observable'
 import { IndexeddbPersistence } from 'y-indexeddb'
-import * as authProtocol from 'y-protocols/auth'
 import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { type Access, accessUrl, checkAccess } from './access.js'
-import { AckTracker, trackSaved } from './acknowledgements.js'
-import { type BackoffOptions, DEFAULT_BACKOFF, jitteredBackoff } from './backoff.js'
+import { AckTracker, frameKind } from './acknowledgements.js'
+import { type BackoffOptions, DEFAULT_BACKOFF, Reconnector } from './backoff.js'
 import { closeReason, closeVerdict } from './close-policy.js'
+import { type Collaborator, collaboratorsOf } from './collaborators.js'
 import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
-import { type Peer, peersOf } from './presence.js'
+import { type FrameObserver, observedWebSocket } from './observed-socket.js'
 import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
 
 /** How to open a document. */
-export interface SessionOptions {
+export interface OpenDocumentOptions {
   /** The sync server, for example `wss://quire.example.com` (`ws:`/`wss:`; `http(s):` is converted). */
   serverUrl: string
   /** The document name, for example `notes/today`; see `checkDocumentName` in `@quire/protocol`. */
@@ -36,14 +40,16 @@ export interface SessionOptions {
   acknowledgements?: boolean
   /** Reconnection backoff (default: 200 ms doubling to 5 s, with jitter). */
   backoff?: BackoffOptions
+  /** The WebSocket class (default: the global `WebSocket`); in Node, pass the `ws` package's. */
+  WebSocketPolyfill?: typeof WebSocket
 }
 
-/** The events a session emits. */
-export interface SessionEvents {
+/** The events an open document emits. */
+export interface OpenDocumentEvents {
   /** The status changed. */
   status: (status: EditorStatus) => void
   /** Someone joined, left or changed their name or colour. */
-  peers: (peers: Peer[]) => void
+  collaborators: (collaborators: Collaborator[]) => void
 }
 
 /** The y-websocket serverUrl for an http(s) or ws(s) URL. */
@@ -52,7 +58,7 @@ function websocketUrl(serverUrl: string): string {
 }
 
 // One cache per server and document: the same name on two servers is two documents.
-function cacheName({ serverUrl, document }: SessionOptions): string {
+function cacheName({ serverUrl, document }: OpenDocumentOptions): string {
   const url = new URL(websocketUrl(serverUrl))
   return `quire:${url.host}${url.pathname.replace(/\/+$/, '')}${documentPath(document)}`
 }
@@ -65,18 +71,24 @@ function browserStorage(): IdentityStorage | undefined {
   }
 }
 
-/** One open document, synced with the server; create it with {@link createSession}. */
-export class Session extends ObservableV2<SessionEvents> {
+/** One open document, synced with the server; create it with {@link openDocument}. */
+export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   /** The Yjs document. */
   readonly doc = new Y.Doc()
   /** The shared text; named `codemirror` so stock y-websocket clients see the same text. */
   readonly text = this.doc.getText('codemirror')
-  /** The y-websocket provider, for hosts that need the lower level. */
+  /**
+   * Escape hatch: the y-websocket provider underneath, for what the editor does not offer (for
+   * example its `connection-error` event). The editor relies on its own handlers staying in
+   * place: calling `connect()`/`disconnect()`, replacing `shouldReconnect`, `params` or
+   * `messageHandlers` bypasses the status, the saved tracking and the reconnect policy.
+   */
   readonly provider: WebsocketProvider
   /** The IndexedDB cache, when enabled. */
   readonly cache: IndexeddbPersistence | undefined
-  readonly #options: SessionOptions
+  readonly #options: OpenDocumentOptions
   readonly #tracker = new AckTracker()
+  readonly #reconnector: Reconnector
   readonly #cleanups: Array<() => void> = []
   #status: EditorStatus
   #user: User
@@ -84,27 +96,38 @@ export class Session extends ObservableV2<SessionEvents> {
   #accessCheck: Promise<Access> | undefined
   /** Sockets opened so far: an access answer about an earlier failure is stale once this moves. */
   #opens = 0
+  /** Retrying stopped for good (a final close or a refused token), or the document was destroyed. */
+  #stopped = false
   #destroyed = false
 
-  constructor(options: SessionOptions) {
+  constructor(options: OpenDocumentOptions) {
     super()
     const name = checkDocumentName(options.document)
     if (!name.ok) throw new TypeError(`Invalid document name ${JSON.stringify(options.document)}: ${name.reason}`)
     this.#options = options
     this.#status = initialStatus(options.readOnly ?? false)
     this.#user = { ...rememberedUser(browserStorage()), ...options.user }
+    const backoff = options.backoff ?? DEFAULT_BACKOFF
+    const BaseWebSocket = options.WebSocketPolyfill ?? globalThis.WebSocket
+    if (BaseWebSocket === undefined) throw new TypeError('No WebSocket class here: pass WebSocketPolyfill (in Node, the ws package)')
 
     const params: Record<string, string> = {}
     if (options.token !== undefined) params.token = options.token
-    if (options.acknowledgements ?? true) params[EXTENSIONS_PARAM] = ProtocolExtension.Ack
+    if (this.#acknowledgements) params[EXTENSIONS_PARAM] = ProtocolExtension.Ack
     // y-websocket appends '/' + roomname verbatim, so the room is the encoded path minus its '/'.
     this.provider = new WebsocketProvider(websocketUrl(options.serverUrl), documentPath(options.document).slice(1), this.doc, {
       connect: false,
       params,
-      // Temporary closes (a restart, a rate limit, a storage hiccup) are retried; permanent
-      // ones (a refused token, a damaged document) end in the 'closed' event. See close-policy.ts.
-      shouldReconnect: (event) => closeVerdict(event.code).action === 'retry'
+      WebSocketPolyfill: observedWebSocket(BaseWebSocket, this.#frameObserver()),
+      // Every close from the server comes to the editor, which retries with jitter or stops
+      // (close-policy.ts) on the 'closed' event. The provider still reconnects by itself after
+      // closing a silent socket (its watchdog): maxBackoffTime caps that at the editor's cap.
+      shouldReconnect: () => false,
+      maxBackoffTime: backoff.cap
     })
+    this.#reconnector = new Reconnector(() => {
+      if (!this.#stopped) this.provider.connect()
+    }, backoff)
     this.awareness.setLocalStateField('user', this.#user)
     this.cache = (options.offlineCache ?? true) ? new IndexeddbPersistence(cacheName(options), this.doc) : undefined
     this.#wire()
@@ -113,7 +136,7 @@ export class Session extends ObservableV2<SessionEvents> {
     if (options.token !== undefined) void this.#askAccess().then((access) => this.#actOnAccess(access, false))
   }
 
-  /** The awareness (presence) instance shared with peers. */
+  /** The awareness (presence) instance shared with collaborators. */
   get awareness(): Awareness {
     return this.provider.awareness
   }
@@ -123,7 +146,7 @@ export class Session extends ObservableV2<SessionEvents> {
     return this.#status
   }
 
-  /** The local user as peers see them. */
+  /** The local user as collaborators see them. */
   get user(): User {
     return this.#user
   }
@@ -136,18 +159,55 @@ export class Session extends ObservableV2<SessionEvents> {
   }
 
   /** The other people in the document now. */
-  peers(): Peer[] {
-    return peersOf(this.awareness)
+  collaborators(): Collaborator[] {
+    return collaboratorsOf(this.awareness)
   }
 
   /** Disconnect and release everything; the IndexedDB cache is kept for next time. */
   override destroy(): void {
-    this.#destroyed = true
+    this.#destroyed = this.#stopped = true
+    this.#reconnector.cancel()
     for (const cleanup of this.#cleanups.splice(0)) cleanup()
     this.provider.destroy()
     this.awareness.destroy()
     this.doc.destroy()
     super.destroy()
+  }
+
+  get #acknowledgements(): boolean {
+    return this.#options.acknowledgements ?? true
+  }
+
+  // Counts what goes out, and takes the two frame types the editor handles itself: the server's
+  // acknowledgements (unknown to the provider) and permission-denied (which it only logs).
+  #frameObserver(): FrameObserver {
+    return {
+      sending: (data) => {
+        const index = this.#tracker.frameSent(frameKind(data))
+        if (!this.#acknowledgements) this.#tracker.acknowledged(index)
+        this.#savedMayHaveChanged()
+      },
+      receiving: (bytes) => {
+        if (bytes[0] !== MessageType.Ack && bytes[0] !== MessageType.Auth) return false
+        let frame: ReturnType<typeof readFrame>
+        try {
+          frame = readFrame(bytes)
+        } catch {
+          return true
+        }
+        if (frame.type === 'ack') {
+          this.#tracker.acknowledged(frame.index)
+          this.#savedMayHaveChanged()
+        } else if (frame.type === 'permission-denied') {
+          this.#apply({ type: 'read-only', reason: frame.reason || 'The server does not accept changes from you.' })
+        }
+        return true
+      }
+    }
+  }
+
+  #savedMayHaveChanged(): void {
+    this.#apply({ type: 'saved', saved: this.#tracker.saved })
   }
 
   #wire(): void {
@@ -162,12 +222,17 @@ export class Session extends ObservableV2<SessionEvents> {
       if (status === 'connecting') this.#apply({ type: 'connecting' })
     }
     const onSync = (synced: boolean): void => {
-      if (synced) this.#apply({ type: 'synced' })
+      if (!synced) return
+      this.#reconnector.succeeded()
+      this.#apply({ type: 'synced' })
     }
     const onConnectionClose = (event: CloseEvent | null): void => {
-      // Closed by us (destroy, a refusal); a null event with shouldConnect is the provider's
-      // watchdog giving up on a silent socket, which is as offline as a server going away.
-      if (!provider.shouldConnect) return
+      this.#tracker.socketClosed()
+      this.#savedMayHaveChanged()
+      // Closed by us (destroy, a refusal).
+      if (this.#stopped) return
+      // A null event is the provider's watchdog giving up on a silent socket (it reconnects by
+      // itself), which is as offline as a server going away.
       if (event === null) return this.#apply({ type: 'disconnected' })
       // A permanent close is reported by onClosed, which the provider emits right after this.
       if (closeVerdict(event.code).action === 'stop') return
@@ -176,48 +241,63 @@ export class Session extends ObservableV2<SessionEvents> {
       if (!opened) return void this.#explainFailure()
       this.#apply(event.reason === '' ? { type: 'disconnected' } : { type: 'disconnected', reason: event.reason, closeCode: event.code })
     }
+    // Emitted for every close from the server, since shouldReconnect always says no.
     const onClosed = ({ code, reason }: { code: number; reason: string }): void => {
+      if (this.#stopped) return
       const verdict = closeVerdict(code)
-      if (verdict.action !== 'stop') return
-      // Also leaves the cross-tab channel: a stopped editor neither sends nor receives.
-      provider.disconnect()
+      if (verdict.action === 'retry') return void this.#reconnector.schedule()
+      this.#stop()
       this.#apply({ type: 'stopped', connection: verdict.connection, reason: closeReason(code, reason), closeCode: code })
     }
-    // Awareness changes with every caret move; hosts only hear when the people change.
-    let lastPeers = '[]'
-    const onAwareness = (): void => {
-      const peers = this.peers()
-      const key = JSON.stringify(peers)
-      if (key === lastPeers) return
-      lastPeers = key
-      this.emit('peers', [peers])
+    // Whether a change went out is known only after the provider's own update handler ran.
+    let settling = false
+    const onUpdate = (_update: Uint8Array, origin: unknown): void => {
+      if (origin === provider) return
+      this.#tracker.localChange()
+      this.#savedMayHaveChanged()
+      if (settling) return
+      settling = true
+      queueMicrotask(() => {
+        settling = false
+        this.#tracker.settle()
+        if (!this.#destroyed) this.#savedMayHaveChanged()
+      })
     }
-    // Peers would otherwise see our caret for 30 s after the tab closes.
+    // Awareness changes with every caret move; hosts only hear when the people change.
+    let lastCollaborators = '[]'
+    const onAwareness = (): void => {
+      const collaborators = this.collaborators()
+      const key = JSON.stringify(collaborators)
+      if (key === lastCollaborators) return
+      lastCollaborators = key
+      this.emit('collaborators', [collaborators])
+    }
+    // Collaborators would otherwise see our caret for 30 s after the tab closes.
     const onPageHide = (): void => removeAwarenessStates(this.awareness, [this.doc.clientID], 'window unload')
 
-    provider.messageHandlers[MessageType.Auth] = (_encoder, decoder) => {
-      authProtocol.readAuthMessage(decoder, this.doc, (_doc, reason) =>
-        this.#apply({ type: 'read-only', reason: reason || 'The server does not accept changes from you.' })
-      )
-    }
     provider.on('status', onStatus)
     provider.on('sync', onSync)
     provider.on('connection-close', onConnectionClose)
     provider.on('closed', onClosed)
+    this.doc.on('update', onUpdate)
     this.awareness.on('change', onAwareness)
     globalThis.addEventListener?.('pagehide', onPageHide)
-    this.#cleanups.push(
-      trackSaved(provider, this.#tracker, this.#options.acknowledgements ?? true, () => this.#apply({ type: 'saved', saved: this.#tracker.saved })),
-      jitteredBackoff(provider, this.#options.backoff ?? DEFAULT_BACKOFF),
-      () => {
-        provider.off('status', onStatus)
-        provider.off('sync', onSync)
-        provider.off('connection-close', onConnectionClose)
-        provider.off('closed', onClosed)
-        this.awareness.off('change', onAwareness)
-        globalThis.removeEventListener?.('pagehide', onPageHide)
-      }
-    )
+    this.#cleanups.push(() => {
+      provider.off('status', onStatus)
+      provider.off('sync', onSync)
+      provider.off('connection-close', onConnectionClose)
+      provider.off('closed', onClosed)
+      this.doc.off('update', onUpdate)
+      this.awareness.off('change', onAwareness)
+      globalThis.removeEventListener?.('pagehide', onPageHide)
+    })
+  }
+
+  // Stop for good; also leaves the cross-tab channel: a stopped editor neither sends nor receives.
+  #stop(): void {
+    this.#stopped = true
+    this.#reconnector.cancel()
+    this.provider.disconnect()
   }
 
   #askAccess(): Promise<Access> {
@@ -238,9 +318,9 @@ export class Session extends ObservableV2<SessionEvents> {
   }
 
   #actOnAccess(access: Access, afterFailure: boolean): void {
-    if (this.#destroyed || !this.provider.shouldConnect) return
+    if (this.#stopped) return
     if (access.kind === 'refused') {
-      this.provider.disconnect()
+      this.#stop()
       this.#apply({ type: 'stopped', connection: access.connection, reason: access.reason })
       return
     }
@@ -258,6 +338,6 @@ export class Session extends ObservableV2<SessionEvents> {
 }
 
 /** Open `options.document` on the server and start syncing (and caching) it. */
-export function createSession(options: SessionOptions): Session {
-  return new Session(options)
+export function openDocument(options: OpenDocumentOptions): OpenDocument {
+  return new OpenDocument(options)
 }

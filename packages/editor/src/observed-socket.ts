@@ -1,0 +1,46 @@
+/**
+ * Seeing the frames a y-websocket provider exchanges, through its supported seam: the
+ * `WebSocketPolyfill` option, a class the provider instantiates instead of the global
+ * `WebSocket`. A subclass sees every frame the provider sends (`send`) and every frame it would
+ * receive (the `onmessage` handler the provider assigns), so the editor reads acknowledgements
+ * and permission-denied messages without touching the provider's internals.
+ */
+
+/** Someone who watches one provider's sockets. */
+export interface FrameObserver {
+  /** A frame is about to be sent on an open socket. */
+  sending(data: string | ArrayBufferLike | Blob | ArrayBufferView): void
+  /** A frame arrived; return `true` to take it, so that the provider never sees it. */
+  receiving(bytes: Uint8Array): boolean
+}
+
+type MessageHandler = ((this: WebSocket, event: MessageEvent) => unknown) | null
+
+/**
+ * A `WebSocket` class for the provider's `WebSocketPolyfill` option that reports to `observer`.
+ * `Base` is the class to extend: the browser's `WebSocket`, or the `ws` package in Node.
+ */
+export function observedWebSocket(Base: typeof WebSocket, observer: FrameObserver): typeof WebSocket {
+  return class ObservedWebSocket extends Base {
+    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+      observer.sending(data)
+      super.send(data)
+    }
+
+    override get onmessage(): MessageHandler {
+      return super.onmessage
+    }
+
+    // The provider assigns its handler once per socket (and null when it lets go of the socket).
+    override set onmessage(handler: MessageHandler) {
+      super.onmessage =
+        handler === null
+          ? null
+          : function (this: WebSocket, event: MessageEvent) {
+              // The provider asks for ArrayBuffers (binaryType 'arraybuffer'); text frames are not its.
+              if (typeof event.data !== 'string' && observer.receiving(new Uint8Array(event.data))) return
+              return handler.call(this, event)
+            }
+    }
+  }
+}
