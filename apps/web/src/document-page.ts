@@ -95,12 +95,9 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
     editor.setUser({ name: typed })
     showPresence()
   })
+  // A name typed blank is not taken: leaving the field shows the name in use again.
   nameInput.addEventListener('change', () => {
     nameInput.value = editor.user.name
-    if (fixedName !== undefined) {
-      nameInput.readOnly = true
-      nameInput.title = 'Your name comes from your access link'
-    }
   })
 
   share.addEventListener('click', () => {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `quire` command. It runs the built server (pnpm build): the bundle, which starts faster,
-// or the compiled modules where there is no bundle.
+// or the compiled modules where there is no bundle. Only `pnpm build` rebuilds the bundle, so
+// `pnpm dev` runs dist/cli/main.js itself, which its `tsc --watch` keeps current.
 import { existsSync } from 'node:fs'
 
 const bundle = new URL('../dist/bundle/quire.js', import.meta.url)
