@@ -1,0 +1,143 @@
+/**
+ * Bytes waiting to be sent are bounded server-wide: clients that ask for a large document and never
+ * read cannot take the server's memory between them. Identical answers share one buffer; past
+ * --max-send-buffer-bytes, the connections holding the most unsent bytes are closed with 1013,
+ * while a client that reads stays connected and in sync.
+ */
+import { CloseCode, writeFrame } from '@quire/protocol'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect } from './helpers/client.js'
+import { type LargeDocument, largeDocument, partialVector } from './helpers/large-document.js'
+import { clientFrame, type RawUpgrade, rawUpgrade } from './helpers/raw-socket.js'
+import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
+import { waitFor } from './helpers/wait.js'
+import { watched } from './helpers/watched.js'
+
+const NON_READERS = 25
+const STEP1S_EACH = 8
+const MiB = 2 ** 20
+
+let big: LargeDocument
+beforeAll(() => {
+  // About 4 MiB of update.
+  big = largeDocument(30_000)
+})
+
+async function seed(server: ServerProcess, name: string): Promise<void> {
+  const writer = await watched(`${server.wsUrl}/${name}?ext=ack`)
+  writer.ws.send(writeFrame({ type: 'sync-update', update: big.update }))
+  await waitFor(() => writer.closed !== undefined || writer.count('ack') === 1, 'the large document to be stored', 60_000)
+  expect(writer.closed).toBeUndefined()
+  writer.ws.close()
+}
+
+const rss = async (server: ServerProcess) => (await readMetric(server.httpUrl, 'quire_process_resident_memory_bytes'))!
+const step1sIn = async (server: ServerProcess) => (await readMetric(server.httpUrl, 'quire_messages_in_total{type="sync-step1"}')) ?? 0
+
+/**
+ * Open NON_READERS raw connections that never read, each sending STEP1S_EACH step 1s with the
+ * vector `vectorOf(i)`; resolves once the server has received them all, with the sockets and
+ * the highest RSS seen meanwhile.
+ */
+async function nonReaders(server: ServerProcess, name: string, vectorOf: (i: number) => Uint8Array): Promise<{ sockets: RawUpgrade[]; peakRss: number }> {
+  const before = await step1sIn(server)
+  const sockets: RawUpgrade[] = []
+  for (let i = 0; i < NON_READERS; i++) sockets.push(await rawUpgrade(server.port, `/${name}`))
+  // All at once, once every connection is open: the answers pile up together.
+  sockets.forEach(({ socket }, i) => {
+    const frame = clientFrame(writeFrame({ type: 'sync-step1', stateVector: vectorOf(i) }))
+    socket.write(Buffer.concat(Array.from({ length: STEP1S_EACH }, () => frame)))
+  })
+  let peakRss = 0
+  await waitFor(
+    async () => {
+      peakRss = Math.max(peakRss, await rss(server))
+      if ((await step1sIn(server)) >= before + NON_READERS * STEP1S_EACH) return true
+      // A server without one-answer-at-a-time closes each as too slow after a few answers instead.
+      return ((await readMetric(server.httpUrl, 'quire_rejected_connections_total{reason="slow_client"}')) ?? 0) >= NON_READERS
+    },
+    'every step 1 to be received (or every non-reader closed as too slow)',
+    120_000
+  )
+  // Answers already computed may still be on their way into the send buffers: watch a little longer.
+  const until = Date.now() + 2000
+  while (Date.now() < until) peakRss = Math.max(peakRss, await rss(server))
+  return { sockets, peakRss }
+}
+
+describe(`${NON_READERS} connections that never read, each asking ${STEP1S_EACH} times for a large document`, () => {
+  let server: ServerProcess
+  beforeAll(async () => {
+    server = await startServer({ args: ['--release-after-ms', '600000'] })
+    await seed(server, 'wide')
+  }, 120_000)
+  afterAll(async () => {
+    expect(await server.kill('SIGTERM')).toBe(0)
+  })
+
+  it('L1: the server holds about one shared answer, not one copy per request', async () => {
+    const reader = connect(server.wsUrl, 'wide')
+    await reader.synced()
+    const rssBefore = await rss(server)
+    const { sockets, peakRss } = await nonReaders(server, 'wide', () => partialVector(big.clientId))
+    const growth = (peakRss - rssBefore) / MiB
+    console.info(
+      `[non-readers] ${NON_READERS} x ${STEP1S_EACH} step 1s on a ${(big.update.length / MiB).toFixed(1)} MiB document: ` +
+        `server RSS ${(rssBefore / MiB).toFixed(0)} -> ${(peakRss / MiB).toFixed(0)} MiB (+${growth.toFixed(0)} MiB)`
+    )
+    expect(growth).toBeLessThan(150)
+    reader.text.insert(0, 'still in sync. ')
+    const other = connect(server.wsUrl, 'wide')
+    await other.synced()
+    await waitFor(() => other.text.toString() === reader.text.toString(), 'a new client to see the edit')
+    for (const { socket } of sockets) socket.destroy()
+    reader.destroy()
+    other.destroy()
+  }, 300_000)
+})
+
+describe('--max-send-buffer-bytes 16 MiB', () => {
+  let server: ServerProcess
+  const budget = 16 * MiB
+  beforeAll(async () => {
+    server = await startServer({ args: ['--release-after-ms', '600000', '--max-send-buffer-bytes', String(budget)] })
+    await seed(server, 'budget')
+  }, 120_000)
+  afterAll(async () => {
+    expect(await server.kill('SIGTERM')).toBe(0)
+  })
+
+  it('C1: past the budget the connections holding the most unsent bytes are closed with 1013; a reader stays connected and in sync', async () => {
+    const reader = connect(server.wsUrl, 'budget')
+    const closes: unknown[] = []
+    reader.provider.on('connection-close', (event) => closes.push(event))
+    await reader.synced()
+    const rssBefore = await rss(server)
+    // Each asks from a different point: no two answers are alike, so none can be shared.
+    const { sockets, peakRss } = await nonReaders(server, 'budget', (i) => partialVector(big.clientId, 1 + i))
+    const evicted = (await readMetric(server.httpUrl, 'quire_rejected_connections_total{reason="send_budget"}')) ?? 0
+    const waiting = (await readMetric(server.httpUrl, 'quire_send_buffer_bytes'))!
+    console.info(
+      `[send budget] ${evicted} of ${NON_READERS} non-readers closed; ${(waiting / MiB).toFixed(1)} MiB waiting; ` +
+        `server RSS ${(rssBefore / MiB).toFixed(0)} -> ${(peakRss / MiB).toFixed(0)} MiB`
+    )
+    // Each holds most of a 4 MiB answer: no more than about four fit in 16 MiB.
+    expect(evicted).toBeGreaterThanOrEqual(NON_READERS - 6)
+    expect(waiting).toBeLessThanOrEqual(budget)
+    const closedLines = server.logs.filter((line) => line.msg === 'server send buffers are full; closing the connection with the most unsent bytes')
+    expect(closedLines).toHaveLength(evicted)
+    expect(closedLines.every((line) => line.code === CloseCode.TryAgainLater && line.doc === 'budget')).toBe(true)
+    // Closed connections are gone within the close timeout, even though they never read the close frame.
+    await waitFor(async () => (await readMetric(server.httpUrl, 'quire_connections')) === 1 + NON_READERS - evicted, 'the closed connections to end', 10_000)
+
+    // The reader was never closed and still follows edits.
+    const writer = connect(server.wsUrl, 'budget')
+    await writer.synced()
+    writer.text.insert(0, 'after the flood. ')
+    await waitFor(() => reader.text.toString() === writer.text.toString(), 'the reader to see the edit')
+    expect(closes).toHaveLength(0)
+    for (const { socket } of sockets) socket.destroy()
+    reader.destroy()
+    writer.destroy()
+  }, 300_000)
+})
