@@ -6,6 +6,7 @@
  */
 import { CloseCode, writeFrame } from '@quire/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SendBudget } from '../src/transport/send-budget.js'
 import { connect } from './helpers/client.js'
 import { type LargeDocument, largeDocument, partialVector } from './helpers/large-document.js'
 import { clientFrame, type RawUpgrade, rawUpgrade } from './helpers/raw-socket.js'
@@ -64,6 +65,35 @@ async function nonReaders(server: ServerProcess, name: string, vectorOf: (i: num
   while (Date.now() < until) peakRss = Math.max(peakRss, await rss(server))
   return { sockets, peakRss }
 }
+
+describe('SendBudget', () => {
+  it('counts bytes until they drain, and past the limit picks the accounts holding the most', () => {
+    const budget = new SendBudget(100)
+    const [a, b, c] = [budget.open(), budget.open(), budget.open()]
+    expect(budget.add(a, 40)).toEqual([])
+    expect(budget.add(b, 30)).toEqual([])
+    budget.drained(a, 40)
+    expect(budget.waiting).toBe(30)
+    expect(budget.add(a, 50)).toEqual([])
+    expect(budget.add(c, 10)).toEqual([])
+    // 90 waiting; 45 more for b makes 135: b (75) alone brings it back to 60.
+    expect(budget.add(b, 45)).toEqual([b])
+    expect(budget.waiting).toBe(60)
+    // A closed account no longer counts, nor do its late drains.
+    budget.drained(b, 75)
+    expect(budget.waiting).toBe(60)
+    expect(budget.add(b, 1000)).toEqual([])
+    // Whoever sent last, the account holding the most goes first.
+    const d = budget.open()
+    expect(budget.add(d, 20)).toEqual([])
+    expect(budget.add(d, 25)).toEqual([a])
+    expect(budget.waiting).toBe(55)
+    expect(budget.add(c, 60)).toEqual([c])
+    expect(budget.waiting).toBe(45)
+    expect(budget.add(d, 100)).toEqual([d])
+    expect(budget.waiting).toBe(0)
+  })
+})
 
 describe(`${NON_READERS} connections that never read, each asking ${STEP1S_EACH} times for a large document`, () => {
   let server: ServerProcess
