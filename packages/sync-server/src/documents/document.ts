@@ -9,6 +9,10 @@
  * the state vector; it answers sync requests from storage, and the next change wakes it (reads
  * and rebuilds the Y.Doc, holding every frame that arrives meanwhile, in order). Idle readers thus
  * cost their sockets, not a copy of the document.
+ *
+ * Sync answers come from one encoding of the current state (see EncodedState), made at the first
+ * request after a change and kept only while requests keep coming; each connection has one answer
+ * in flight at a time, so a flood of step 1s costs one encoding, not one per request.
  */
 import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
