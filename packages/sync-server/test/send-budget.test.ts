@@ -23,7 +23,7 @@ let big: LargeDocument
 beforeAll(() => {
   // About 4 MiB of update.
   big = largeDocument(30_000)
-})
+}, 300_000)
 
 async function seed(server: ServerProcess, name: string): Promise<void> {
   const writer = await watched(`${server.wsUrl}/${name}?ext=ack`)

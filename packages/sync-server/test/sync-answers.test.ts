@@ -20,7 +20,7 @@ let big: LargeDocument
 beforeAll(() => {
   // About 5.4 MB of update in 80,000 structs: ~0.1 s to encode or diff on a laptop.
   big = largeDocument(40_000)
-})
+}, 300_000)
 
 /** Write the large document to `name` through a client, and wait until it is stored. */
 async function seed(server: ServerProcess, name: string): Promise<void> {
