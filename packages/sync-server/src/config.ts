@@ -48,6 +48,8 @@ export interface ServerSettings {
   authBlockMs: number
   /** Past this many bytes waiting to be sent to a client, it is closed (1013). */
   maxBufferedBytes: number
+  /** Past this many bytes waiting to be sent to all clients together, those holding the most are closed (1013). */
+  maxSendBufferBytes: number
   /** A connection that sends nothing for this long is closed (4408). */
   idleTimeoutMs: number
   /** An HTTP request (an upgrade included) must send its headers within this time. */
@@ -84,6 +86,7 @@ export const defaultSettings: ServerSettings = {
   maxAuthFailures: 20,
   authBlockMs: 60_000,
   maxBufferedBytes: 16 * 1024 * 1024,
+  maxSendBufferBytes: 256 * 1024 * 1024,
   idleTimeoutMs: 120_000,
   handshakeTimeoutMs: 10_000,
   updateLimits: defaultUpdateLimits,

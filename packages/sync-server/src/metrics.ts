@@ -10,6 +10,8 @@ export interface Metrics {
   documentsLoaded: Gauge
   documentsDormant: Gauge
   connections: Gauge
+  /** Bytes handed to sockets and not yet taken by the operating system, over all connections. */
+  sendBufferBytes: Gauge
   messagesIn: Counter<'type'>
   messagesOut: Counter<'type'>
   updatesPersisted: Counter
@@ -45,6 +47,11 @@ export function createMetrics(): Metrics {
     documentsLoaded: new Gauge({ name: 'quire_documents_loaded', help: 'Documents currently in memory', registers }),
     documentsDormant: new Gauge({ name: 'quire_documents_dormant', help: 'Loaded documents holding no Y.Doc (unchanged for --release-after-ms)', registers }),
     connections: new Gauge({ name: 'quire_connections', help: 'Open WebSocket connections', registers }),
+    sendBufferBytes: new Gauge({
+      name: 'quire_send_buffer_bytes',
+      help: 'Bytes waiting to be sent, over all connections (bounded by --max-send-buffer-bytes)',
+      registers
+    }),
     messagesIn: new Counter({ name: 'quire_messages_in_total', help: 'Frames received, by type', labelNames: ['type'], registers }),
     messagesOut: new Counter({ name: 'quire_messages_out_total', help: 'Frames sent, by type', labelNames: ['type'], registers }),
     updatesPersisted: new Counter({ name: 'quire_updates_persisted_total', help: 'Yjs updates written to storage', registers }),

@@ -178,6 +178,14 @@ export const serveFlags: readonly FlagSpec[] = [
     help: 'bytes waiting to be sent to a client before it is closed as too slow (1013)'
   },
   {
+    flag: 'max-send-buffer-bytes',
+    env: 'MAX_SEND_BUFFER_BYTES',
+    setting: 'maxSendBufferBytes',
+    type: { kind: 'int', min: 1024 ** 2, max: 2 ** 40 },
+    shown: '268435456',
+    help: 'bytes waiting to be sent to all clients together; past it, those holding the most are closed (1013)'
+  },
+  {
     flag: 'idle-timeout-ms',
     env: 'IDLE_TIMEOUT_MS',
     setting: 'idleTimeoutMs',

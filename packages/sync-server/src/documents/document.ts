@@ -9,6 +9,10 @@
  * the state vector; it answers sync requests from storage, and the next change wakes it (reads
  * and rebuilds the Y.Doc, holding every frame that arrives meanwhile, in order). Idle readers thus
  * cost their sockets, not a copy of the document.
+ *
+ * Sync answers come from one encoding of the current state (see EncodedState), made at the first
+ * request after a change and kept only while requests keep coming; each connection has one answer
+ * in flight at a time, so a flood of step 1s costs one encoding, not one per request.
  */
 import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
@@ -19,6 +23,7 @@ import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
 import type { DocumentStore } from '../storage/store.js'
+import { EncodedState, equalBytes } from './encoded-state.js'
 import { buildDoc, EMPTY_UPDATE, type LoadedDocument, loadDocument, loadFailure, loadState } from './load.js'
 import type { Peer } from './peer.js'
 import { Presence, type PresenceLimits } from './presence.js'
@@ -74,8 +79,8 @@ interface HeldFrame {
   index: number
 }
 
-// What a client that has nothing sends as its sync step 1.
-const EMPTY_VECTOR = Y.encodeStateVector(new Y.Doc())
+/** How long an encoded state nobody asks for is kept (one loaded at start-up is kept for releaseAfterMs). */
+export const ENCODED_STATE_KEEP_MS = 2_000
 
 /** A document in memory, shared by its peers. */
 export class SharedDocument {
@@ -86,8 +91,15 @@ export class SharedDocument {
   private live: Y.Doc | undefined
   // While dormant: the state vector of what is stored.
   private dormantVector: Uint8Array | undefined
-  // Dormant since loading: the loaded state, kept for releaseAfterMs to answer readers and wake from.
-  private loadedState: Uint8Array | undefined
+  // The current state, encoded once for sync answers (and, while dormant, to wake from); dropped
+  // at the next change, and once nobody has asked for it for a while, so idle documents stay small.
+  private encoded: EncodedState | undefined
+  private encodedTimer: NodeJS.Timeout | undefined
+  // While dormant: the storage read the next sync answers wait for.
+  private reading: Promise<EncodedState> | undefined
+  // Per peer with a sync answer being made or sent: the newest step 1 that came meanwhile. One
+  // answer at a time per connection; later requests merge into the newest.
+  private readonly answering = new Map<Peer, { next: Uint8Array | undefined }>()
   // While waking: frames that arrived meanwhile, replayed in order once the Y.Doc is back.
   private held: { frames: HeldFrame[]; perPeer: Map<Peer, number> } | undefined
   private waking: Promise<void> | undefined
@@ -122,10 +134,8 @@ export class SharedDocument {
       // Loaded as bytes: readers are answered from them; the Y.Doc is built at the first change.
       const state = loaded.state as NonNullable<LoadedDocument['state']>
       this.dormantVector = state.vector
-      this.loadedState = state.update
       ctx.metrics.documentsDormant.inc()
-      this.releaseTimer = setTimeout(() => (this.loadedState = undefined), ctx.settings.releaseAfterMs)
-      this.releaseTimer.unref()
+      this.keepEncoded(new EncodedState(state.update, state.vector), ctx.settings.releaseAfterMs)
     }
   }
 
@@ -142,6 +152,14 @@ export class SharedDocument {
   /** Bytes stored for the document: snapshot and log. */
   private get storedBytes(): number {
     return this.snapshotBytes + this.logBytes
+  }
+
+  /**
+   * About how many bytes the document's state takes: the encoded state when there is one, else
+   * what is stored plus what is applied but not yet stored. Cheap; for charging work by size.
+   */
+  get stateBytes(): number {
+    return this.encoded?.update.length ?? this.storedBytes + this.unstoredBytes
   }
 
   /** True once the document has been closed; a closed document takes no peers. */
@@ -161,6 +179,7 @@ export class SharedDocument {
   /** Remove a peer and the awareness states it controlled. */
   leave(peer: Peer): void {
     if (!this.peers.delete(peer)) return
+    this.answering.delete(peer)
     this.presence.leave(peer)
     if (this.peers.size === 0) this.ctx.onIdle(this)
   }
@@ -173,7 +192,7 @@ export class SharedDocument {
     if (this.held) return this.hold({ peer, frame, index })
     switch (frame.type) {
       case 'sync-step1':
-        return this.live ? this.answerStep1(peer, frame.stateVector) : this.answerDormant(peer, frame.stateVector)
+        return this.requestAnswer(peer, frame.stateVector)
       case 'sync-step2':
       case 'sync-update':
         if (this.live) return this.applyUpdate(peer, frame.update, index)
@@ -219,6 +238,7 @@ export class SharedDocument {
     }
     clearTimeout(this.releaseTimer)
     this.held = undefined
+    this.answering.clear()
     for (const peer of [...this.peers]) peer.close(code, reason)
     this.peers.clear()
     await this.compacting
@@ -233,7 +253,7 @@ export class SharedDocument {
     this.presence.destroy()
     this.live?.destroy()
     this.live = undefined
-    this.loadedState = undefined
+    this.dropEncoded()
     if (this.dormantVector) this.ctx.metrics.documentsDormant.dec()
   }
 
@@ -242,8 +262,8 @@ export class SharedDocument {
     if (this.dormantVector) this.ctx.metrics.documentsDormant.dec()
     this.live = ydoc
     this.dormantVector = undefined
-    this.loadedState = undefined
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      this.dropEncoded()
       this.unstoredBytes += update.length
       this.changes++
       this.releaseTimer?.refresh()
@@ -280,10 +300,11 @@ export class SharedDocument {
 
   // Rebuild the Y.Doc from storage, holding `first` and every frame after it until it is back.
   private wake(first: HeldFrame): void {
-    if (this.loadedState) {
+    // A dormant document's encoded state is what is stored: no need to read it again.
+    if (this.encoded) {
       let ydoc: Y.Doc
       try {
-        ydoc = buildDoc(this.name, this.loadedState)
+        ydoc = buildDoc(this.name, this.encoded.update)
       } catch (error) {
         return this.wakeFailed(error)
       }
@@ -323,15 +344,52 @@ export class SharedDocument {
     frames.push(held)
   }
 
-  // Dormant: answer from the loaded state or from storage, which hold everything (a document goes
-  // dormant only once flushed).
-  private answerDormant(peer: Peer, stateVector: Uint8Array): void {
-    if (this.loadedState) return this.answerFrom(peer, this.loadedState, stateVector)
-    loadState(this.ctx.store, this.name).then(
-      ({ state }) => {
-        if (this.peers.has(peer)) this.answerFrom(peer, state.update, stateVector)
+  // One sync answer at a time per peer: a step 1 that comes while the last answer is still being
+  // made or sent (a client that does not read) waits, and only the newest waiting one is answered,
+  // so no connection can make the server encode or queue the document more than once at a time.
+  private requestAnswer(peer: Peer, stateVector: Uint8Array): void {
+    const busy = this.answering.get(peer)
+    if (busy) {
+      // A copy: the frame may be a view into a larger socket buffer.
+      busy.next = stateVector.slice()
+      return
+    }
+    this.answering.set(peer, { next: undefined })
+    this.answer(peer, stateVector)
+  }
+
+  // The last answer to `peer` has left (or never will): answer the step 1 that waited, if any.
+  private answered(peer: Peer): void {
+    const state = this.answering.get(peer)
+    if (!state) return
+    const next = state.next
+    if (next === undefined || !this.peers.has(peer)) return void this.answering.delete(peer)
+    state.next = undefined
+    this.answer(peer, next)
+  }
+
+  private answer(peer: Peer, stateVector: Uint8Array): void {
+    this.encodedTimer?.refresh()
+    if (this.live) return this.answerLive(peer, stateVector)
+    // Dormant: from the encoded state, or from storage, which holds everything (a document goes
+    // dormant only once flushed). Concurrent requests share one read.
+    if (this.encoded) return this.answerFrom(peer, this.encoded, stateVector)
+    const changes = this.changes
+    this.reading ??= loadState(this.ctx.store, this.name).then(({ state }) => {
+      const encoded = new EncodedState(state.update, state.vector)
+      // Changes since the read began make it out of date for later requests (still right for this one).
+      if (this.changes === changes && !this.closed) this.keepEncoded(encoded)
+      return encoded
+    })
+    const reading = this.reading
+    reading.then(
+      (encoded) => {
+        if (this.reading === reading) this.reading = undefined
+        if (this.peers.has(peer)) this.answerFrom(peer, encoded, stateVector)
       },
       (error: unknown) => {
+        if (this.reading === reading) this.reading = undefined
+        this.answering.delete(peer)
         this.ctx.log.error({ doc: this.name, err: error }, 'reading the document for a client failed')
         const failure = loadFailure(error)
         peer.close(failure.code, failure.reason)
@@ -339,29 +397,52 @@ export class SharedDocument {
     )
   }
 
-  private answerFrom(peer: Peer, state: Uint8Array, stateVector: Uint8Array): void {
-    let update: Uint8Array
+  private answerFrom(peer: Peer, encoded: EncodedState, stateVector: Uint8Array): void {
+    let frame: Uint8Array
     try {
-      // A client that has nothing gets the state as it is, without decoding it.
-      update = equalBytes(stateVector, EMPTY_VECTOR) ? state : Y.diffUpdate(state, stateVector)
+      frame = encoded.answer(stateVector)
     } catch {
+      this.answering.delete(peer)
       return this.reject(peer, CloseCode.InvalidUpdate, 'state vector could not be decoded')
     }
-    this.sendBytes(peer, writeFrame({ type: 'sync-step2', update }), 'sync-step2')
+    this.sendAnswer(peer, frame)
   }
 
-  private answerStep1(peer: Peer, stateVector: Uint8Array): void {
-    let update: Uint8Array
+  private answerLive(peer: Peer, stateVector: Uint8Array): void {
+    const ydoc = this.live as Y.Doc
+    const encoded = this.encoded ?? this.keepEncoded(new EncodedState(Y.encodeStateAsUpdate(ydoc), Y.encodeStateVector(ydoc)))
+    let frame: Uint8Array
     try {
-      update = Y.encodeStateAsUpdate(this.live as Y.Doc, stateVector)
+      frame = encoded.answer(stateVector)
     } catch {
+      this.answering.delete(peer)
       return this.reject(peer, CloseCode.InvalidUpdate, 'state vector could not be decoded')
     }
     // The answer may include updates still being written: it leaves only once they are stored.
-    const frame = writeFrame({ type: 'sync-step2', update })
     this.queue.whenDurable((error) => {
-      if (!error) this.sendBytes(peer, frame, 'sync-step2')
+      if (error) return void this.answering.delete(peer)
+      this.sendAnswer(peer, frame)
     })
+  }
+
+  private sendAnswer(peer: Peer, frame: Uint8Array): void {
+    this.ctx.metrics.countOut('sync-step2')
+    peer.send(frame, () => this.answered(peer))
+  }
+
+  // Hold `encoded` as the current state until the next change, or until unused for `keepMs`.
+  private keepEncoded(encoded: EncodedState, keepMs = Math.min(ENCODED_STATE_KEEP_MS, this.ctx.settings.releaseAfterMs)): EncodedState {
+    this.dropEncoded()
+    this.encoded = encoded
+    this.encodedTimer = setTimeout(() => this.dropEncoded(), keepMs)
+    this.encodedTimer.unref()
+    return encoded
+  }
+
+  private dropEncoded(): void {
+    clearTimeout(this.encodedTimer)
+    this.encodedTimer = undefined
+    this.encoded = undefined
   }
 
   // Only called while awake.
@@ -516,8 +597,4 @@ export class SharedDocument {
     this.ctx.metrics.countOut(type)
     peer.send(bytes)
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i])
 }

@@ -13,8 +13,12 @@ export interface Peer {
   readonly access: 'read' | 'write'
   /** The user name the token vouches for, forced into this peer's awareness states. */
   readonly user: string | undefined
-  /** Queue bytes for the client; never throws. */
-  send(bytes: Uint8Array): void
+  /**
+   * Queue bytes for the client; never throws. The bytes may be shared with other peers and must
+   * not be changed. `sent`, if given, is called once they have been handed to the operating system,
+   * or once they never will be (the connection is closing).
+   */
+  send(bytes: Uint8Array, sent?: () => void): void
   /** End the connection with a close code from @quire/protocol and a short reason. */
   close(code: number, reason: string): void
 }

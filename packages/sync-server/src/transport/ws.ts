@@ -2,7 +2,9 @@
  * The WebSocket edge: the only module that touches `ws`. Refuses upgrades with an HTTP status
  * before any WebSocket exists, wraps each socket as a Peer, and closes connections that are
  * dead (no pong within two ping intervals), idle (no message for idleTimeoutMs) or too slow to
- * read what they are sent (more than maxBufferedBytes waiting: 1013).
+ * read what they are sent (more than maxBufferedBytes waiting: 1013). Bytes waiting in all
+ * sockets together are bounded by maxSendBufferBytes: past it, the connections holding the most
+ * are closed (1013).
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
@@ -13,6 +15,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Admission } from '../connection/admission.js'
 import type { Peer } from '../documents/peer.js'
 import type { Metrics } from '../metrics.js'
+import { type SendAccount, SendBudget } from './send-budget.js'
 
 /** An admitted request. */
 export type Admitted = Extract<Admission, { ok: true }>
@@ -31,6 +34,7 @@ export interface TransportSettings {
   pingIntervalMs: number
   idleTimeoutMs: number
   maxBufferedBytes: number
+  maxSendBufferBytes: number
   log: Logger
   metrics: Metrics
 }
@@ -60,6 +64,9 @@ const STATUS_TEXT: Record<number, string> = {
 export function attachTransport(server: Server, settings: TransportSettings, handlers: TransportHandlers): Transport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxMessageBytes, perMessageDeflate: false })
   const states = new WeakMap<WebSocket, SocketState>()
+  const budget = new SendBudget(settings.maxSendBufferBytes)
+  // Who to close when the budget is passed; an account belongs to one open connection.
+  const closers = new Map<SendAccount, () => void>()
   let accepting = true
   let nextId = 0
 
@@ -100,9 +107,12 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       corked = false
       socket.uncork()
     }
+    const account = budget.open()
     const close = (code: number, reason: string) => {
       if (closing) return
       closing = true
+      budget.close(account)
+      closers.delete(account)
       ws.close(code, truncateReason(reason))
       // A client that reads nothing never receives the close frame either.
       setTimeout(() => ws.terminate(), 2000).unref()
@@ -112,23 +122,38 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       extensions: admitted.extensions,
       access: admitted.access,
       user: admitted.user,
-      send(bytes) {
-        if (closing || ws.readyState !== ws.OPEN) return
+      send(bytes, sent) {
+        if (closing || ws.readyState !== ws.OPEN) return sent?.()
         // Judged before sending, so one large message (a first sync) always fits.
         if (ws.bufferedAmount > settings.maxBufferedBytes) {
           settings.metrics.rejectedConnections.inc({ reason: 'slow_client' })
           settings.log.warn({ doc: name, conn: id, buffered: ws.bufferedAmount }, 'client reads too slowly; closing')
-          return close(CloseCode.TryAgainLater, 'client is not reading fast enough; reconnect to resync')
+          close(CloseCode.TryAgainLater, 'client is not reading fast enough; reconnect to resync')
+          return sent?.()
         }
         if (!corked) {
           corked = true
           socket.cork()
           process.nextTick(uncork)
         }
-        ws.send(bytes)
+        // Sent as given, never copied: one answer shared by many connections stays one buffer.
+        ws.send(bytes, () => {
+          budget.drained(account, bytes.length)
+          sent?.()
+        })
+        for (const worst of budget.add(account, bytes.length)) closers.get(worst)?.()
+        settings.metrics.sendBufferBytes.set(budget.waiting)
       },
       close
     }
+    closers.set(account, () => {
+      settings.metrics.rejectedConnections.inc({ reason: 'send_budget' })
+      settings.log.warn(
+        { doc: name, conn: id, unsent: account.unsent, code: CloseCode.TryAgainLater, limit: settings.maxSendBufferBytes },
+        'server send buffers are full; closing the connection with the most unsent bytes'
+      )
+      close(CloseCode.TryAgainLater, 'server is short of send buffer space; reconnect to resync')
+    })
     settings.metrics.connections.inc()
     states.set(ws, { alive: true, lastMessage: Date.now() })
     const receiver = handlers.connect(peer, admitted)
@@ -159,6 +184,9 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     })
     ws.on('close', (code: number) => {
       closing = true
+      budget.close(account)
+      closers.delete(account)
+      settings.metrics.sendBufferBytes.set(budget.waiting)
       settings.metrics.connections.dec()
       settings.log.debug({ doc: name, conn: id, code }, 'connection closed')
       receiver.closed()

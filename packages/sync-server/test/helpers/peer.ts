@@ -21,8 +21,9 @@ export class RecordingPeer implements Peer {
     readonly access: 'read' | 'write' = 'write',
     readonly user: string | undefined = undefined
   ) {}
-  send(bytes: Uint8Array): void {
+  send(bytes: Uint8Array, sent?: () => void): void {
     this.frames.push(readFrame(bytes))
+    sent?.()
   }
   close(code: number, reason: string): void {
     this.closedWith ??= { code, reason }

@@ -88,3 +88,13 @@ export function readFrames({ socket, rest }: RawUpgrade, onFrame: (frame: RawFra
   take()
   socket.resume()
 }
+
+/** One masked binary frame, as a client must send it. */
+export function clientFrame(bytes: Uint8Array): Buffer {
+  const mask = randomBytes(4)
+  const length = bytes.length
+  const header = length < 126 ? Buffer.from([0x82, 0x80 | length]) : length < 65536 ? Buffer.from([0x82, 0x80 | 126, length >> 8, length & 0xff]) : undefined
+  if (!header) throw new Error('clientFrame: frames of 64 KiB or more are not needed by the tests')
+  const body = Buffer.from(bytes.map((byte, i) => byte ^ mask[i % 4]!))
+  return Buffer.concat([header, mask, body])
+}
