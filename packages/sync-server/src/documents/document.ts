@@ -563,7 +563,7 @@ export class SharedDocument {
   // A document that was only ever read has no Y.Doc, but its log still wants compacting. Its state
   // is rebuilt once, so that deleted content is collected as a live document's snapshot would be.
   private async storedState(): Promise<Uint8Array> {
-    const update = this.loadedState ?? (await loadState(this.ctx.store, this.name)).state.update
+    const update = this.encoded?.update ?? (await loadState(this.ctx.store, this.name)).state.update
     const ydoc = buildDoc(this.name, update)
     try {
       return Y.encodeStateAsUpdate(ydoc)
