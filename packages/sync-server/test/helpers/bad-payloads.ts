@@ -29,6 +29,39 @@ export function sameSpotInserts(clients: number, perClient: number, firstClient:
   return encoding.toUint8Array(e)
 }
 
+/** An update of GC structs (collected ranges) for `client` from `firstClock`, one per length: each claims `length` clocks in a few bytes. */
+export function gcRun(client: number, firstClock: number, lengths: number[]): Uint8Array {
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, 1)
+  encoding.writeVarUint(e, lengths.length)
+  encoding.writeVarUint(e, client)
+  encoding.writeVarUint(e, firstClock)
+  for (const length of lengths) {
+    encoding.writeUint8(e, 0)
+    encoding.writeVarUint(e, length)
+  }
+  encoding.writeVarUint(e, 0)
+  return encoding.toUint8Array(e)
+}
+
+/** An update inserting `text` as `client` at `clock`: after `origin` if given, else at the start of the text. */
+export function textInsert(client: number, clock: number, text: string, origin?: { client: number; clock: number }): Uint8Array {
+  const e = encoding.createEncoder()
+  ;[1, 1, client, clock].forEach((n) => encoding.writeVarUint(e, n))
+  if (origin) {
+    encoding.writeUint8(e, 4 | 128)
+    encoding.writeVarUint(e, origin.client)
+    encoding.writeVarUint(e, origin.clock)
+  } else {
+    encoding.writeUint8(e, 4)
+    encoding.writeVarUint(e, 1)
+    encoding.writeVarString(e, 'codemirror')
+  }
+  encoding.writeVarString(e, text)
+  encoding.writeVarUint(e, 0)
+  return encoding.toUint8Array(e)
+}
+
 function bytes(build: (e: encoding.Encoder) => void): Uint8Array {
   const e = encoding.createEncoder()
   build(e)
