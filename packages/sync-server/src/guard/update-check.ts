@@ -173,7 +173,8 @@ class Walker {
       this.structCount += structs
       if (this.structCount > this.limits.maxStructs) throw new Refused(`more than ${this.limits.maxStructs} structs in one update`)
       const client = this.uint()
-      let clock = this.advance(this.uint(), 0, 'first clock')
+      let clock = this.uint()
+      if (clock > this.limits.maxClock) throw new Refused(`first clock ${clock} is past the limit of ${this.limits.maxClock}`)
       for (let s = 0; s < structs; s++) clock = this.advance(clock, this.struct(client, clock), 'struct')
     }
   }
