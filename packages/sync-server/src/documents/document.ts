@@ -14,7 +14,7 @@ import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import { type DecodedUpdate, type IntegrationBudget, integrationCost } from '../guard/integration-cost.js'
-import { mayWait, pendingBytes, savePending } from '../guard/pending.js'
+import { pendingBytes, savePending, waitsWhole } from '../guard/pending.js'
 import { checkUpdate, type UpdateLimits } from '../guard/update-check.js'
 import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
@@ -392,10 +392,10 @@ export class SharedDocument {
       this.ctx.metrics.rejectedUpdates.inc({ reason: full ? 'document_full' : 'read_only' })
       return this.send(peer, { type: 'permission-denied', reason })
     }
-    // Updates Yjs holds for missing dependencies; legitimate clients never pile them up. The one
-    // that would overflow is refused before it is applied, so what others wait for stays.
+    // Updates Yjs holds for missing dependencies; legitimate clients never pile them up. One that
+    // would wait whole and overflow is refused before it is applied, so what others wait for stays.
     const maxPending = this.ctx.settings.maxPendingBytes
-    if (pendingBytes(ydoc) + update.length > maxPending && mayWait(ydoc, decoded)) return this.refusePending(peer)
+    if (pendingBytes(ydoc) + update.length > maxPending && waitsWhole(ydoc, decoded)) return this.refusePending(peer)
     const restorePending = savePending(ydoc)
     const changes: PendingUpdate[] = []
     this.applying = changes
@@ -408,8 +408,8 @@ export class SharedDocument {
     this.applying = undefined
     for (const change of changes) this.write(change)
     if (pendingBytes(ydoc) > maxPending) {
-      // Predicted to integrate, but it waited (a circle of references): what it integrated is
-      // written like any change, and only what it left waiting goes.
+      // Part of it went in and the rest overflowed: what went in is written like any change (memory
+      // and storage must agree), and only what it left waiting goes.
       restorePending()
       return this.refusePending(peer)
     }

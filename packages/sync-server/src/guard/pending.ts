@@ -3,45 +3,44 @@
  * client's history, a reference to an item it has not seen, a deletion of one) as "pending", in one
  * merged update shared by every sender, until the missing part arrives. The server bounds that
  * memory; to cut off the sender who would overflow it without discarding what others are waiting
- * for, it predicts before applying whether an update may wait, and can put the pending state back
- * as it was before an update that overflowed it anyway.
+ * for, it tells before applying whether an update would wait whole, and can put the pending state
+ * back as it was before an update that overflowed it anyway.
  */
 import * as Y from 'yjs'
 import type { DecodedUpdate } from './integration-cost.js'
 
 /**
- * Whether Yjs may keep part of `update` pending instead of integrating it into `doc`. False means
- * it integrates all of it. Mirrors `integrateStructs` and `readAndApplyDeleteSet`: a struct waits
- * if its client's history does not reach its clock, or if it refers to another client's item that
- * neither the document nor the update holds; a deletion waits if it reaches past the history. One
- * case is answered wrongly: references that go round in a circle within the update (a crafted
- * one) wait although each is present; the caller checks the pending size after applying as well.
+ * Whether Yjs would hold all of `update` back, integrating none of it into `doc`: the update then
+ * adds about its whole size to what waits. Mirrors `integrateStructs` and `readAndApplyDeleteSet`.
+ * A struct waits if its client's history does not reach its clock, if an earlier struct of its
+ * client waits, or if it refers to another client's item the document does not hold (the first
+ * struct Yjs integrates can rely on nothing else); a deletion waits if it starts past the
+ * history. Never true when part of the update would go in, so it refuses no update that would
+ * have been integrated; the caller checks what waits after applying as well.
  */
-export function mayWait(doc: Y.Doc, update: DecodedUpdate): boolean {
+export function waitsWhole(doc: Y.Doc, update: DecodedUpdate): boolean {
   const store = doc.store
-  // How far each client's history reaches once the update's structs before this one are in.
-  const reach = new Map<number, number>()
-  const reached = (client: number) => reach.get(client) ?? Y.getState(store, client)
+  const held = new Set<number>()
+  const inDoc = (owner: number, id: Y.ID | null) => id === null || id.client === owner || id.clock < Y.getState(store, id.client)
+  let waits = false
   for (const struct of update.structs) {
     if (struct instanceof Y.Skip) continue
     const client = struct.id.client
-    const history = reached(client)
-    if (struct.id.clock > history) return true
-    reach.set(client, Math.max(history, struct.id.clock + struct.length))
-  }
-  // References to the item's own client are earlier in its history (the shape check makes sure).
-  const missing = (owner: number, id: Y.ID | null) => id !== null && id.client !== owner && id.clock >= reached(id.client)
-  for (const struct of update.structs) {
-    if (!(struct instanceof Y.Item)) continue
-    const owner = struct.id.client
-    const parent = struct.parent instanceof Y.ID ? struct.parent : null
-    if (missing(owner, struct.origin) || missing(owner, struct.rightOrigin) || missing(owner, parent)) return true
+    const parent = struct instanceof Y.Item && struct.parent instanceof Y.ID ? struct.parent : null
+    const ready =
+      !held.has(client) &&
+      struct.id.clock <= Y.getState(store, client) &&
+      (!(struct instanceof Y.Item) || (inDoc(client, struct.origin) && inDoc(client, struct.rightOrigin) && inDoc(client, parent)))
+    if (ready) return false
+    held.add(client)
+    waits = true
   }
   for (const [client, ranges] of update.ds.clients) {
-    const history = reached(client)
-    if (ranges.some((range) => range.clock + range.len > history)) return true
+    const history = Y.getState(store, client)
+    if (ranges.some((range) => range.clock < history)) return false
+    waits ||= ranges.length > 0
   }
-  return false
+  return waits
 }
 
 /** Bytes Yjs holds pending in `doc`. */
