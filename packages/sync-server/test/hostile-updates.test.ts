@@ -8,6 +8,7 @@
 import { CloseCode, writeFrame } from '@quire/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import * as Y from 'yjs'
 import { SharedDocument } from '../src/documents/document.js'
 import { loadDocument } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
@@ -16,6 +17,7 @@ import { connect } from './helpers/client.js'
 import { documentContext, RecordingPeer } from './helpers/peer.js'
 import { type ServerProcess, startServer } from './helpers/server-process.js'
 import { waitFor } from './helpers/wait.js'
+import { watched } from './helpers/watched.js'
 
 let server: ServerProcess
 beforeAll(async () => {
@@ -107,5 +109,39 @@ describe('hostile updates', () => {
     }
     expect(await closed).toBe(CloseCode.InvalidUpdate)
     await waitFor(async () => server.proc.exitCode === null && (await fetch(`${server.httpUrl}/healthz`)).ok, 'the server to answer')
+  })
+
+  it("F5: cutting off the flood keeps what other peers' updates wait for", async () => {
+    const name = 'hostile/pending-two'
+    // C writes "base"; A, having seen it, appends "+A": the server gets A's change first, so it waits for C's.
+    const c = new Y.Doc()
+    c.clientID = 200
+    c.getText('codemirror').insert(0, 'base')
+    const a = new Y.Doc()
+    a.clientID = 100
+    Y.applyUpdate(a, Y.encodeStateAsUpdate(c))
+    const seen = Y.encodeStateVector(a)
+    a.getText('codemirror').insert(4, '+A')
+    const peerA = await watched(`${server.wsUrl}/${name}?ext=ack`)
+    peerA.ws.send(writeFrame({ type: 'sync-update', update: Y.encodeStateAsUpdate(a, seen) }))
+    await waitFor(() => peerA.count('ack') === 1, "A's update to be taken (pending)")
+    // B floods updates that wait for clocks that never come, until it is cut off.
+    const peerB = await watched(`${server.wsUrl}/${name}`)
+    for (let i = 0; i < 400 && !peerB.closed; i++) {
+      const update = sameSpotInserts(1, 200, 1000 + i)
+      update[1 + 2 + 2] = 5 // first clock 5: every struct waits for clocks 0-4 of its client
+      peerB.ws.send(writeFrame({ type: 'sync-update', update }))
+    }
+    await waitFor(() => peerB.closed !== undefined, 'the flood to be cut off')
+    expect(peerB.closed?.code).toBe(CloseCode.InvalidUpdate)
+    // C's change arrives: A's, still waiting, goes in after it.
+    const peerC = await watched(`${server.wsUrl}/${name}?ext=ack`)
+    peerC.ws.send(writeFrame({ type: 'sync-update', update: Y.encodeStateAsUpdate(c) }))
+    await waitFor(() => peerC.count('ack') === 1, "C's update to be stored")
+    const reader = connect(server.wsUrl, name)
+    await reader.synced()
+    expect(reader.text.toString()).toBe('base+A')
+    for (const peer of [peerA, peerB, peerC]) peer.ws.close()
+    reader.destroy()
   })
 })

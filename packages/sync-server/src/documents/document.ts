@@ -17,7 +17,8 @@
 import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
-import { type IntegrationBudget, integrationCost } from '../guard/integration-cost.js'
+import { type DecodedUpdate, type IntegrationBudget, integrationCost } from '../guard/integration-cost.js'
+import { pendingBytes, savePending, waitsWhole } from '../guard/pending.js'
 import { checkUpdate, type UpdateLimits } from '../guard/update-check.js'
 import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
@@ -114,6 +115,8 @@ export class SharedDocument {
   private compacting: Promise<void> | undefined
   // Applied in memory, not yet written: counted against the size limit too.
   private unstoredBytes = 0
+  // While Yjs applies one update: the changes it reports, queued only once it has finished.
+  private applying: PendingUpdate[] | undefined
   private closed = false
 
   constructor(
@@ -263,11 +266,8 @@ export class SharedDocument {
     this.live = ydoc
     this.dormantVector = undefined
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      this.dropEncoded()
-      this.unstoredBytes += update.length
-      this.changes++
-      this.releaseTimer?.refresh()
-      this.queue.push({ update, origin })
+      if (this.applying) return void this.applying.push({ update, origin })
+      this.write({ update, origin })
     })
     clearTimeout(this.releaseTimer)
     this.releaseTimer = setTimeout(() => void this.release(), this.ctx.settings.releaseAfterMs)
@@ -452,7 +452,15 @@ export class SharedDocument {
     const update = received.slice()
     const shape = checkUpdate(update, this.ctx.settings.updateLimits)
     if (!shape.ok) return this.reject(peer, CloseCode.InvalidUpdate, shape.reason)
-    const tooCostly = this.costRefusal(ydoc, update)
+    // Decoded once for the checks against the document (Yjs decodes it again to apply it). Yjs
+    // decodes with the same functions, so once this succeeds, applying can fail only while integrating.
+    let decoded: DecodedUpdate
+    try {
+      decoded = Y.decodeUpdate(update)
+    } catch {
+      return this.reject(peer, CloseCode.InvalidUpdate, 'update is malformed')
+    }
+    const tooCostly = this.costRefusal(ydoc, decoded)
     if (tooCostly) return this.reject(peer, CloseCode.InvalidUpdate, tooCostly)
     // Deletions alone never grow a document, so a full one still takes them.
     const full = shape.structs > 0 && this.storedBytes + this.unstoredBytes + update.length > this.ctx.settings.maxDocumentBytes
@@ -464,33 +472,65 @@ export class SharedDocument {
       this.ctx.metrics.rejectedUpdates.inc({ reason: full ? 'document_full' : 'read_only' })
       return this.send(peer, { type: 'permission-denied', reason })
     }
+    // Updates Yjs holds for missing dependencies; legitimate clients never pile them up. One that
+    // would wait whole and overflow is refused before it is applied, so what others wait for stays.
+    const maxPending = this.ctx.settings.maxPendingBytes
+    if (pendingBytes(ydoc) + update.length > maxPending && waitsWhole(ydoc, decoded)) return this.refusePending(peer)
+    const restorePending = savePending(ydoc)
+    const changes: PendingUpdate[] = []
+    this.applying = changes
     try {
       Y.applyUpdate(ydoc, update, peer)
-    } catch {
-      return this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
+    } catch (error) {
+      this.applying = undefined
+      return this.applyFailed(peer, error)
     }
-    if (this.pendingBytes() > this.ctx.settings.maxPendingBytes) {
-      // Updates Yjs is holding for missing dependencies; legitimate clients never pile them up.
-      ydoc.store.pendingStructs = null
-      ydoc.store.pendingDs = null
-      return this.reject(peer, CloseCode.InvalidUpdate, 'too many updates with missing dependencies')
+    this.applying = undefined
+    for (const change of changes) this.write(change)
+    if (pendingBytes(ydoc) > maxPending) {
+      // Part of it went in and the rest overflowed: what went in is written like any change (memory
+      // and storage must agree), and only what it left waiting goes.
+      restorePending()
+      return this.refusePending(peer)
     }
     this.acknowledge(peer, index)
   }
 
+  private refusePending(peer: Peer): void {
+    this.reject(peer, CloseCode.InvalidUpdate, 'too many updates with missing dependencies')
+  }
+
+  // Store a change Yjs made (and relay it once stored).
+  private write(change: PendingUpdate): void {
+    this.dropEncoded()
+    this.unstoredBytes += change.update.length
+    this.changes++
+    this.releaseTimer?.refresh()
+    this.queue.push(change)
+  }
+
+  // Yjs threw while integrating: it may have changed memory halfway (integrated some structs,
+  // linked an item it never stored), so this Y.Doc no longer matches storage. Nothing of the
+  // update is stored or relayed, the Y.Doc is never compacted or answered from again, and the
+  // document is dropped: its peers reconnect (1011) and load it again from storage. Earlier
+  // changes already queued are still written.
+  private applyFailed(peer: Peer, error: unknown): void {
+    this.ctx.metrics.errors.inc({ kind: 'apply' })
+    this.ctx.log.error({ doc: this.name, conn: peer.id, err: error }, 'Yjs failed while applying an update; the document is reloaded from storage')
+    this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
+    this.live?.destroy()
+    this.live = undefined
+    this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
+  }
+
   // Why applying an update would cost too much against this document; undefined if it is fine.
-  private costRefusal(ydoc: Y.Doc, update: Uint8Array): string | undefined {
+  private costRefusal(ydoc: Y.Doc, update: DecodedUpdate): string | undefined {
     try {
       const cost = integrationCost(ydoc, update, this.ctx.settings.integrationBudget)
       return cost.exceeded ? 'update would take too long to apply (concurrent inserts or deletes past the budget)' : undefined
     } catch {
       return 'update is malformed'
     }
-  }
-
-  private pendingBytes(): number {
-    const store = (this.live as Y.Doc).store
-    return (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0)
   }
 
   private acknowledge(peer: Peer, index: number): void {
@@ -547,8 +587,10 @@ export class SharedDocument {
 
   // Started right after a write, or after the queue has drained: every entry up to nextSeq - 1
   // is stored and in the Y.Doc. Entries written meanwhile have higher seqs and stay.
-  // A dormant document writes nothing, so `state` (from storage) covers every entry too.
-  private async compact(state = Y.encodeStateAsUpdate(this.live as Y.Doc)): Promise<void> {
+  // A dormant document writes nothing, so `state` read from storage covers every entry too.
+  // Without either (a Y.Doc dropped after a failed apply) the log stays as it is.
+  private async compact(state = this.live && Y.encodeStateAsUpdate(this.live)): Promise<void> {
+    if (!state) return
     const throughSeq = this.nextSeq - 1
     const covered = { entries: this.logEntries, bytes: this.logBytes }
     const snapshot = writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state })

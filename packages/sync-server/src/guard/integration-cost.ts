@@ -7,10 +7,15 @@
  * both scans as long as the document, message after message (200 + 200 items at one position
  * cost ~0.4 s; 8,000 + 8,000 cost ~6 s). We walk the same paths Yjs will, with the same rules,
  * and stop counting at the budget, so this costs at most `budget` steps.
+ *
+ * Written against the Yjs version in `yjs-version.ts`; re-check it when Yjs changes.
  */
 import * as Y from 'yjs'
 
 type ID = Y.ID
+
+/** An update as `Y.decodeUpdate` returns it: decoded once, checked against the document by the guards. */
+export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>
 
 /** Most work one update may cost: items scanned placing inserts, structs walked deleting. */
 export interface IntegrationBudget {
@@ -23,9 +28,9 @@ export interface IntegrationBudget {
 /** Defaults: together well under 100 ms of work on a slow core. */
 export const defaultIntegrationBudget: IntegrationBudget = { insertScans: 100_000, deleteWalks: 5_000_000 }
 
-/** What applying `update` to `doc` would cost; counting stops once a budget is exceeded. */
-export function integrationCost(doc: Y.Doc, update: Uint8Array, budget: IntegrationBudget = defaultIntegrationBudget) {
-  const { structs, ds } = Y.decodeUpdate(update)
+/** What applying `update` (decoded) to `doc` would cost; counting stops once a budget is exceeded. */
+export function integrationCost(doc: Y.Doc, update: DecodedUpdate, budget: IntegrationBudget = defaultIntegrationBudget) {
+  const { structs, ds } = update
   const store = doc.store
   let insertScans = 0
   let deleteWalks = 0

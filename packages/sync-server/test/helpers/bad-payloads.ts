@@ -29,6 +29,39 @@ export function sameSpotInserts(clients: number, perClient: number, firstClient:
   return encoding.toUint8Array(e)
 }
 
+/** An update of GC structs (collected ranges) for `client` from `firstClock`, one per length: each claims `length` clocks in a few bytes. */
+export function gcRun(client: number, firstClock: number, lengths: number[]): Uint8Array {
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, 1)
+  encoding.writeVarUint(e, lengths.length)
+  encoding.writeVarUint(e, client)
+  encoding.writeVarUint(e, firstClock)
+  for (const length of lengths) {
+    encoding.writeUint8(e, 0)
+    encoding.writeVarUint(e, length)
+  }
+  encoding.writeVarUint(e, 0)
+  return encoding.toUint8Array(e)
+}
+
+/** An update inserting `text` as `client` at `clock`: after `origin` if given, else at the start of the text. */
+export function textInsert(client: number, clock: number, text: string, origin?: { client: number; clock: number }): Uint8Array {
+  const e = encoding.createEncoder()
+  ;[1, 1, client, clock].forEach((n) => encoding.writeVarUint(e, n))
+  if (origin) {
+    encoding.writeUint8(e, 4 | 128)
+    encoding.writeVarUint(e, origin.client)
+    encoding.writeVarUint(e, origin.clock)
+  } else {
+    encoding.writeUint8(e, 4)
+    encoding.writeVarUint(e, 1)
+    encoding.writeVarString(e, 'codemirror')
+  }
+  encoding.writeVarString(e, text)
+  encoding.writeVarUint(e, 0)
+  return encoding.toUint8Array(e)
+}
+
 function bytes(build: (e: encoding.Encoder) => void): Uint8Array {
   const e = encoding.createEncoder()
   build(e)
@@ -98,5 +131,42 @@ export const badPayloads: BadPayload[] = [
   {
     name: 'regression: update truncated before its delete set',
     update: sameSpotInserts(1, 3, 4242).subarray(0, sameSpotInserts(1, 3, 4242).length - 1)
+  },
+  // Security finding: a clock near 2^53, where floating point cannot tell neighbouring clocks apart; the
+  // finding got there with 21 updates of GC structs, after which the document could not be read.
+  { name: 'security: insert at clock 2^53 - 5', update: textInsert(4243, 2 ** 53 - 5, 'xyz') },
+  { name: 'security: GC structs ending past 2^48', update: gcRun(4244, 2 ** 48 - 2 ** 31, [2 ** 31, 1]) },
+  {
+    name: 'security: delete range ending past 2^53',
+    update: bytes((e) => [0, 1, 4245, 2 ** 53 - 10, 20].forEach((n) => encoding.writeVarUint(e, n)))
+  },
+  // Found by our fuzzing: Yjs integrates client 20's "X", then throws on client 9's item, whose origin
+  // is ahead of it in its own history (Yjs checks such references only across clients).
+  {
+    name: 'regression: origin ahead in its own history (Yjs threw after integrating part)',
+    update: bytes((e) => {
+      ;[2, 1, 20, 0].forEach((n) => encoding.writeVarUint(e, n))
+      encoding.writeUint8(e, 4)
+      encoding.writeVarUint(e, 1)
+      encoding.writeVarString(e, 'codemirror')
+      encoding.writeVarString(e, 'X')
+      ;[1, 9, 0].forEach((n) => encoding.writeVarUint(e, n))
+      encoding.writeUint8(e, 4 | 128)
+      ;[9, 68].forEach((n) => encoding.writeVarUint(e, n))
+      encoding.writeVarString(e, 'Y')
+      encoding.writeVarUint(e, 0)
+    })
+  },
+  // Found by our fuzzing: an empty delete range; Yjs integrated the text, then threw encoding what waits.
+  {
+    name: 'regression: empty delete range (Yjs threw after integrating part)',
+    update: bytes((e) => {
+      ;[1, 1, 20, 0].forEach((n) => encoding.writeVarUint(e, n))
+      encoding.writeUint8(e, 4)
+      encoding.writeVarUint(e, 1)
+      encoding.writeVarString(e, 'codemirror')
+      encoding.writeVarString(e, 'X')
+      ;[1, 21, 1, 19, 0].forEach((n) => encoding.writeVarUint(e, n))
+    })
   }
 ]

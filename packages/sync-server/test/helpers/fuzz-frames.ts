@@ -1,12 +1,14 @@
 /**
  * Seeded hostile frames for the fuzz suite: random bytes, truncations and bit flips of real
- * frames, well-formed frames around mutated real updates, awareness and state vectors, and
- * the known bad payloads.
+ * frames, well-formed frames around mutated real updates, awareness and state vectors, updates
+ * whose clocks sit near the server's bound or near 2^53, and the known bad payloads.
  */
 import { writeFrame } from '@quire/protocol'
+import * as encoding from 'lib0/encoding'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
-import { badPayloads } from './bad-payloads.js'
+import { defaultUpdateLimits } from '../../src/guard/update-check.js'
+import { badPayloads, gcRun, textInsert } from './bad-payloads.js'
 
 /** Real material to mutate. */
 export interface Corpus {
@@ -69,9 +71,44 @@ export function mutate(random: () => number, input: Uint8Array): Uint8Array {
   return new Uint8Array(bytes)
 }
 
+// Clocks on either side of the bound and of 2^53, and lengths that reach them.
+const CLOCK_EDGES = [0, defaultUpdateLimits.maxClock, 2 ** 53]
+
+function nearEdge(random: () => number): number {
+  const edge = pick(random, CLOCK_EDGES)
+  const offset = Math.floor(random() * 2 ** (1 + Math.floor(random() * 32)))
+  return Math.max(0, random() < 0.5 ? edge - offset : edge + offset)
+}
+
+/** An update whose clocks (first clock, lengths, references, delete ranges) sit near a bound, for a few fixed clients. */
+export function nearBoundUpdate(random: () => number): Uint8Array {
+  const client = 7001 + Math.floor(random() * 4)
+  const r = random()
+  if (r < 0.4) {
+    const lengths = Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(random, [1, 2 ** 31, nearEdge(random) % 2 ** 31 || 1]))
+    return gcRun(client, random() < 0.3 ? 0 : nearEdge(random), lengths)
+  }
+  if (r < 0.8) {
+    const origin = random() < 0.5 ? undefined : { client: 7001 + Math.floor(random() * 4), clock: nearEdge(random) }
+    return textInsert(client, random() < 0.3 ? 0 : nearEdge(random), 'ab😀', origin)
+  }
+  const clock = nearEdge(random)
+  return writeDeleteRange(client, clock, 1 + (nearEdge(random) % 2 ** 31))
+}
+
+function writeDeleteRange(client: number, clock: number, length: number): Uint8Array {
+  const e = encoding.createEncoder()
+  ;[0, 1, client, 1, clock, length].forEach((n) => encoding.writeVarUint(e, n))
+  return encoding.toUint8Array(e)
+}
+
 /** One hostile frame. */
 export function fuzzFrame(random: () => number, corpus: Corpus): Uint8Array {
   const r = random()
+  if (r < 0.04) {
+    const update = nearBoundUpdate(random)
+    return writeFrame({ type: 'sync-update', update: random() < 0.3 ? mutate(random, update) : update })
+  }
   if (r < 0.1) return randomBytes(random, 48)
   if (r < 0.2) {
     const frame = pick(random, corpus.frames)
