@@ -36,6 +36,7 @@ describe('links in --web-dir', () => {
     writeFileSync(join(outside, 'secret.txt'), SECRET_TEXT)
     writeFileSync(join(webDir, 'index.html'), INDEX)
     writeFileSync(join(webDir, 'real.txt'), 'inside\n')
+    writeFileSync(join(webDir, '.env'), SECRET_TEXT)
     symlinkSync(join(outside, 'secret.txt'), join(webDir, 'host.txt'))
     symlinkSync(outside, join(webDir, 'outdir'))
     symlinkSync(join(webDir, 'no-such-file'), join(webDir, 'dangling.txt'))
@@ -55,8 +56,15 @@ describe('links in --web-dir', () => {
     expect(server.stderr()).not.toMatch(/unhandled|Error/i)
   })
 
-  it('links out of the folder are not followed; links inside it are', async () => {
-    for (const path of ['/host.txt', '/outdir/secret.txt', `/%2e%2e/${basename(outside)}/secret.txt`, `/..%2f${basename(outside)}%2fsecret.txt`]) {
+  it('links out of the folder are not followed, nor are dotfiles served; links inside it are', async () => {
+    for (const path of [
+      '/.env',
+      '/%2eenv',
+      '/host.txt',
+      '/outdir/secret.txt',
+      `/%2e%2e/${basename(outside)}/secret.txt`,
+      `/..%2f${basename(outside)}%2fsecret.txt`
+    ]) {
       const res = await rawGet(server.port, path)
       expect(res.status, path).toBeGreaterThanOrEqual(400)
       expect(res.body, path).not.toContain(SECRET_TEXT.trim())

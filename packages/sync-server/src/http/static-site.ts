@@ -71,7 +71,8 @@ function urlPath(url: string | undefined): string | undefined {
     return undefined
   }
   if (decoded.includes('\0') || decoded.includes('\\')) return undefined
-  if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) return undefined
+  // No dot segments, and no dotfiles (`.env`, `.git/`): a build folder may hold them, the app never links them.
+  if (decoded.split('/').some((segment) => segment.startsWith('.'))) return undefined
   return decoded
 }
 
