@@ -59,9 +59,10 @@ describe('an explicitly empty secret is refused, never run open', () => {
 })
 
 describe('--auth-secret-file', () => {
-  it('reads the secret (one trailing newline ignored): token mode, on the listening line too', async () => {
+  it('reads the secret (one trailing newline ignored): token mode, on the listening line too; the flag wins over AUTH_SECRET', async () => {
     const path = file(`${SECRET}\n`)
-    const server = await startServer({ dataDir: folder(), args: ['--auth-secret-file', path], env: CLEAN })
+    // The flag wins over the other way's variable, as every flag wins over its environment.
+    const server = await startServer({ dataDir: folder(), args: ['--auth-secret-file', path], env: { ...CLEAN, AUTH_SECRET: 'a-different-secret-0123456789' } })
     try {
       const listening = server.logs.find((line) => line.msg === 'listening')!
       expect(listening.auth).toBe('token')

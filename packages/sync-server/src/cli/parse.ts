@@ -40,19 +40,19 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     options[spec.setting] = value.value
     sources[spec.setting] = source
   }
-  return secretSource(options, sources)
+  return chooseSecret(options, sources)
 }
 
 // The secret comes from --auth-secret or --auth-secret-file: both on the command line (or both in
 // the environment) is ambiguous and refused; a flag wins over the other one's variable.
-function secretSource(options: Record<string, unknown>, sources: Record<string, string>): ParsedServe {
+function chooseSecret(options: Record<string, unknown>, sources: Record<string, string>): ParsedServe {
   const { authSecretFile, ...rest } = options
   if (authSecretFile === undefined) return { ok: true, help: false, options: rest as ServerOptions }
   const fileSource = sources.authSecretFile!
-  const secretSource = sources.authSecret
-  if (secretSource !== undefined) {
+  const valueSource = sources.authSecret
+  if (valueSource !== undefined) {
     const fileFromFlag = fileSource.startsWith('--')
-    if (fileFromFlag === secretSource.startsWith('--')) return { ok: false, error: `${secretSource} and ${fileSource} are both given; give the secret one way` }
+    if (fileFromFlag === valueSource.startsWith('--')) return { ok: false, error: `${valueSource} and ${fileSource} are both given; give the secret one way` }
     if (!fileFromFlag) return { ok: true, help: false, options: rest as ServerOptions }
     delete rest.authSecret
   }
