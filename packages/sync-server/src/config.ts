@@ -26,8 +26,14 @@ export interface ServerSettings {
   releaseAfterMs: number
   /** Frames a connection may send before its document has loaded. */
   maxQueuedFrames: number
-  /** HS256 secret for access tokens; undefined runs the server open (no tokens). */
+  /** HS256 secret for access tokens (at least 16 characters); undefined runs the server open (no tokens). */
   authSecret: string | undefined
+  /** Bearer token `GET /metrics` requires; undefined serves the metrics to anyone who reaches them. */
+  metricsToken: string | undefined
+  /** Serve `/metrics` on this port (and not on the main one); undefined keeps it on the main port. */
+  metricsPort: number | undefined
+  /** Interface the metrics port listens on. */
+  metricsHost: string
   /** Past this many stored bytes a document refuses changes (it stays readable). */
   maxDocumentBytes: number
   /** Largest awareness state (JSON) accepted from a client. */
@@ -76,6 +82,9 @@ export const defaultSettings: ServerSettings = {
   releaseAfterMs: 10_000,
   maxQueuedFrames: DefaultLimits.maxQueuedFramesWhileLoading,
   authSecret: undefined,
+  metricsToken: undefined,
+  metricsPort: undefined,
+  metricsHost: '127.0.0.1',
   maxDocumentBytes: 64 * 1024 * 1024,
   maxAwarenessBytes: 8 * 1024,
   maxAwarenessClients: 16,

@@ -10,7 +10,9 @@ import { defaultSettings, type ServerSettings } from './config.js'
 import { Gate } from './connection/admission.js'
 import { sessionHandlers } from './connection/handlers.js'
 import { DocumentRegistry } from './documents/registry.js'
+import { metricsEndpoint } from './http/metrics-endpoint.js'
 import { createRoutes } from './http/routes.js'
+import { SECURITY_HEADERS } from './http/security-headers.js'
 import { createMetrics, type Metrics } from './metrics.js'
 import { LevelStore } from './storage/leveldb.js'
 import type { DocumentStore } from './storage/store.js'
@@ -40,7 +42,7 @@ export interface QuireServer {
   readonly log: Logger
   readonly metrics: Metrics
   /** Open storage and start listening. */
-  listen(): Promise<{ host: string; port: number; url: string }>
+  listen(): Promise<{ host: string; port: number; url: string; metricsUrl: string | undefined }>
   /** Stop accepting, write everything pending, close sockets with 1001, close storage. */
   close(): Promise<void>
   /** Documents in memory now. */
@@ -51,11 +53,15 @@ export interface QuireServer {
 export function createServer(options: ServerOptions = {}): QuireServer {
   const { logger, logLevel, store: injectedStore, ...overrides } = options
   const settings: ServerSettings = { ...defaultSettings, ...stripUndefined(overrides) }
+  // An empty or short secret would look like access control and be none.
+  if (settings.authSecret !== undefined && settings.authSecret.length < 16) throw new Error('authSecret must be at least 16 characters long')
+  if (settings.metricsToken !== undefined && settings.metricsToken.length < 16) throw new Error('metricsToken must be at least 16 characters long')
   const log = logger ?? pino({ level: logLevel ?? 'info' })
   const metrics = createMetrics()
   let store: DocumentStore | undefined
   let registry: DocumentRegistry | undefined
   let http: Server | undefined
+  let metricsHttp: Server | undefined
   let transport: Transport | undefined
   let ready = false
   let closing: Promise<void> | undefined
@@ -66,59 +72,77 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     const docs = new DocumentRegistry(store, settings, log, metrics)
     registry = docs
     const gate = new Gate(settings)
+    const serveMetrics = metricsEndpoint(metrics.registry, settings.metricsToken)
     const server = createHttpServer(
       {
         headersTimeout: settings.handshakeTimeoutMs,
         requestTimeout: settings.handshakeTimeoutMs,
         connectionsCheckingInterval: Math.min(1000, settings.handshakeTimeoutMs)
       },
-      createRoutes({ registry: metrics.registry, ready: () => ready && docs.health.ok, webDir: settings.webDir, gate })
+      createRoutes({
+        metrics: settings.metricsPort === undefined ? serveMetrics : undefined,
+        ready: () => ready && docs.health.ok,
+        webDir: settings.webDir,
+        gate,
+        failed: (error) => {
+          metrics.errors.inc({ kind: 'http_handler' })
+          log.error({ err: error }, 'http request handling failed')
+        }
+      })
     )
     http = server
     const sessionContext = { registry: docs, log, metrics, ...settings }
     transport = attachTransport(server, { ...settings, log, metrics }, sessionHandlers(gate, sessionContext))
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject)
-        server.listen(settings.port, settings.host, () => {
-          server.off('error', reject)
-          resolve()
+      await bind(server, settings.host, settings.port)
+      if (settings.metricsPort !== undefined) {
+        metricsHttp = createHttpServer({ headersTimeout: settings.handshakeTimeoutMs, requestTimeout: settings.handshakeTimeoutMs }, (req, res) => {
+          for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
+          if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) return serveMetrics(req, res)
+          res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+          res.end('not found: this port serves /metrics only\n')
         })
-      })
+        await bind(metricsHttp, settings.metricsHost, settings.metricsPort, '--metrics-port ')
+      }
     } catch (error) {
+      await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))
       if (!injectedStore) await store.close()
-      const code = (error as { code?: string }).code
-      const where = `${settings.host}:${settings.port}`
-      throw new ListenError(code === 'EADDRINUSE' ? `port ${settings.port} is already in use (${where})` : `cannot listen on ${where}: ${String(error)}`, {
-        cause: error
-      })
+      throw error
     }
     server.on('error', (error) => log.error({ err: error }, 'http server error'))
+    metricsHttp?.on('error', (error) => log.error({ err: error }, 'metrics server error'))
     ready = true
     const port = (server.address() as AddressInfo).port
-    const url = `http://${settings.host.includes(':') ? `[${settings.host}]` : settings.host}:${port}`
+    const url = `http://${hostInUrl(settings.host)}:${port}`
+    const metricsUrl = metricsHttp ? `http://${hostInUrl(settings.metricsHost)}:${(metricsHttp.address() as AddressInfo).port}/metrics` : undefined
     log.info(
       {
         host: settings.host,
         port,
         url,
+        auth: settings.authSecret === undefined ? 'open' : 'token',
+        metrics: metricsUrl ?? `${url}/metrics`,
+        metricsAuth: settings.metricsToken === undefined ? 'open' : 'token',
         dataDir: injectedStore ? undefined : settings.dataDir,
         webDir: settings.webDir,
         startupMs: Math.round(performance.now())
       },
       'listening'
     )
-    return { host: settings.host, port, url }
+    return { host: settings.host, port, url, metricsUrl }
   }
 
   async function shutdown() {
     ready = false
     transport?.stopAccepting()
     const stopListening = new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()))
+    const stopMetrics = new Promise<void>((resolve) => (metricsHttp ? metricsHttp.close(() => resolve()) : resolve()))
     await registry?.closeAll()
     await transport?.closeAll(CloseCode.GoingAway, 'server shutting down')
     http?.closeAllConnections()
+    metricsHttp?.closeAllConnections()
     await stopListening
+    await stopMetrics
     await store?.close()
     log.info('stopped')
   }
@@ -131,6 +155,30 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     close: () => (closing ??= shutdown()),
     documentsLoaded: () => registry?.size ?? 0
   }
+}
+
+/** Listen on `host:port`; a taken port or an unbindable host becomes a {@link ListenError}. */
+function bind(server: Server, host: string, port: number, flag = ''): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: unknown) => {
+      const code = (error as { code?: string }).code
+      const where = `${host}:${port}`
+      reject(
+        new ListenError(code === 'EADDRINUSE' ? `${flag}port ${port} is already in use (${where})` : `cannot listen on ${where}: ${String(error)}`, {
+          cause: error
+        })
+      )
+    }
+    server.once('error', failed)
+    server.listen(port, host, () => {
+      server.off('error', failed)
+      resolve()
+    })
+  })
+}
+
+function hostInUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs'
 import { readFrame, writeFrame } from '@quire/protocol'
+import { SignJWT } from 'jose'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -116,6 +117,8 @@ describe('quire token', () => {
       { what: 'too long', args: [...without('--doc'), '--doc', 'x'.repeat(257)], flag: /--doc/ },
       { what: 'bad prefix', args: [...without('--doc'), '--doc', 'my team/*'], flag: /--doc/ },
       { what: 'star in the middle', args: [...without('--doc'), '--doc', 'te*am'], flag: /--doc/ },
+      { what: 'a prefix not ending at a folder (team* covers teamsecret)', args: [...without('--doc'), '--doc', 'team*'], flag: /--doc.*folder.*"team\/\*"/ },
+      { what: 'a nested prefix not ending at a folder', args: [...without('--doc'), '--doc', 'team/a*'], flag: /--doc.*"team\/a\/\*"/ },
       { what: 'empty --user', args: [...ok, '--user', ''], flag: /--user/ },
       { what: 'long --user', args: [...ok, '--user', 'u'.repeat(101)], flag: /--user/ },
       { what: 'unknown flag', args: [...ok, '--bogus', 'x'], flag: /--bogus/ },
@@ -179,6 +182,38 @@ describe('quire token', () => {
       expect((await open('/cli/other', read.stdout)).status).toBe(403)
       writer.ws!.close()
       reader.ws!.close()
+    } finally {
+      expect(await server.kill('SIGTERM')).toBe(0)
+    }
+  })
+
+  it('a token whose prefix does not end at a folder (doc "team*", minted elsewhere) is refused with 401 saying why', async () => {
+    const dataDir = tempDataDir()
+    folders.push(dataDir)
+    const server = await startServer({ dataDir, args: ['--auth-secret', SECRET] })
+    try {
+      const mint = (doc: string) =>
+        new SignJWT({ doc, access: 'write' })
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+          .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+          .sign(new TextEncoder().encode(SECRET))
+      const trap = await mint('team*')
+      for (const name of ['teamsecret', 'team/notes']) {
+        const res = await fetch(`${server.httpUrl}/api/access/${name}?token=${trap}`)
+        expect(res.status, name).toBe(401)
+        expect(((await res.json()) as { error: string }).error, name).toMatch(/folder.*"team\/\*"/)
+      }
+      const upgrade = await new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(`${server.wsUrl}/teamsecret?token=${trap}`)
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0))
+        ws.on('open', () => resolve(101))
+        ws.on('error', reject)
+      })
+      expect(upgrade).toBe(401)
+      // The valid spellings still work: a folder and everything.
+      expect((await fetch(`${server.httpUrl}/api/access/team/notes?token=${await mint('team/*')}`)).status).toBe(200)
+      expect((await fetch(`${server.httpUrl}/api/access/teamsecret?token=${await mint('team/*')}`)).status).toBe(403)
+      expect((await fetch(`${server.httpUrl}/api/access/teamsecret?token=${await mint('*')}`)).status).toBe(200)
     } finally {
       expect(await server.kill('SIGTERM')).toBe(0)
     }

@@ -1,6 +1,6 @@
 /**
  * Access tokens: HS256 JWTs signed with the server's secret (through `jose`). Claims:
- *   doc     an exact document name, or a prefix ending in `*` (`team/*`, or `*` for all)
+ *   doc     an exact document name, or a folder prefix ending in `/*` (`team/*`), or `*` for all
  *   access  "read" or "write"
  *   exp     expiry (required), iat
  *   user    optional display name the server puts into the holder's awareness state
@@ -35,11 +35,23 @@ const ALGORITHM = 'HS256'
 const encoder = new TextEncoder()
 const DOC_PATTERN = /^(\*|[A-Za-z0-9_~.\-/]{1,256}\*?)$/
 
+/**
+ * Why a grant's `doc` is a trap, or undefined when it is fine: a prefix must end at a folder
+ * boundary, since `team*` would also cover `teamsecret`. Minting and verifying both refuse it.
+ */
+export function prefixProblem(doc: string): string | undefined {
+  if (!doc.endsWith('*') || doc === '*' || doc.endsWith('/*')) return undefined
+  const stem = doc.slice(0, -1)
+  return `a prefix must end at a folder: "${doc}" would also cover "${stem}secret"; use "${stem.replace(/\/+$/, '')}/*" for the folder, or "*" for every document`
+}
+
 /** Sign a token granting `access` to `doc` for `expiresInSeconds`. */
 export async function signToken(
   secret: string,
   grant: { doc: string; access: 'read' | 'write'; expiresInSeconds: number; user?: string | undefined }
 ): Promise<string> {
+  const trap = prefixProblem(grant.doc)
+  if (trap !== undefined) throw new Error(trap)
   const claims: Record<string, string> = { doc: grant.doc, access: grant.access }
   if (grant.user !== undefined) claims.user = grant.user
   const { SignJWT } = await jose()
@@ -66,6 +78,8 @@ export async function verifyToken(secret: string, token: string | null | undefin
   const { doc, access, exp, user } = payload
   if (typeof doc !== 'string' || !DOC_PATTERN.test(doc))
     throw new TokenError('invalid-claims', 'token claim "doc" must be a document name or a prefix ending in *')
+  const trap = prefixProblem(doc)
+  if (trap !== undefined) throw new TokenError('invalid-claims', `token claim "doc" is refused: ${trap}`)
   if (access !== 'read' && access !== 'write') throw new TokenError('invalid-claims', 'token claim "access" must be "read" or "write"')
   if (user !== undefined && (typeof user !== 'string' || user.length > 100))
     throw new TokenError('invalid-claims', 'token claim "user" must be a string of at most 100 characters')

@@ -17,7 +17,8 @@ export type FlagKind =
 export interface FlagSpec {
   flag: string
   env: string
-  setting: keyof ServerSettings | 'logLevel'
+  /** The setting it fills; `authSecretFile` is read by the CLI into `authSecret`. */
+  setting: keyof ServerSettings | 'logLevel' | 'authSecretFile'
   type: FlagKind
   /** The default as shown to people. */
   shown: string
@@ -95,7 +96,39 @@ export const serveFlags: readonly FlagSpec[] = [
     setting: 'authSecret',
     type: { kind: 'secret' },
     shown: '(none: open)',
-    help: 'HS256 secret: clients then need a token (?token=) for each document'
+    help: 'HS256 secret (at least 16 characters): clients then need a token (?token=) for each document; an empty value is refused'
+  },
+  {
+    flag: 'auth-secret-file',
+    env: 'AUTH_SECRET_FILE',
+    setting: 'authSecretFile',
+    type: { kind: 'string' },
+    shown: '(none)',
+    help: 'read the secret from this file (one trailing newline ignored), so it does not show in ps; not with --auth-secret'
+  },
+  {
+    flag: 'metrics-token',
+    env: 'METRICS_TOKEN',
+    setting: 'metricsToken',
+    type: { kind: 'secret' },
+    shown: '(none: open)',
+    help: 'GET /metrics then needs "Authorization: Bearer <token>" (at least 16 characters)'
+  },
+  {
+    flag: 'metrics-port',
+    env: 'METRICS_PORT',
+    setting: 'metricsPort',
+    type: { kind: 'port' },
+    shown: '(none: main port)',
+    help: 'serve /metrics on this port instead of the main one (0 picks a free one)'
+  },
+  {
+    flag: 'metrics-host',
+    env: 'METRICS_HOST',
+    setting: 'metricsHost',
+    type: { kind: 'string' },
+    shown: '127.0.0.1',
+    help: 'interface the --metrics-port listener binds'
   },
   {
     flag: 'max-document-bytes',

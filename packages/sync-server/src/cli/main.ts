@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
 import { parseServeArgs, serveHelp } from './parse.js'
+import { readSecretFile } from './secret-file.js'
 import { tokenCommand } from './token-command.js'
 
 const USAGE = `Usage: quire <command> [flags]
@@ -48,6 +49,14 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   const options = parsed.options
+  if (parsed.secretFile) {
+    const read = readSecretFile(parsed.secretFile.path, parsed.secretFile.source)
+    if (!read.ok) {
+      process.stderr.write(`quire serve: ${read.error}\n`)
+      return 2
+    }
+    options.authSecret = read.secret
+  }
   const dataDir = options.dataDir ?? './data'
   if (existsSync(dataDir) && !statSync(dataDir).isDirectory()) {
     process.stderr.write(`quire serve: --data ${dataDir} exists and is not a folder\n`)
@@ -55,14 +64,25 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.webDir === undefined && existsSync(bundledWebDir)) options.webDir = bundledWebDir
   const server = createServer(options)
+  // A stray rejection (a library's background work, say) is logged and counted; it must not take
+  // every connection down with it.
+  process.on('unhandledRejection', (reason) => {
+    server.metrics.errors.inc({ kind: 'unhandled_rejection' })
+    server.log.error({ err: reason }, 'unhandled rejection; the server keeps running')
+  })
+  let address: { url: string }
   try {
-    await server.listen()
+    address = await server.listen()
   } catch (error) {
     if (error instanceof StoreOpenError || error instanceof ListenError) {
       process.stderr.write(`quire serve: ${error.message}\n`)
       return 1
     }
     throw error
+  }
+  if (server.settings.authSecret === undefined) {
+    // On stderr whatever the log level: an open server should never be a surprise.
+    process.stderr.write(`quire serve: warning: running OPEN (no --auth-secret): anyone who can reach ${address.url} can read and write every document\n`)
   }
   if (server.settings.authSecret === undefined && !['127.0.0.1', 'localhost', '::1'].includes(server.settings.host)) {
     server.log.warn(

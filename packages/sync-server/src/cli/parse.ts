@@ -6,8 +6,14 @@ import { parseArgs } from 'node:util'
 import type { ServerOptions } from '../server.js'
 import { type FlagSpec, serveFlags } from './flags.js'
 
+/** Where the CLI is to read the auth secret from, and the flag or variable that named it. */
+export interface SecretFile {
+  path: string
+  source: string
+}
+
 /** The result of parsing: options for createServer, a request for help, or what was wrong. */
-export type ParsedServe = { ok: true; help: boolean; options: ServerOptions } | { ok: false; error: string }
+export type ParsedServe = { ok: true; help: boolean; options: ServerOptions; secretFile?: SecretFile } | { ok: false; error: string }
 
 /** Parse `quire serve` arguments; flags win over environment variables. */
 export function parseServeArgs(args: string[], env: Record<string, string | undefined>): ParsedServe {
@@ -22,16 +28,35 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
   }
   if (values.help) return { ok: true, help: true, options: {} }
   const options: Record<string, unknown> = {}
+  const sources: Record<string, string> = {}
   for (const spec of serveFlags) {
     const fromFlag = values[spec.flag]
     const raw = fromFlag ?? env[spec.env]
-    if (raw === undefined || raw === '') continue
+    // An empty variable means unset, except for a secret: `AUTH_SECRET=` is a mistake, not a wish to run open.
+    if (raw === undefined || (raw === '' && spec.type.kind !== 'secret')) continue
     const source = fromFlag !== undefined ? `--${spec.flag}` : spec.env
     const value = convert(spec, raw, source)
     if (!value.ok) return value
     options[spec.setting] = value.value
+    sources[spec.setting] = source
   }
-  return { ok: true, help: false, options: options as ServerOptions }
+  return chooseSecret(options, sources)
+}
+
+// The secret comes from --auth-secret or --auth-secret-file: both on the command line (or both in
+// the environment) is ambiguous and refused; a flag wins over the other one's variable.
+function chooseSecret(options: Record<string, unknown>, sources: Record<string, string>): ParsedServe {
+  const { authSecretFile, ...rest } = options
+  if (authSecretFile === undefined) return { ok: true, help: false, options: rest as ServerOptions }
+  const fileSource = sources.authSecretFile!
+  const valueSource = sources.authSecret
+  if (valueSource !== undefined) {
+    const fileFromFlag = fileSource.startsWith('--')
+    if (fileFromFlag === valueSource.startsWith('--')) return { ok: false, error: `${valueSource} and ${fileSource} are both given; give the secret one way` }
+    if (!fileFromFlag) return { ok: true, help: false, options: rest as ServerOptions }
+    delete rest.authSecret
+  }
+  return { ok: true, help: false, options: rest as ServerOptions, secretFile: { path: authSecretFile as string, source: fileSource } }
 }
 
 function convert(spec: FlagSpec, raw: string | boolean, source: string): { ok: true; value: unknown } | { ok: false; error: string } {
@@ -57,6 +82,7 @@ function convert(spec: FlagSpec, raw: string | boolean, source: string): { ok: t
       return raw.trim() === '' ? fail('a non-empty value') : { ok: true, value: raw }
     case 'secret':
       // Never echo a secret back.
+      if (raw === '') return { ok: false, error: `${source} is set but empty; give at least 16 characters, or leave it out entirely` }
       return raw.length < 16 ? { ok: false, error: `${source} must be at least 16 characters long` } : { ok: true, value: raw }
   }
 }

@@ -4,18 +4,20 @@
 import { parseArgs } from 'node:util'
 import { checkDocumentName } from '@quire/protocol'
 import { parseDuration } from '../auth/duration.js'
-import { signToken } from '../auth/token.js'
+import { prefixProblem, signToken } from '../auth/token.js'
+import { MIN_SECRET_LENGTH, readSecretFile } from './secret-file.js'
 
 /** The `quire token --help` text. */
-export const TOKEN_HELP = `Usage: quire token --doc NAME --access read|write [--expires 1h] [--user NAME] [--secret S]
+export const TOKEN_HELP = `Usage: quire token --doc NAME --access read|write [--expires 1h] [--user NAME] [--secret S | --secret-file F]
 
 Print an access token for a server started with --auth-secret.
 
-  --doc NAME        a document name, or a prefix ending in * (team/* for a folder, * for all)
+  --doc NAME        a document name, a folder ending in /* (team/*), or * for all
   --access A        read (sync and read only) or write
   --expires D       lifetime: a number with s, m, h or d (default 1h)
   --user NAME       a display name the server shows for the holder (optional)
   --secret S        the server's secret (default: env AUTH_SECRET)
+  --secret-file F   read the secret from file F instead (default: env AUTH_SECRET_FILE)
 `
 
 /** Parse `quire token` arguments and sign; resolves to the token or to what was wrong. */
@@ -33,6 +35,7 @@ export async function tokenCommand(
         expires: { type: 'string' },
         user: { type: 'string' },
         secret: { type: 'string' },
+        'secret-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       },
       strict: true,
@@ -42,9 +45,9 @@ export async function tokenCommand(
     return { ok: false, error: (error as Error).message.replace(/\. To specify a positional argument.*$/s, '') }
   }
   if (values.help) return { ok: true, output: TOKEN_HELP }
-  const secret = (values.secret as string | undefined) ?? env.AUTH_SECRET
-  if (!secret) return { ok: false, error: '--secret (or env AUTH_SECRET) is required' }
-  if (secret.length < 16) return { ok: false, error: '--secret must be at least 16 characters long' }
+  const found = secretFrom(values, env)
+  if (!found.ok) return found
+  const secret = found.secret
   const doc = values.doc as string | undefined
   if (!doc) return { ok: false, error: '--doc is required' }
   const prefix = doc.endsWith('*') ? doc.slice(0, -1) : undefined
@@ -53,6 +56,9 @@ export async function tokenCommand(
     if (!check.ok) return { ok: false, error: `--doc: ${check.reason}` }
   } else if (prefix !== '' && !/^[A-Za-z0-9_~.\-/]{1,255}$/.test(prefix)) {
     return { ok: false, error: '--doc prefix may only contain letters, digits, "_", "~", ".", "-" and "/" before the *' }
+  } else {
+    const trap = prefixProblem(doc)
+    if (trap !== undefined) return { ok: false, error: `--doc: ${trap}` }
   }
   const access = values.access
   if (access !== 'read' && access !== 'write') return { ok: false, error: `--access must be read or write${access ? `, got "${access}"` : ''}` }
@@ -61,4 +67,20 @@ export async function tokenCommand(
   const user = values.user as string | undefined
   if (user !== undefined && (user.length === 0 || user.length > 100)) return { ok: false, error: '--user must be 1 to 100 characters' }
   return { ok: true, output: `${await signToken(secret, { doc, access, expiresInSeconds: expires, user })}\n` }
+}
+
+// Flags win over the environment; within one of them, a secret and a secret file are ambiguous.
+function secretFrom(
+  values: Record<string, string | boolean | undefined>,
+  env: Record<string, string | undefined>
+): { ok: true; secret: string } | { ok: false; error: string } {
+  const fromFlags = values.secret !== undefined || values['secret-file'] !== undefined
+  const [secret, file, names] = fromFlags
+    ? [values.secret as string | undefined, values['secret-file'] as string | undefined, ['--secret', '--secret-file']]
+    : [env.AUTH_SECRET || undefined, env.AUTH_SECRET_FILE || undefined, ['AUTH_SECRET', 'AUTH_SECRET_FILE']]
+  if (secret !== undefined && file !== undefined) return { ok: false, error: `${names[0]} and ${names[1]} are both given; give the secret one way` }
+  if (file !== undefined) return readSecretFile(file, names[1]!)
+  if (!secret) return { ok: false, error: '--secret or --secret-file (or env AUTH_SECRET or AUTH_SECRET_FILE) is required' }
+  if (secret.length < MIN_SECRET_LENGTH) return { ok: false, error: `${names[0]} must be at least ${MIN_SECRET_LENGTH} characters long` }
+  return { ok: true, secret }
 }

@@ -5,18 +5,23 @@
 import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
-import type { Registry } from 'prom-client'
 import { type Gate, parseRequestTarget } from '../connection/admission.js'
+import type { MetricsHandler } from './metrics-endpoint.js'
+import { SECURITY_HEADERS } from './security-headers.js'
+import { staticSite } from './static-site.js'
 
 /** What the routes read from the running server. */
 export interface RouteContext {
-  registry: Registry
+  /** `GET /metrics`; undefined when the metrics are served on a port of their own. */
+  metrics: MetricsHandler | undefined
   /** Storage open and upgrades accepted. */
   ready(): boolean
   /** Folder of the built web app; undefined when there is none. */
   webDir: string | undefined
   /** Admission control, for the access check. */
   gate: Gate
+  /** A request handler threw: the request got a 500, the process keeps running. */
+  failed(error: unknown): void
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -25,8 +30,9 @@ const ACCESS_PREFIX = '/api/access/'
 
 /** The HTTP request handler. */
 export function createRoutes(ctx: RouteContext): Handler {
-  const web = ctx.webDir && existsSync(join(ctx.webDir, 'index.html')) ? staticSite(ctx.webDir) : undefined
-  return (req, res) => {
+  const web = ctx.webDir && existsSync(join(ctx.webDir, 'index.html')) ? webApp(ctx.webDir) : undefined
+  const handle: Handler = (req, res) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
     const target = parseRequestTarget(req.url ?? '')
     if (!target) return text(res, 400, 'request target must be a path')
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -36,16 +42,7 @@ export function createRoutes(ctx: RouteContext): Handler {
     const path = target.path
     if (path === '/healthz') return text(res, 200, 'ok')
     if (path === '/readyz') return ctx.ready() ? text(res, 200, 'ready') : text(res, 503, 'not ready')
-    if (path === '/metrics') {
-      ctx.registry.metrics().then(
-        (body) => {
-          res.writeHead(200, { 'Content-Type': ctx.registry.contentType })
-          res.end(body)
-        },
-        () => text(res, 500, 'metrics unavailable')
-      )
-      return
-    }
+    if (path === '/metrics' && ctx.metrics) return ctx.metrics(req, res)
     if (path.startsWith(ACCESS_PREFIX)) {
       ctx.gate.check(path.slice(ACCESS_PREFIX.length - 1), target.params, req.socket.remoteAddress ?? 'unknown').then(
         (verdict) => (verdict.ok ? json(res, 200, { document: verdict.name, access: verdict.access }) : json(res, verdict.status, { error: verdict.message })),
@@ -56,26 +53,30 @@ export function createRoutes(ctx: RouteContext): Handler {
     if (web) return web(req, res)
     text(res, 404, 'not found')
   }
+  // A bug in one request costs that request, never the process.
+  return (req, res) => {
+    try {
+      handle(req, res)
+    } catch (error) {
+      ctx.failed(error)
+      if (res.headersSent) res.destroy()
+      else text(res, 500, 'internal error')
+    }
+  }
 }
 
-// App routes ("/", "/d/<name>") get index.html; a missing asset stays a 404. sirv loads on the
-// first request, off the start-up path.
-function staticSite(dir: string): Handler {
-  const loading = import('sirv').then(({ default: sirv }) => sirv(dir, { etag: true, dev: false, gzip: false, brotli: false }))
-  return (req, res) => {
-    loading.then(
-      (files) =>
-        files(req, res, () => {
-          const path = parseRequestTarget(req.url ?? '')?.path ?? ''
-          if (path === '/' || path.startsWith('/d/')) {
-            req.url = '/index.html'
-            return files(req, res, () => text(res, 404, 'not found'))
-          }
-          text(res, 404, 'not found')
-        }),
-      () => text(res, 500, 'web app unavailable')
-    )
-  }
+// App routes ("/", "/d/<name>") get index.html; a missing asset stays a 404.
+function webApp(dir: string): Handler {
+  const files = staticSite(dir)
+  return (req, res) =>
+    files(req, res, () => {
+      const path = parseRequestTarget(req.url ?? '')?.path ?? ''
+      if (path === '/' || path.startsWith('/d/')) {
+        req.url = '/index.html'
+        return files(req, res, () => text(res, 404, 'not found'))
+      }
+      text(res, 404, 'not found')
+    })
 }
 
 function text(res: ServerResponse, status: number, body: string): void {

@@ -15,6 +15,7 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Admission } from '../connection/admission.js'
 import type { Peer } from '../documents/peer.js'
 import type { Metrics } from '../metrics.js'
+import { redactUrl } from '../redact-url.js'
 import { type SendAccount, SendBudget } from './send-budget.js'
 
 /** An admitted request. */
@@ -83,7 +84,10 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       (admission) => {
         if (!admission.ok) {
           settings.metrics.rejectedConnections.inc({ reason: admission.reason })
-          settings.log.info({ url: redact(request.url), status: admission.status, ip: request.socket.remoteAddress }, `upgrade refused: ${admission.message}`)
+          settings.log.info(
+            { url: redactUrl(request.url), status: admission.status, ip: request.socket.remoteAddress },
+            `upgrade refused: ${admission.message}`
+          )
           return refuse(socket, admission.status, admission.message)
         }
         if (!accepting) return refuse(socket, 503, 'server is shutting down')
@@ -287,11 +291,6 @@ function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data)
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   return data
-}
-
-// Tokens stay out of logs.
-function redact(url: string | undefined): string | undefined {
-  return url?.replace(/([?&]token=)[^&]*/g, '$1<redacted>')
 }
 
 // A close reason may be at most 123 bytes of UTF-8; ours are ASCII.

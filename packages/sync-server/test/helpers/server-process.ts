@@ -35,10 +35,13 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): Promise<number | string>
 }
 
-/** Run `quire` with `args` to completion; for CLI error tests. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Run `quire` with `args` to completion; for CLI error tests. With `timeoutMs`, a process still
+ * running then (a server that should have refused to start) is killed and reports code null.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const proc = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs })
     let stdout = ''
     let stderr = ''
     proc.stdout.on('data', (chunk) => (stdout += chunk))
