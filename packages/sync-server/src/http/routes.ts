@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { Registry } from 'prom-client'
 import { type Gate, parseRequestTarget } from '../connection/admission.js'
+import { ACCESS_PREFIX, answerAccess } from './access-route.js'
 
 /** What the routes read from the running server. */
 export interface RouteContext {
@@ -21,14 +22,13 @@ export interface RouteContext {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
-const ACCESS_PREFIX = '/api/access/'
-
 /** The HTTP request handler. */
 export function createRoutes(ctx: RouteContext): Handler {
   const web = ctx.webDir && existsSync(join(ctx.webDir, 'index.html')) ? staticSite(ctx.webDir) : undefined
   return (req, res) => {
     const target = parseRequestTarget(req.url ?? '')
     if (!target) return text(res, 400, 'request target must be a path')
+    if (target.path.startsWith(ACCESS_PREFIX)) return answerAccess(ctx.gate, req, res, target)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       return text(res, 405, 'method not allowed')
@@ -43,13 +43,6 @@ export function createRoutes(ctx: RouteContext): Handler {
           res.end(body)
         },
         () => text(res, 500, 'metrics unavailable')
-      )
-      return
-    }
-    if (path.startsWith(ACCESS_PREFIX)) {
-      ctx.gate.check(path.slice(ACCESS_PREFIX.length - 1), target.params, req.socket.remoteAddress ?? 'unknown').then(
-        (verdict) => (verdict.ok ? json(res, 200, { document: verdict.name, access: verdict.access }) : json(res, verdict.status, { error: verdict.message })),
-        () => json(res, 500, { error: 'internal error' })
       )
       return
     }
@@ -81,9 +74,4 @@ function staticSite(dir: string): Handler {
 function text(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
   res.end(`${body}\n`)
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-  res.end(JSON.stringify(body))
 }
