@@ -13,6 +13,12 @@ import { readMetric, runCli, type ServerProcess, startServer, tempDataDir } from
 import { closeAll, tryUpgrade, type UpgradeResult } from './helpers/upgrade.js'
 
 const folders: string[] = []
+/** An empty folder, removed at the end. */
+const scratch = () => {
+  const dir = tempDataDir()
+  folders.push(dir)
+  return dir
+}
 const opened: UpgradeResult[] = []
 afterAll(async () => {
   await closeAll(opened)
@@ -77,10 +83,12 @@ describe('open mode at the defaults (no --allowed-origins)', () => {
   it("the server's own pages may connect: the Origin names the host the request was sent to", async () => {
     const own = `http://127.0.0.1:${server.port}`
     expect((await upgradeWith(`${server.wsUrl}/own`, { Origin: own })).status).toBe(101)
-    // Behind a TLS proxy that passes Host through, the page is https and the request arrives as ws.
-    expect((await upgradeWith(`${server.wsUrl}/own`, { Origin: 'https://notes.example.com', Host: 'notes.example.com' })).status).toBe(101)
     // The web app's dev server (Vite) proxies /sync with the page's Origin and Host.
     expect((await upgradeWith(`${server.wsUrl}/own`, { Origin: 'http://localhost:5173', Host: 'localhost:5173' })).status).toBe(101)
+    // DNS rebinding: a page on a name the attacker re-points at 127.0.0.1 sends its own name as
+    // both Origin and Host. An open server trusts only hosts no one can re-point.
+    const rebound = `rebound.example:${server.port}`
+    expect((await upgradeWith(`${server.wsUrl}/own`, { Origin: `http://${rebound}`, Host: rebound })).status).toBe(403)
     // Another port, another host name, another scheme or an opaque origin is another origin.
     for (const origin of [`http://127.0.0.1:${server.port + 1}`, `http://localhost:${server.port}`, 'null', `chrome-extension://abc`, 'file://']) {
       expect((await upgradeWith(`${server.wsUrl}/own`, { Origin: origin })).status, origin).toBe(403)
@@ -121,6 +129,10 @@ describe('--allowed-origins https://app.example.com,http://localhost:5173', () =
     expect((await upgradeWith(url, { Origin: 'http://localhost:5173' })).status).toBe(101)
     expect((await upgradeWith(url, { Origin: 'https://app.example.com.evil.example' })).status).toBe(403)
     expect((await upgradeWith(url, { Origin: 'http://app.example.com' })).status).toBe(403)
+    // With tokens, the page's own host may be a name: behind a TLS proxy that passes Host
+    // through, the page is https and the request arrives as ws.
+    expect((await upgradeWith(url, { Origin: 'https://notes.example.com', Host: 'notes.example.com' })).status).toBe(101)
+    expect((await upgradeWith(url, { Origin: 'https://notes.example.com', Host: '127.0.0.1' })).status).toBe(403)
     // The origin is judged before the token: a refused page learns nothing about it.
     expect((await upgradeWith(`${server.wsUrl}/embedded?token=junk`, { Origin: 'https://evil.example' })).status).toBe(403)
   })
@@ -168,11 +180,11 @@ describe('--allowed-origins *', () => {
 describe('bad values', () => {
   it('an origin with a path, another scheme or no scheme exits 2 naming the flag or variable', async () => {
     for (const value of ['https://app.example.com/editor', 'ftp://files.example.com', 'app.example.com']) {
-      const run = await runCli(['serve', '--port', '0', '--allowed-origins', value])
+      const run = await runCli(['serve', '--port', '0', '--data', scratch(), '--allowed-origins', value])
       expect(run.code, value).toBe(2)
       expect(run.stderr).toContain('--allowed-origins')
     }
-    const env = await runCli(['serve', '--port', '0'], { ALLOWED_ORIGINS: 'https://ok.example,https://bad.example/x' })
+    const env = await runCli(['serve', '--port', '0', '--data', scratch()], { ALLOWED_ORIGINS: 'https://ok.example,https://bad.example/x' })
     expect(env.code).toBe(2)
     expect(env.stderr).toContain('ALLOWED_ORIGINS')
     expect(env.stderr).toContain('https://bad.example/x')

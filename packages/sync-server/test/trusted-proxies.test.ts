@@ -16,6 +16,12 @@ const SECRET = 'proxies-test-secret-0123456789ab'
 const OTHER_SECRET = 'not-this-servers-secret-01234567'
 
 const folders: string[] = []
+/** An empty folder, removed at the end. */
+const scratch = () => {
+  const dir = tempDataDir()
+  folders.push(dir)
+  return dir
+}
 const opened: UpgradeResult[] = []
 afterAll(async () => {
   await closeAll(opened)
@@ -104,11 +110,11 @@ describe('--trusted-proxies 127.0.0.1,10.0.0.0/8 (--max-auth-failures 2, --max-c
 describe('bad values', () => {
   it('an entry that is not an address or range exits 2 naming the flag or variable', async () => {
     for (const value of ['proxy.example.com', '10.0.0.0/33', '127.0.0.1/8/1']) {
-      const run = await runCli(['serve', '--port', '0', '--trusted-proxies', value])
+      const run = await runCli(['serve', '--port', '0', '--data', scratch(), '--trusted-proxies', value])
       expect(run.code, value).toBe(2)
       expect(run.stderr).toContain('--trusted-proxies')
     }
-    const env = await runCli(['serve', '--port', '0'], { TRUSTED_PROXIES: '127.0.0.1,nope' })
+    const env = await runCli(['serve', '--port', '0', '--data', scratch()], { TRUSTED_PROXIES: '127.0.0.1,nope' })
     expect(env.code).toBe(2)
     expect(env.stderr).toContain('TRUSTED_PROXIES')
   })

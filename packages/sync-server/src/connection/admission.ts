@@ -77,7 +77,7 @@ export class Gate {
     this.counts = new ConnectionCounts(settings)
     this.failures = new FailureLimiter({ maxFailures: settings.maxAuthFailures, windowMs: 60_000, blockMs: settings.authBlockMs, maxTracked: 10_000 })
     this.addresses = new ClientAddresses(settings.trustedProxies)
-    this.origins = new OriginPolicy(settings.allowedOrigins)
+    this.origins = new OriginPolicy(settings.allowedOrigins, settings.authSecret === undefined)
   }
 
   /** The address a request is counted under: its socket peer, or the client a trusted proxy names. */

@@ -5,7 +5,12 @@
  * names the host the request was sent to) or when its origin is listed (`--allowed-origins`);
  * clients that are not browsers send no Origin and are not affected. The same list decides
  * which origins get CORS headers on `GET /api/access/<doc>`.
+ *
+ * An open server (no tokens) trusts a page's own host only when it is an IP address or
+ * `localhost`: a page on `http://evil.example:1234` whose name the attacker re-points at
+ * 127.0.0.1 (DNS rebinding) looks same-origin, and on an open server the socket alone is access.
  */
+import { isIP } from 'node:net'
 
 /** An allow-list entry as written, normalised; `*` allows any origin. */
 export type AllowedOrigin = string
@@ -32,8 +37,14 @@ export class OriginPolicy {
   private readonly any: boolean
   private readonly listed: ReadonlySet<string>
 
-  /** `allowed` holds normalised entries (see {@link normaliseOrigin}). */
-  constructor(allowed: readonly AllowedOrigin[]) {
+  /**
+   * `allowed` holds normalised entries (see {@link normaliseOrigin}); with `onlyLiteralHosts`,
+   * a page's own host counts only when it is an IP address or `localhost`.
+   */
+  constructor(
+    allowed: readonly AllowedOrigin[],
+    private readonly onlyLiteralHosts: boolean
+  ) {
     this.any = allowed.includes('*')
     this.listed = new Set(allowed)
   }
@@ -44,7 +55,7 @@ export class OriginPolicy {
    */
   allowsUpgrade(origin: string | undefined, host: string | undefined): boolean {
     if (origin === undefined) return true
-    return this.isListed(origin) || sameOrigin(origin, host)
+    return this.isListed(origin) || (sameOrigin(origin, host) && (!this.onlyLiteralHosts || literalHost(host!)))
   }
 
   /** The value for Access-Control-Allow-Origin when `origin` is listed; undefined otherwise. */
@@ -69,4 +80,13 @@ function sameOrigin(origin: string, host: string | undefined): boolean {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false
   return url.host === host.toLowerCase()
+}
+
+// Names a rebinding attacker cannot own: IP addresses and localhost (which browsers resolve locally).
+function literalHost(host: string): boolean {
+  const name = host
+    .toLowerCase()
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1')
+  return name === 'localhost' || isIP(name) !== 0
 }
