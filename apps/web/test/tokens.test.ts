@@ -185,8 +185,9 @@ describe('too many failed attempts', () => {
     guarded = await startServer(await freshDataDir(), 0, { flags: ['--auth-secret', SECRET, '--max-auth-failures', '2', '--auth-block-ms', '2500'] })
     const watch = new ConsoleWatch(guarded.url)
     watch.refusals = true
-    // Two bad attempts from this address (127.0.0.1, like the browser) start the block.
-    for (let i = 0; i < 2; i++) expect((await fetch(`${guarded.url}/api/access/${doc}?token=bad`)).status).toBe(401)
+    // Two distinct garbled tokens from this address (127.0.0.1, like the browser) start the block
+    // (the same bad token again would count once).
+    for (let i = 0; i < 2; i++) expect((await fetch(`${guarded.url}/api/access/${doc}?token=bad-${i}`)).status).toBe(401)
     expect((await fetch(`${guarded.url}/api/access/${doc}`)).status).toBe(429)
 
     const context = await newPerson(browser)

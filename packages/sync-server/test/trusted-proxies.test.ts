@@ -96,6 +96,10 @@ describe('--trusted-proxies 127.0.0.1,10.0.0.0/8 (--max-auth-failures 2, --max-c
     expect(await via(url(valid, 'untrusted-a'), '127.0.0.2', '198.51.100.1')).toBe(101)
     expect(await via(url(valid, 'untrusted-b'), '127.0.0.2', '198.51.100.2')).toBe(101)
     expect(await via(url(valid, 'untrusted-c'), '127.0.0.2', '198.51.100.3')).toBe(429)
+    // The operator hears of it, once: a proxy left out of the list is the likely cause.
+    const warnings = server.logs.filter((line) => /not in --trusted-proxies/.test(String(line.msg)))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]!.peer).toBe('127.0.0.2')
   })
 
   it('the per-address connection limit follows the forwarded client', async () => {

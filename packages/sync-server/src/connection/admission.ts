@@ -85,6 +85,11 @@ export class Gate {
     return this.addresses.resolve(peer, headers['x-forwarded-for'])
   }
 
+  /** Whether a request from `peer` carrying `X-Forwarded-For` comes through a proxy that is not trusted. */
+  forwardedByStranger(peer: string | undefined, headers: IncomingHttpHeaders): boolean {
+    return headers['x-forwarded-for'] !== undefined && !this.addresses.trusts(peer)
+  }
+
   /** Whether `request` may open a WebSocket; if so, the admission holds its connection place. */
   async admitUpgrade(request: UpgradeRequest): Promise<Admission> {
     const target = parseRequestTarget(request.url)

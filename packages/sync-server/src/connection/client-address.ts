@@ -51,6 +51,11 @@ export class ClientAddresses {
     return client
   }
 
+  /** Whether `peer` is a trusted proxy (whose X-Forwarded-For is believed). */
+  trusts(peer: string | undefined): boolean {
+    return this.any && this.isTrusted(plain(peer ?? ''))
+  }
+
   private isTrusted(address: string): boolean {
     const family = isIP(address)
     return family !== 0 && this.trusted.check(address, family === 6 ? 'ipv6' : 'ipv4')

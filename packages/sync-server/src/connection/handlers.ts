@@ -4,8 +4,19 @@ import { Session, type SessionContext } from './session.js'
 
 /** What the transport calls for a server: admission by `gate`, then one {@link Session} per connection. */
 export function sessionHandlers(gate: Gate, context: SessionContext): TransportHandlers {
+  let warnedAboutProxy = false
   return {
-    admit: (request) => gate.admitUpgrade({ url: request.url ?? '', peer: request.socket.remoteAddress, headers: request.headers }),
+    admit: (request) => {
+      const peer = request.socket.remoteAddress
+      if (!warnedAboutProxy && gate.forwardedByStranger(peer, request.headers)) {
+        warnedAboutProxy = true
+        context.log.warn(
+          { peer },
+          'upgrades carry X-Forwarded-For from an address not in --trusted-proxies: if it is your proxy, list it, or every client behind it shares one address for the per-address limits'
+        )
+      }
+      return gate.admitUpgrade({ url: request.url ?? '', peer, headers: request.headers })
+    },
     abandoned: (admitted) => admitted.place.release(),
     connect: (peer, admitted) => {
       const session = new Session(peer, admitted.name, context, admitted.expiresAt)
