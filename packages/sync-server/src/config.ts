@@ -48,7 +48,17 @@ export interface ServerSettings {
   maxConnections: number
   /** Open connections to one document. */
   maxConnectionsPerDocument: number
-  /** Failed authentications from one address within a minute before it is refused (429). */
+  /** Open connections from one client address; 0: no limit. */
+  maxConnectionsPerAddress: number
+  /** Open connections with one token; 0: no limit. */
+  maxConnectionsPerToken: number
+  /** Share (percent) of each document's connections that read-only tokens may not take. */
+  writerReservePercent: number
+  /** Browser origins (besides the server's own) whose pages may connect; `*` for any. */
+  allowedOrigins: readonly string[]
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client. */
+  trustedProxies: readonly string[]
+  /** Distinct forged or garbled tokens from one address within a minute before it is refused (429). */
   maxAuthFailures: number
   /** How long an address that failed too often is refused. */
   authBlockMs: number
@@ -92,6 +102,11 @@ export const defaultSettings: ServerSettings = {
   rateBurst: 3000,
   maxConnections: 10_000,
   maxConnectionsPerDocument: 500,
+  maxConnectionsPerAddress: 256,
+  maxConnectionsPerToken: 128,
+  writerReservePercent: 10,
+  allowedOrigins: [],
+  trustedProxies: [],
   maxAuthFailures: 20,
   authBlockMs: 60_000,
   maxBufferedBytes: 16 * 1024 * 1024,

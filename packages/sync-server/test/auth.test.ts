@@ -570,19 +570,26 @@ describe('failed authentications per address', () => {
     if (server) expect(await server.kill('SIGTERM')).toBe(0)
   })
 
-  it('after 5 failures the address gets 429 (even with a valid token) until the block ends; other addresses are unaffected', async () => {
+  it('after 5 forged or garbled tokens the address gets 429 (even with a valid token) until the block ends; other addresses are unaffected', async () => {
     const url = (tok?: string) => `${server.wsUrl}/limited${tok ? `?token=${tok}` : ''}`
     const valid = await token('limited')
     const wrongDoc = await token('elsewhere')
-    const bad = await token('limited', 'write', { secret: OTHER_SECRET })
+    const expired = await token('limited', 'write', { expiresInSeconds: -10 })
+    const forged = (i: number) => token('limited', 'write', { secret: OTHER_SECRET, user: `guess ${i}` })
     const from = '127.0.0.2'
-    expect((await upgrade(url(), from)).status).toBe(401)
+    // Not guesses: no token, a valid token for another document (403), a token this server signed that expired.
+    for (let i = 0; i < 3; i++) {
+      expect((await upgrade(url(), from)).status).toBe(401)
+      expect((await upgrade(url(wrongDoc), from)).status).toBe(403)
+      expect((await upgrade(url(expired), from)).status).toBe(401)
+    }
     expect((await upgrade(url('junk'), from)).status).toBe(401)
-    expect((await upgrade(url(bad), from)).status).toBe(401)
-    expect((await upgrade(url(wrongDoc), from)).status).toBe(403)
-    // Four failures: a valid token still opens.
+    // The same garbled token again counts once.
+    expect((await upgrade(url('junk'), from)).status).toBe(401)
+    for (let i = 0; i < 3; i++) expect((await upgrade(url(await forged(i)), from)).status).toBe(401)
+    // Four guesses: a valid token still opens.
     expect((await upgrade(url(valid), from)).status).toBe(101)
-    expect((await upgrade(url(), from)).status).toBe(401)
+    expect((await upgrade(url(await forged(3)), from)).status).toBe(401)
     const blockedAt = Date.now()
     const blocked = await upgrade(url(valid), from)
     expect(blocked.status).toBe(429)

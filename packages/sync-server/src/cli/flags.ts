@@ -12,6 +12,10 @@ export type FlagKind =
   | { kind: 'secret' }
   | { kind: 'boolean' }
   | { kind: 'choice'; choices: readonly string[] }
+  /** Comma-separated origins (`https://app.example.com`) or `*`. */
+  | { kind: 'origins' }
+  /** Comma-separated IP addresses or CIDR ranges. */
+  | { kind: 'proxies' }
 
 /** One `quire serve` flag. */
 export interface FlagSpec {
@@ -187,12 +191,52 @@ export const serveFlags: readonly FlagSpec[] = [
     help: 'open connections to one document; past it, upgrades get 503'
   },
   {
+    flag: 'max-connections-per-address',
+    env: 'MAX_CONNECTIONS_PER_ADDRESS',
+    setting: 'maxConnectionsPerAddress',
+    type: { kind: 'int', min: 0, max: 10_000_000 },
+    shown: '256',
+    help: 'open connections from one client address (a whole office or class behind one NAT shares one); past it, upgrades get 429 (0: no limit)'
+  },
+  {
+    flag: 'max-connections-per-token',
+    env: 'MAX_CONNECTIONS_PER_TOKEN',
+    setting: 'maxConnectionsPerToken',
+    type: { kind: 'int', min: 0, max: 10_000_000 },
+    shown: '128',
+    help: 'open connections with one token (everyone a link is shared with uses its token); past it, upgrades get 429 (0: no limit)'
+  },
+  {
+    flag: 'writer-reserve-percent',
+    env: 'WRITER_RESERVE_PERCENT',
+    setting: 'writerReservePercent',
+    type: { kind: 'int', min: 0, max: 90 },
+    shown: '10',
+    help: "share of each document's connections kept for write tokens: read-only connections past the rest get 503"
+  },
+  {
+    flag: 'allowed-origins',
+    env: 'ALLOWED_ORIGINS',
+    setting: 'allowedOrigins',
+    type: { kind: 'origins' },
+    shown: '(none: same origin only)',
+    help: 'comma-separated origins (https://app.example.com) whose pages may connect and read /api/access; * for any. Pages from other origins get 403'
+  },
+  {
+    flag: 'trusted-proxies',
+    env: 'TRUSTED_PROXIES',
+    setting: 'trustedProxies',
+    type: { kind: 'proxies' },
+    shown: '(none)',
+    help: 'comma-separated proxy addresses or CIDR ranges; from these, X-Forwarded-For names the client for the per-address limits'
+  },
+  {
     flag: 'max-auth-failures',
     env: 'MAX_AUTH_FAILURES',
     setting: 'maxAuthFailures',
     type: { kind: 'int', min: 1, max: 1_000_000 },
     shown: '20',
-    help: 'failed authentications per address per minute before it gets 429'
+    help: 'distinct forged or garbled tokens per address per minute before it gets 429'
   },
   {
     flag: 'auth-block-ms',

@@ -3,6 +3,8 @@
  * flag (or variable) and what was wrong. Pure: no I/O, no exits.
  */
 import { parseArgs } from 'node:util'
+import { normaliseProxy } from '../connection/client-address.js'
+import { normaliseOrigin } from '../connection/origin-policy.js'
 import type { ServerOptions } from '../server.js'
 import { type FlagSpec, serveFlags } from './flags.js'
 
@@ -80,11 +82,32 @@ function convert(spec: FlagSpec, raw: string | boolean, source: string): { ok: t
       return type.choices.includes(raw) ? { ok: true, value: raw } : fail(`one of ${type.choices.join(', ')}`)
     case 'string':
       return raw.trim() === '' ? fail('a non-empty value') : { ok: true, value: raw }
+    case 'origins':
+      return list(raw, source, normaliseOrigin, 'origin')
+    case 'proxies':
+      return list(raw, source, normaliseProxy, 'proxy')
     case 'secret':
       // Never echo a secret back.
       if (raw === '') return { ok: false, error: `${source} is set but empty; give at least 16 characters, or leave it out entirely` }
       return raw.length < 16 ? { ok: false, error: `${source} must be at least 16 characters long` } : { ok: true, value: raw }
   }
+}
+
+// A comma-separated list, each entry checked and normalised by `check`.
+function list<K extends string>(
+  raw: string,
+  source: string,
+  check: (entry: string) => ({ ok: true } & Record<K, string>) | { ok: false; error: string },
+  key: K
+): { ok: true; value: string[] } | { ok: false; error: string } {
+  const value: string[] = []
+  for (const entry of raw.split(',')) {
+    if (entry.trim() === '') continue
+    const checked = check(entry)
+    if (!checked.ok) return { ok: false, error: `${source}: ${checked.error}` }
+    value.push(checked[key])
+  }
+  return { ok: true, value }
 }
 
 /** The `quire serve --help` text. */

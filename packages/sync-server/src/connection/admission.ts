@@ -1,14 +1,28 @@
 /**
  * Who may connect, decided before the WebSocket upgrade so that every refusal is an HTTP
- * status with a sentence: bad names (400), missing or invalid tokens (401), tokens for another
- * document (403), addresses that failed too often (429), and connection limits (503).
+ * status with a sentence: bad names (400), missing or invalid tokens (401), pages from origins
+ * that are not allowed and tokens for another document (403), addresses that failed too often
+ * and addresses or tokens holding too many connections (429), and full servers or documents (503).
  */
+import { createHash } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
 import { EXTENSIONS_PARAM, type ExtensionName, parseDocumentPath, parseExtensions } from '@quire/protocol'
 import { FailureLimiter } from '../auth/failure-limiter.js'
-import { grantCovers, TokenError, verifyToken } from '../auth/token.js'
+import { grantCovers, TokenError, type TokenProblem, verifyToken } from '../auth/token.js'
+import { ClientAddresses } from './client-address.js'
+import { ConnectionCounts, type ConnectionLimits, type Place } from './connection-counts.js'
+import { OriginPolicy } from './origin-policy.js'
 
-/** The verdict on a request to reach a document. */
-export type Admission =
+/** A refusal: the HTTP status, a sentence for the client, and the metric's reason label. */
+export interface Refusal {
+  ok: false
+  status: number
+  message: string
+  reason: string
+}
+
+/** The verdict on a request to reach a document (GET /api/access answers from it). */
+export type Verdict =
   | {
       ok: true
       name: string
@@ -17,78 +31,105 @@ export type Admission =
       user: string | undefined
       /** Seconds since the epoch when the token expires; undefined in open mode. */
       expiresAt: number | undefined
+      /** Fingerprint of the token; undefined in open mode. */
+      token: string | undefined
     }
-  | { ok: false; status: number; message: string; reason: string }
+  | Refusal
+
+/** The verdict on a WebSocket upgrade: when admitted, it holds a connection place until released. */
+export type Admission = (Extract<Verdict, { ok: true }> & { place: Place }) | Refusal
 
 /** Gate settings (see ServerSettings). */
-export interface GateSettings {
+export interface GateSettings extends ConnectionLimits {
   authSecret: string | undefined
-  maxConnections: number
-  maxConnectionsPerDocument: number
   maxAuthFailures: number
   authBlockMs: number
+  allowedOrigins: readonly string[]
+  trustedProxies: readonly string[]
 }
 
-const refuse = (status: number, message: string, reason: string): Admission => ({ ok: false, status, message, reason })
+/** What admission reads from an upgrade request. */
+export interface UpgradeRequest {
+  /** Path and query, as sent. */
+  url: string
+  /** The socket's remote address. */
+  peer: string | undefined
+  headers: IncomingHttpHeaders
+}
+
+const refuse = (status: number, message: string, reason: string): Refusal => ({ ok: false, status, message, reason })
+
+// Tokens whose signature did not verify could be guesses; the others were signed by this server
+// (or are missing). A missing token proves nothing either way and costs nothing to refuse.
+const GUESSES: ReadonlySet<TokenProblem> = new Set(['malformed', 'bad-signature'])
+// Problems a token keeps for good (a claim such as "nbf" may stop failing, so those are not kept).
+const LASTING: ReadonlySet<TokenProblem> = new Set(['malformed', 'bad-signature', 'expired'])
 
 /** Admission control, with the connection counts it needs. */
 export class Gate {
-  private readonly perDocument = new Map<string, number>()
-  private total = 0
-  private readonly failures: FailureLimiter
+  private readonly counts: ConnectionCounts
+  private readonly failures: FailureLimiter<Refusal>
+  private readonly addresses: ClientAddresses
+  /** Which browser origins may reach documents (also the CORS policy of GET /api/access). */
+  readonly origins: OriginPolicy
 
   constructor(private readonly settings: GateSettings) {
+    this.counts = new ConnectionCounts(settings)
     this.failures = new FailureLimiter({ maxFailures: settings.maxAuthFailures, windowMs: 60_000, blockMs: settings.authBlockMs, maxTracked: 10_000 })
+    this.addresses = new ClientAddresses(settings.trustedProxies)
+    this.origins = new OriginPolicy(settings.allowedOrigins, settings.authSecret === undefined)
   }
 
-  /** Whether `requestUrl` (path and query) from `address` may open a WebSocket. */
-  async admitUpgrade(requestUrl: string, address: string): Promise<Admission> {
-    const target = parseRequestTarget(requestUrl)
+  /** The address a request is counted under: its socket peer, or the client a trusted proxy names. */
+  clientAddress(peer: string | undefined, headers: IncomingHttpHeaders): string {
+    return this.addresses.resolve(peer, headers['x-forwarded-for'])
+  }
+
+  /** Whether a request from `peer` carrying `X-Forwarded-For` comes through a proxy that is not trusted. */
+  forwardedByStranger(peer: string | undefined, headers: IncomingHttpHeaders): boolean {
+    return headers['x-forwarded-for'] !== undefined && !this.addresses.trusts(peer)
+  }
+
+  /** Whether `request` may open a WebSocket; if so, the admission holds its connection place. */
+  async admitUpgrade(request: UpgradeRequest): Promise<Admission> {
+    const target = parseRequestTarget(request.url)
     if (!target) return refuse(400, 'request target must be a path', 'bad_url')
+    const origin = request.headers.origin
+    if (!this.origins.allowsUpgrade(origin, request.headers.host)) {
+      return refuse(403, `pages from ${origin} may not connect to this server (see --allowed-origins)`, 'origin_not_allowed')
+    }
+    const address = this.clientAddress(request.peer, request.headers)
     const verdict = await this.check(target.path, target.params, address)
     if (!verdict.ok) return verdict
-    if (this.total >= this.settings.maxConnections) return refuse(503, 'server has too many connections; try again later', 'too_many_connections')
-    if ((this.perDocument.get(verdict.name) ?? 0) >= this.settings.maxConnectionsPerDocument) {
-      return refuse(503, 'document has too many connections; try again later', 'too_many_document_connections')
-    }
-    return verdict
+    // Synchronous from the check to the count: requests decided at the same moment cannot overshoot.
+    const place = this.counts.take({ document: verdict.name, address, token: verdict.token, access: verdict.access })
+    return place.ok ? { ...verdict, place: place.place } : place
   }
 
   /** The name and token checks alone (for GET /api/access); `path` is `/<document>`. */
-  async check(path: string, params: URLSearchParams, address: string): Promise<Admission> {
+  async check(path: string, params: URLSearchParams, address: string): Promise<Verdict> {
     const name = parseDocumentPath(path)
     if (!name.ok) return refuse(400, name.reason, 'bad_document_name')
     const extensions = parseExtensions(params.get(EXTENSIONS_PARAM))
     const secret = this.settings.authSecret
-    if (secret === undefined) return { ok: true, name: name.name, extensions, access: 'write', user: undefined, expiresAt: undefined }
+    if (secret === undefined) return { ok: true, name: name.name, extensions, access: 'write', user: undefined, expiresAt: undefined, token: undefined }
     const blocked = this.failures.blockedFor(address)
     if (blocked > 0) return refuse(429, `too many failed authentications; try again in ${Math.ceil(blocked / 1000)} s`, 'auth_blocked')
+    const token = params.get('token')
+    const fingerprint = token ? createHash('sha256').update(token).digest('base64url') : undefined
+    const previous = fingerprint && this.failures.previous(fingerprint)
+    if (previous) return previous
     try {
-      const grant = await verifyToken(secret, params.get('token'))
-      if (!grantCovers(grant, name.name)) {
-        this.failures.fail(address)
-        return refuse(403, `token does not grant access to document "${name.name}"`, 'forbidden')
-      }
-      return { ok: true, name: name.name, extensions, access: grant.access, user: grant.user, expiresAt: grant.expiresAt }
+      const grant = await verifyToken(secret, token)
+      if (!grantCovers(grant, name.name)) return refuse(403, `token does not grant access to document "${name.name}"`, 'forbidden')
+      return { ok: true, name: name.name, extensions, access: grant.access, user: grant.user, expiresAt: grant.expiresAt, token: fingerprint }
     } catch (error) {
       if (!(error instanceof TokenError)) throw error
-      this.failures.fail(address)
-      return refuse(401, error.message, `token_${error.problem.replace('-', '_')}`)
+      const refusal = refuse(401, error.message, `token_${error.problem.replace('-', '_')}`)
+      if (fingerprint && LASTING.has(error.problem)) this.failures.remember(fingerprint, refusal)
+      if (GUESSES.has(error.problem)) this.failures.count(address)
+      return refusal
     }
-  }
-
-  /** A connection to `name` opened. */
-  opened(name: string): void {
-    this.total++
-    this.perDocument.set(name, (this.perDocument.get(name) ?? 0) + 1)
-  }
-
-  /** A connection to `name` closed. */
-  closed(name: string): void {
-    this.total--
-    const left = (this.perDocument.get(name) ?? 1) - 1
-    if (left > 0) this.perDocument.set(name, left)
-    else this.perDocument.delete(name)
   }
 }
 

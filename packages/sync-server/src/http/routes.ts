@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import { type Gate, parseRequestTarget } from '../connection/admission.js'
+import { ACCESS_PREFIX, answerAccess } from './access-route.js'
 import type { MetricsHandler } from './metrics-endpoint.js'
 import { SECURITY_HEADERS } from './security-headers.js'
 import { staticSite } from './static-site.js'
@@ -26,8 +27,6 @@ export interface RouteContext {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
-const ACCESS_PREFIX = '/api/access/'
-
 /** The HTTP request handler. */
 export function createRoutes(ctx: RouteContext): Handler {
   const web = ctx.webDir && existsSync(join(ctx.webDir, 'index.html')) ? webApp(ctx.webDir) : undefined
@@ -35,6 +34,7 @@ export function createRoutes(ctx: RouteContext): Handler {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
     const target = parseRequestTarget(req.url ?? '')
     if (!target) return text(res, 400, 'request target must be a path')
+    if (target.path.startsWith(ACCESS_PREFIX)) return answerAccess(ctx.gate, req, res, target)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       return text(res, 405, 'method not allowed')
@@ -43,13 +43,6 @@ export function createRoutes(ctx: RouteContext): Handler {
     if (path === '/healthz') return text(res, 200, 'ok')
     if (path === '/readyz') return ctx.ready() ? text(res, 200, 'ready') : text(res, 503, 'not ready')
     if (path === '/metrics' && ctx.metrics) return ctx.metrics(req, res)
-    if (path.startsWith(ACCESS_PREFIX)) {
-      ctx.gate.check(path.slice(ACCESS_PREFIX.length - 1), target.params, req.socket.remoteAddress ?? 'unknown').then(
-        (verdict) => (verdict.ok ? json(res, 200, { document: verdict.name, access: verdict.access }) : json(res, verdict.status, { error: verdict.message })),
-        () => json(res, 500, { error: 'internal error' })
-      )
-      return
-    }
     if (web) return web(req, res)
     text(res, 404, 'not found')
   }
@@ -82,9 +75,4 @@ function webApp(dir: string): Handler {
 function text(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
   res.end(`${body}\n`)
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-  res.end(JSON.stringify(body))
 }

@@ -25,6 +25,8 @@ export type Admitted = Extract<Admission, { ok: true }>
 export interface TransportHandlers {
   /** Decide, from the request alone, whether it may become a WebSocket. */
   admit(request: IncomingMessage): Promise<Admission>
+  /** An admitted request did not become a socket (a malformed handshake, or shutting down). */
+  abandoned(admitted: Admitted): void
   /** A socket is open: return the receiver of its messages and of its close. */
   connect(peer: Peer, admitted: Admitted): { receive(bytes: Uint8Array): void; closed(): void }
 }
@@ -90,8 +92,17 @@ export function attachTransport(server: Server, settings: TransportSettings, han
           )
           return refuse(socket, admission.status, admission.message)
         }
-        if (!accepting) return refuse(socket, 503, 'server is shutting down')
-        wss.handleUpgrade(request, socket, head, (ws) => open(ws, admission))
+        if (!accepting) {
+          handlers.abandoned(admission)
+          return refuse(socket, 503, 'server is shutting down')
+        }
+        // Without verifyClient, ws completes (or refuses) the handshake before handleUpgrade returns.
+        let opened = false
+        wss.handleUpgrade(request, socket, head, (ws) => {
+          opened = true
+          open(ws, admission)
+        })
+        if (!opened) handlers.abandoned(admission)
       },
       (error: unknown) => {
         settings.log.error({ err: error }, 'admission failed')
