@@ -9,12 +9,13 @@ import WebSocket from 'ws'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { ROOT } from './updates.js'
+import { nextClientAddress } from './util.js'
 import type { Dialect } from './wire.js'
 
-/** ws without permessage-deflate, as every server here is measured uncompressed. */
+/** ws without permessage-deflate, as every server here is measured uncompressed; each from its own address. */
 class PlainWebSocket extends WebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {
-    super(url, protocols, { perMessageDeflate: false })
+    super(url, protocols, { perMessageDeflate: false, localAddress: nextClientAddress() })
   }
 }
 

@@ -110,3 +110,14 @@ export function foreignLoad(a: CpuSnapshot | undefined, b: CpuSnapshot | undefin
   if (!a || !b || b.total <= a.total) return Number.NaN
   return Math.max(0, ((b.busy - a.busy - (b.own - a.own)) / (b.total - a.total)) * 100)
 }
+
+let clientCount = 0
+
+/**
+ * A loopback source address for the next client socket: each simulated person connects from an
+ * address of its own (127.0.0.2 to 127.0.0.251), as people do, so that per-address limits see
+ * many clients rather than one machine running them all.
+ */
+export function nextClientAddress(): string {
+  return `127.0.0.${2 + (clientCount++ % 250)}`
+}

@@ -10,6 +10,7 @@ import * as encoding from 'lib0/encoding'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { ROOT } from './updates.js'
+import { nextClientAddress } from './util.js'
 
 export type Dialect = 'y' | 'hp'
 
@@ -52,7 +53,7 @@ export class WireClient {
   constructor(readonly options: WireOptions) {
     const url = options.dialect === 'y' ? `${options.baseUrl}/${encodeURIComponent(options.doc)}` : options.baseUrl
     this.prefix = options.dialect === 'hp' ? encoding.encode((e) => encoding.writeVarString(e, options.doc)) : new Uint8Array(0)
-    this.ws = new WebSocket(url, { perMessageDeflate: false })
+    this.ws = new WebSocket(url, { perMessageDeflate: false, localAddress: nextClientAddress() })
     this.ws.binaryType = 'nodebuffer'
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => {
