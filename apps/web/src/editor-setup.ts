@@ -20,6 +20,7 @@ import {
   placeholder,
   rectangularSelection
 } from '@codemirror/view'
+import { listMarkDeduplication } from './list-continuation.js'
 import { markdownLanguage } from './markdown-language.js'
 
 /** The document page's editing features. */
@@ -43,6 +44,8 @@ export function editorSetup(): Extension {
     // paragraphs are split so typing stays fast (markdown-language.ts).
     new LanguageSupport(markdownLanguage),
     Prec.high(keymap.of(markdownKeymap)),
+    // Enter continues a list; a mark typed by hand on the new item is not doubled.
+    listMarkDeduplication(),
     placeholder('Start writing… (Markdown works)'),
     EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
     keymap.of([...searchKeymap, ...defaultKeymap, indentWithTab])
