@@ -54,7 +54,7 @@ describe('bad names', () => {
   it('creates a new document with a readable name and lists it as recent', async () => {
     await page.goto(server.url)
     await page.getByRole('link', { name: 'New document' }).click()
-    await page.waitForURL(/\/d\/[a-z]+-[a-z]+-\d\d$/, WAIT)
+    await page.waitForURL(/\/d\/[a-z]+-[a-z]+-[0-9a-z]{11}$/, WAIT)
     const name = new URL(page.url()).pathname.slice(3)
     await waitForStatus(page, 'connected')
     await page.goto(server.url)
