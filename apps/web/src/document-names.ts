@@ -1,6 +1,9 @@
 /**
- * Names for new documents: readable and speakable ("brave-otter-42"), so a link can be read out
- * over a call, yet varied enough (about 35,000 combinations) that two people rarely collide.
+ * Names for documents. New ones are readable ("brave-otter-") yet unguessable: on an open
+ * server the address is the only key, and nothing checks whether a name is taken, so a name
+ * carries {@link RANDOM_BITS} bits of randomness from `crypto.getRandomValues`. Names people
+ * type are checked against the server's rule (N1–N5 in PROTOCOL.md), and a name the rule refuses
+ * ("my notes", "café", "日本語メモ") gets a valid one offered in its place.
  */
 import { checkDocumentName, type DocumentNameResult, documentPath, parseDocumentPath } from '@quire/protocol'
 
@@ -69,13 +72,73 @@ const ANIMALS = [
   'wren'
 ]
 
-function pick<T>(items: readonly T[], random: () => number): T {
-  return items[Math.floor(random() * items.length)] as T
+// Crockford's base32 alphabet in lower case: no i, l, o or u, so a name read aloud or copied
+// by hand has no look-alikes.
+const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz'
+/** The random characters at the end of a new name: 11 × 5 = 55 bits. */
+const SUFFIX_LENGTH = 11
+
+/** Random bits in a new name: the two words (30 × 30 choices) and the suffix, about 64.8. */
+export const RANDOM_BITS = Math.log2(ADJECTIVES.length * ANIMALS.length) + SUFFIX_LENGTH * 5
+
+/** Fills an array with random 32-bit values; `crypto.getRandomValues` unless a test passes its own. */
+export type RandomSource = (values: Uint32Array) => Uint32Array
+
+const cryptoRandom: RandomSource = (values) => crypto.getRandomValues(values)
+
+// Uniform: each list length divides 2^32 closely enough that the bias (< 1e-8) does not matter.
+function randomIndexes(count: number, random: RandomSource): number[] {
+  return [...random(new Uint32Array(count))]
 }
 
-/** A fresh random document name such as `brave-otter-42`. */
-export function randomDocumentName(random: () => number = Math.random): string {
-  return `${pick(ADJECTIVES, random)}-${pick(ANIMALS, random)}-${Math.floor(random() * 90) + 10}`
+function randomSuffix(length: number, random: RandomSource): string {
+  return randomIndexes(length, random)
+    .map((n) => BASE32[n % 32])
+    .join('')
+}
+
+/** A fresh, unguessable document name such as `brave-otter-7kq2m9xa3bd`. */
+export function randomDocumentName(random: RandomSource = cryptoRandom): string {
+  const [adjective = 0, animal = 0] = randomIndexes(2, random)
+  return `${ADJECTIVES[adjective % ADJECTIVES.length]}-${ANIMALS[animal % ANIMALS.length]}-${randomSuffix(SUFFIX_LENGTH, random)}`
+}
+
+// Letters NFKD does not take apart into a base letter and accents.
+const LETTERS: Record<string, string> = { ß: 'ss', æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ø: 'o', Ø: 'O', đ: 'd', Đ: 'D', ł: 'l', Ł: 'L', þ: 'th', Þ: 'Th' }
+
+function slugSegment(segment: string): string {
+  return segment
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^ -~]/g, (c) => LETTERS[c] ?? '-')
+    .replace(/[^A-Za-z0-9_~.-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase()
+}
+
+/**
+ * A valid name for what a person typed when the rule refuses it: accents dropped ("café" →
+ * `cafe`), spaces and other characters turned into `-` ("my notes" → `my-notes`), lower case,
+ * folders kept. A segment with nothing left (all CJK, say) becomes `note-` and random
+ * characters. `undefined` when nothing usable was typed.
+ */
+export function suggestName(typed: string, random: RandomSource = cryptoRandom): string | undefined {
+  const segments = typed
+    .trim()
+    .split('/')
+    .filter((segment) => segment.trim() !== '')
+  if (segments.length === 0) return undefined
+  const slug = segments
+    .map((segment) => {
+      const s = slugSegment(segment)
+      return s === '' || s === '.' || s === '..' ? `note-${randomSuffix(8, random)}` : s
+    })
+    .join('/')
+    .slice(0, 200)
+    .replace(/[/-]+$/, '')
+  const checked = checkDocumentName(slug)
+  return checked.ok ? checked.name : undefined
 }
 
 /** The app's URL path for a document. */

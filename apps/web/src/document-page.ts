@@ -1,17 +1,25 @@
 /**
  * The document page: the editor under a header with the name, status, people, your name,
- * share and export.
+ * preview, share, import, export and keyboard help, and a footer with the counts.
  */
-import { createEditor, type EditorHandle } from '@quire/editor'
+import { createEditor, type EditorHandle, type EditorStatus } from '@quire/editor'
 import { shareUrl, takeToken, tokenUser } from './access-link.js'
+import { jumpToCollaborator } from './collaborator-caret.js'
+import { documentStatsView } from './document-stats-view.js'
 import { h, logo } from './dom.js'
 import { editorSetup } from './editor-setup.js'
 import { editorTheme } from './editor-theme.js'
 import { downloadText, exportFileName } from './export-document.js'
+import { importButton } from './import-document.js'
+import { closeLikeAMenu } from './menus.js'
+import { offlineReloadAvailable } from './offline-reload.js'
 import { renderPresence } from './presence-view.js'
-import { rememberDocument } from './recent-documents.js'
-import { shareLink } from './share-link.js'
-import { renderStatus } from './status-view.js'
+import { previewToggle } from './preview-view.js'
+import { documentTitle, forgetDocument, rememberDocument } from './recent-documents.js'
+import { knownServerMode, modeFromStatus, OPEN_SERVER_WARNING, rememberServerMode } from './server-mode.js'
+import { sharePanel } from './share-panel.js'
+import { LEAVE_EDITOR_HINT, shortcutsButton } from './shortcuts-dialog.js'
+import { renderStatus, type StatusContext } from './status-view.js'
 
 declare global {
   interface Window {
@@ -27,18 +35,22 @@ function serverUrl(): string {
 
 /** Replace `root` with the page for document `name`. */
 export function renderDocumentPage(root: HTMLElement, name: string): void {
-  document.title = `${name} · Quire`
+  // What the person called it, when the name had to be made valid (home-page.ts).
+  const title = documentTitle(name) ?? name
+  document.title = `${title} · Quire`
   rememberDocument(name)
 
   const status = h('span', { class: 'status', role: 'status' })
   const banner = h('div', { class: 'banner', role: 'alert', hidden: true })
   const presence = h('div', { class: 'presence' })
   const nameInput = h('input', { class: 'your-name', 'aria-label': 'Your name', maxlength: '40', autocomplete: 'nickname', spellcheck: 'false' })
-  const share = h('button', { type: 'button', class: 'button primary share' }, 'Share')
   const exportMd = h('button', { type: 'button', class: 'menu-item', 'data-format': 'md' }, 'Markdown (.md)')
   const exportTxt = h('button', { type: 'button', class: 'menu-item', 'data-format': 'txt' }, 'Plain text (.txt)')
   const exportMenu = h('details', { class: 'menu export' }, h('summary', { class: 'button' }, 'Export'), h('div', { class: 'menu-items' }, exportMd, exportTxt))
-  const host = h('main', { class: 'editor-host' })
+  const host = h('div', { class: 'editor-host' })
+  const preview = h('section', { class: 'preview', 'aria-label': 'Preview', hidden: true })
+  const leaveHint = h('p', { id: 'leave-editor-hint', class: 'visually-hidden' }, LEAVE_EDITOR_HINT)
+  const footer = h('footer', { class: 'document-footer' })
 
   root.replaceChildren(
     h(
@@ -48,17 +60,19 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
         'header',
         { class: 'bar' },
         h('a', { class: 'home-link', href: '/', title: 'Quire home', 'aria-label': 'Quire home' }, logo()),
-        h('h1', { class: 'document-name', title: name }, name),
+        h('h1', { class: 'document-name', title: name }, title),
         status,
         h(
           'div',
           { class: 'bar-end' },
-          h('div', { class: 'tools' }, presence, share, exportMenu),
+          h('div', { class: 'tools' }, presence),
           h('label', { class: 'you-label' }, h('span', { class: 'label-text' }, 'You'), nameInput)
         )
       ),
       banner,
-      host
+      h('main', { class: 'workspace' }, host, preview),
+      footer,
+      leaveHint
     )
   )
 
@@ -77,10 +91,42 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
     extensions: [editorSetup(), editorTheme()]
   })
   window.quire = editor
+  editor.view.contentDOM.setAttribute('aria-describedby', leaveHint.id)
 
-  const showPresence = (): void => renderPresence(presence, editor.user, editor.collaborators())
-  renderStatus(status, banner, editor.status, { hasToken })
-  editor.on('status', (next) => renderStatus(status, banner, next, { hasToken }))
+  const tools = root.querySelector<HTMLElement>('.tools')!
+  const share = sharePanel({
+    url: shareUrl(location.origin, name, token),
+    hasToken,
+    readOnly: () => editor.status.readOnly,
+    mode: knownServerMode
+  })
+  // Every change, typed here or arriving from others, passes through the shared text.
+  const onChange = (listener: () => void): void => editor.document.text.observe(listener)
+  const importControl = importButton(editor.view)
+  tools.append(previewToggle(editor.view, preview, root.querySelector('.document-page')!, onChange), share, importControl, exportMenu, shortcutsButton())
+  closeLikeAMenu(exportMenu)
+  documentStatsView(editor.view, footer, onChange)
+  const openNote = h('span', { class: 'open-note', hidden: true, title: OPEN_SERVER_WARNING }, 'Open server: anyone with the address can read and edit')
+  footer.append(openNote)
+
+  const showPresence = (): void => renderPresence(presence, editor.user, editor.collaborators(), (collaborator) => jumpToCollaborator(editor, collaborator))
+  const context = (): StatusContext => ({ hasToken, online: navigator.onLine, offlineReload: offlineReloadAvailable() })
+  const onStatus = (next: EditorStatus): void => {
+    renderStatus(status, banner, next, context())
+    const mode = modeFromStatus(next, hasToken)
+    rememberServerMode(mode)
+    openNote.hidden = knownServerMode() !== 'open' || hasToken
+    importControl.querySelector('button')!.disabled = next.readOnly
+    // No access: nothing here can be shared, exported or edited, and the document should not
+    // be offered again from the home page.
+    if (next.connection === 'unauthorized' || next.connection === 'forbidden') {
+      tools.hidden = true
+      footer.hidden = true
+      forgetDocument(name)
+    }
+  }
+  onStatus(editor.status)
+  editor.on('status', onStatus)
   editor.on('collaborators', showPresence)
   showPresence()
 
@@ -100,17 +146,6 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
     nameInput.value = editor.user.name
   })
 
-  share.addEventListener('click', () => {
-    // The same access as this page: a read link shares reading, a write link writing.
-    void shareLink(share, shareUrl(location.origin, name, token), (url) => {
-      banner.hidden = false
-      banner.dataset.tone = 'info'
-      banner.textContent = `Copy this link to share the document: ${url}`
-    })
-  })
-  document.addEventListener('click', (event) => {
-    if (!exportMenu.contains(event.target as Node)) exportMenu.open = false
-  })
   for (const button of [exportMd, exportTxt]) {
     button.addEventListener('click', () => {
       downloadText(editor.view.state.doc.toString(), exportFileName(name, button.dataset.format === 'md' ? 'md' : 'txt'))

@@ -4,7 +4,7 @@
  * so it only undoes the local user's edits.
  */
 import { defaultKeymap, indentWithTab } from '@codemirror/commands'
-import { markdownKeymap, markdownLanguage } from '@codemirror/lang-markdown'
+import { markdownKeymap } from '@codemirror/lang-markdown'
 import { bracketMatching, indentOnInput, LanguageSupport } from '@codemirror/language'
 import { highlightSelectionMatches, search, searchKeymap } from '@codemirror/search'
 import { EditorState, type Extension, Prec } from '@codemirror/state'
@@ -20,6 +20,8 @@ import {
   placeholder,
   rectangularSelection
 } from '@codemirror/view'
+import { listMarkDeduplication } from './list-continuation.js'
+import { markdownLanguage } from './markdown-language.js'
 
 /** The document page's editing features. */
 export function editorSetup(): Extension {
@@ -38,9 +40,12 @@ export function editorSetup(): Extension {
     search({ top: true }),
     EditorView.lineWrapping,
     // GFM Markdown without `markdown()`'s embedded-HTML support, which would pull in the HTML,
-    // CSS and JavaScript parsers and double the app's size for a rarely used nicety.
+    // CSS and JavaScript parsers and double the app's size for a rarely used nicety; huge
+    // paragraphs are split so typing stays fast (markdown-language.ts).
     new LanguageSupport(markdownLanguage),
     Prec.high(keymap.of(markdownKeymap)),
+    // Enter continues a list; a mark typed by hand on the new item is not doubled.
+    listMarkDeduplication(),
     placeholder('Start writing… (Markdown works)'),
     EditorView.contentAttributes.of({ 'aria-label': 'Document text' }),
     keymap.of([...searchKeymap, ...defaultKeymap, indentWithTab])

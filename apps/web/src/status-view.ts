@@ -10,6 +10,10 @@ import { CloseCode } from '@quire/protocol'
 export interface StatusContext {
   /** The page opened the document with an access token (from a share link). */
   hasToken: boolean
+  /** The browser believes it has a network (`navigator.onLine`); `true` when unknown. */
+  online?: boolean
+  /** The page may be reloaded without a network (a service worker can run: HTTPS or localhost). */
+  offlineReload?: boolean
 }
 
 /** The header label. */
@@ -40,9 +44,13 @@ function aside(reason: string | undefined): string {
 
 const KEPT = 'Keep writing: your changes are kept on this device and sent as soon as the server is back.'
 
-function offlineMessage(status: EditorStatus): string {
-  const next = status.readOnly ? 'The text updates as soon as the server is back.' : KEPT
-  if (status.reason === undefined) return `You are offline. ${next}`
+const NO_OFFLINE_RELOAD = ' Do not reload this page until it reconnects: reloading without the server needs HTTPS (or localhost).'
+
+function offlineMessage(status: EditorStatus, context: StatusContext): string {
+  const next = (status.readOnly ? 'The text updates as soon as the server is back.' : KEPT) + (context.offlineReload === false ? NO_OFFLINE_RELOAD : '')
+  // The browser knows when it has no network at all; otherwise the network is fine and it is
+  // the server that cannot be reached (stopped, restarting, or a proxy in between).
+  if (status.reason === undefined) return context.online === false ? `You are offline. ${next}` : `Cannot reach the server. Reconnecting… ${next}`
   if (status.closeCode === CloseCode.GoingAway) return `The server is shutting down or restarting. Reconnecting… ${next}`
   return `Reconnecting: the server turned the connection away for now${aside(status.reason)}. ${next}`
 }
@@ -74,19 +82,53 @@ export function statusMessage(status: EditorStatus, context: StatusContext = { h
     case 'error':
       return errorMessage(status)
     case 'offline':
-      return offlineMessage(status)
+      return offlineMessage(status, context)
     default:
       return status.readOnly ? `You can read this document but not edit it${aside(status.readOnlyReason)}.` : undefined
   }
 }
 
-/** Show `status` in the header element and the banner. */
+/**
+ * How long changes may wait for the server's acknowledgement before the header says
+ * "Saving…". Every keystroke is unsaved for a moment; announcing each one made the `role=status`
+ * region chatter for screen readers and flicker for everyone else.
+ */
+export const SAVING_DELAY_MS = 1_000
+
+const pendingLabels = new WeakMap<HTMLElement, ReturnType<typeof setTimeout>>()
+
+// The words in the header, which a screen reader announces when they change: "Saving…" only
+// once changes have waited SAVING_DELAY_MS, so quick saves go unannounced.
+function showLabel(label: HTMLElement, status: EditorStatus): void {
+  clearTimeout(pendingLabels.get(label))
+  pendingLabels.delete(label)
+  const words = statusLabel(status)
+  const wasSaved = label.textContent === 'Saved' || label.textContent === ''
+  if (status.connection === 'connected' && !status.saved && !status.readOnly && wasSaved) {
+    if (label.textContent === '') label.textContent = 'Saved'
+    pendingLabels.set(
+      label,
+      setTimeout(() => {
+        pendingLabels.delete(label)
+        label.textContent = words
+      }, SAVING_DELAY_MS)
+    )
+    return
+  }
+  if (label.textContent !== words) label.textContent = words
+}
+
+/**
+ * Show `status` in the header element and the banner. The `data-` attributes change at once
+ * (tests and styles read them); the words wait as {@link SAVING_DELAY_MS} says.
+ */
 export function renderStatus(label: HTMLElement, banner: HTMLElement, status: EditorStatus, context: StatusContext): void {
-  label.textContent = statusLabel(status)
+  showLabel(label, status)
   label.dataset.connection = status.connection
   label.dataset.saved = String(status.saved)
   label.dataset.readOnly = String(status.readOnly)
   const message = statusMessage(status, context)
+  if (banner.textContent === (message ?? '')) return
   banner.textContent = message ?? ''
   banner.hidden = message === undefined
   banner.dataset.tone = status.connection === 'unauthorized' || status.connection === 'forbidden' || status.connection === 'error' ? 'error' : 'info'

@@ -44,7 +44,10 @@ describe('bad names', () => {
     await page.goto(server.url)
     await page.getByLabel('Open a document by name').fill('our notes?')
     await page.getByRole('button', { name: 'Open' }).click()
-    await page.locator('.form-error', { hasText: "That name won't work" }).waitFor(WAIT)
+    // Refused, with a name that works offered in its place.
+    await page.locator('.form-error', { hasText: 'Document names use only' }).waitFor(WAIT)
+    expect(await page.locator('.form-error .suggestion code').textContent()).toBe('our-notes')
+    expect(page.url()).toBe(`${server.url}/`)
     await page.getByLabel('Open a document by name').fill(' team/weekly ')
     await page.getByRole('button', { name: 'Open' }).click()
     await page.waitForURL(`${server.url}/d/team/weekly`, WAIT)
@@ -54,7 +57,7 @@ describe('bad names', () => {
   it('creates a new document with a readable name and lists it as recent', async () => {
     await page.goto(server.url)
     await page.getByRole('link', { name: 'New document' }).click()
-    await page.waitForURL(/\/d\/[a-z]+-[a-z]+-\d\d$/, WAIT)
+    await page.waitForURL(/\/d\/[a-z]+-[a-z]+-[0-9a-z]{11}$/, WAIT)
     const name = new URL(page.url()).pathname.slice(3)
     await waitForStatus(page, 'connected')
     await page.goto(server.url)

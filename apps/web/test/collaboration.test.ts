@@ -147,8 +147,8 @@ describe('two people in one document', () => {
   })
 
   it('copies the link with the share button and says so', async () => {
-    await a.locator('button.share').click()
-    await a.locator('button.share', { hasText: 'Link copied' }).waitFor(WAIT)
+    await a.locator('.share summary').click()
+    await a.locator('.share-result', { hasText: 'Link copied' }).waitFor(WAIT)
     expect(await a.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/d/${doc}`)
   })
 

@@ -94,11 +94,30 @@ describe('screenshots', () => {
       })
     }
 
+    it(`preview, share, people and shortcuts, ${scheme}`, async () => {
+      for (const page of [ada, grace]) await page.getByRole('button', { name: 'Preview' }).click()
+      await ada.locator('.preview h1', { hasText: 'Launch plan' }).waitFor(WAIT)
+      await shoot(ada, `preview-${scheme}`)
+      await shoot(grace, `preview-phone-${scheme}`)
+      for (const page of [ada, grace]) await page.getByRole('button', { name: 'Preview' }).click()
+      await ada.locator('.share summary').click()
+      await ada.locator('.share-result:not(:empty)').waitFor(WAIT)
+      await shoot(ada, `share-${scheme}`)
+      await ada.keyboard.press('Escape')
+      await grace.locator('.people summary').click()
+      await shoot(grace, `people-phone-${scheme}`)
+      await grace.keyboard.press('Escape')
+      await ada.getByRole('button', { name: 'Keyboard shortcuts' }).click()
+      await shoot(ada, `shortcuts-${scheme}`)
+      await ada.keyboard.press('Escape')
+    })
+
     it(`home page, ${scheme}`, async () => {
       const home = console_.watch(await ada.context().newPage(), 'home')
       await home.emulateMedia({ colorScheme: scheme })
       await home.goto(server.url)
       await home.locator('.recent a', { hasText: doc }).waitFor(WAIT)
+      await home.locator('.server-note[data-mode="open"]').waitFor(WAIT)
       await shoot(home, `home-${scheme}`)
       await home.close()
     })

@@ -74,6 +74,21 @@ describe('access links', () => {
     expect(await page.locator('.status').textContent()).toBe('No access')
     expect(await banner(page)).toContain('This document needs an access link')
     await expectNoRetries(page, sockets)
+    // A dead end offers nothing that cannot work, and is not offered again from the home page.
+    for (const tool of ['.share summary', '.export summary', 'button.import', 'button.preview-toggle']) {
+      expect(await page.locator(tool).isVisible(), tool).toBe(false)
+    }
+    await page.goto(server.url)
+    await page.locator('.recent').waitFor(WAIT)
+    expect(await page.locator('.recent a', { hasText: doc }).count()).toBe(0)
+  })
+
+  it('the home page says access links are needed instead of offering a "New document" that cannot open', async () => {
+    const page = await person('home')
+    await page.goto(server.url)
+    await page.locator('.server-note[data-mode="tokens"]', { hasText: 'This server needs access links' }).waitFor(WAIT)
+    expect(await page.getByRole('link', { name: 'New document' }).isVisible()).toBe(false)
+    expect(await page.locator('.server-note[data-mode="open"]').count()).toBe(0)
   })
 
   it('write links: the token leaves the address bar, survives a reload, and people co-edit', async () => {
@@ -105,8 +120,8 @@ describe('access links', () => {
     await waitForText(writer, 'Plan: ship it. Agreed.')
     expect(writer.url()).toBe(`${server.url}/d/${doc}`)
 
-    await writer.locator('button.share').click()
-    await writer.locator('button.share', { hasText: 'Link copied' }).waitFor(WAIT)
+    await writer.locator('.share summary').click()
+    await writer.locator('.share-result', { hasText: 'Link copied' }).waitFor(WAIT)
     expect(await writer.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/d/${doc}?token=${writeToken}`)
     await bob.context().close()
   })
@@ -136,7 +151,8 @@ describe('access links', () => {
     await waitForText(reader, 'forged Plan: ship it. Agreed. Done.')
     expect(await editorText(writer)).toBe('Plan: ship it. Agreed. Done.')
 
-    await reader.locator('button.share').click()
+    await reader.locator('.share summary').click()
+    await reader.locator('.share-result', { hasText: 'Link copied' }).waitFor(WAIT)
     expect(await reader.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/d/${doc}?token=${readToken}`)
   })
 
