@@ -4,10 +4,12 @@
  * through the server's acknowledgements (F8), survives a server restart, stops on a final close
  * (C1) and follows read-only access.
  */
+
+import { runCli, type ServerProcess, startServer, connect as stockClient, tempDataDir, waitFor } from '@quire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { WebSocket as NodeWebSocket } from 'ws'
 import { type OpenDocument, type OpenDocumentOptions, openDocument } from '../src/open-document.js'
 import type { EditorStatus } from '../src/status.js'
-import { NodeWebSocket, runCli, type ServerProcess, startServer, stockClient, tempDataDir, waitFor } from './helpers/real-server.js'
 
 const SECRET = 'editor-test-secret-0123456789'
 

@@ -6,11 +6,10 @@
  */
 import { rmSync } from 'node:fs'
 import { connect as tcpConnect } from 'node:net'
+import { readMetric, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../src/auth/token.js'
-import { readMetric, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { closeAll, tryUpgrade, type UpgradeResult } from './helpers/upgrade.js'
-import { waitFor } from './helpers/wait.js'
 
 const SECRET = 'caps-test-secret-0123456789abcdef'
 

@@ -7,13 +7,11 @@ import { spawn } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { readFrame, writeFrame } from '@quire/protocol'
+import { BIN, connect, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { serveFlags } from '../src/cli/flags.js'
-import { connect } from './helpers/client.js'
-import { BIN, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const folders: string[] = []
 function folder(): string {

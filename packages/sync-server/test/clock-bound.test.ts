@@ -7,14 +7,12 @@
  */
 import { rmSync } from 'node:fs'
 import { CloseCode, writeFrame } from '@quire/protocol'
+import { connect, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import * as encoding from 'lib0/encoding'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { checkUpdate, defaultUpdateLimits } from '../src/guard/update-check.js'
 import { gcRun, textInsert } from './helpers/bad-payloads.js'
-import { connect } from './helpers/client.js'
-import { type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 import { watched } from './helpers/watched.js'
 
 const MAX_CLOCK = defaultUpdateLimits.maxClock

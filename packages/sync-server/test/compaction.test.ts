@@ -4,7 +4,7 @@
  * snapshot never grows past the threshold.
  */
 import { rmSync } from 'node:fs'
-import { seedFor } from '@quire/testkit'
+import { seedFor, tempDataDir } from '@quire/testkit'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -14,7 +14,6 @@ import { LevelStore } from '../src/storage/leveldb.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import type { DocumentStore } from '../src/storage/store.js'
 import { documentContext, RecordingPeer } from './helpers/peer.js'
-import { tempDataDir } from './helpers/server-process.js'
 
 const op = fc.record({
   insert: fc.boolean(),

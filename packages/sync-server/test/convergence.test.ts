@@ -3,11 +3,8 @@
  * converge, awareness is relayed and cleaned up when a socket dies, documents stay isolated.
  */
 
-import { rng, withSeed } from '@quire/testkit'
+import { type Client, connect, rng, type ServerProcess, startServer, waitConverged, waitFor, withSeed } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Client, connect, waitConverged } from './helpers/client.js'
-import { type ServerProcess, startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 let server: ServerProcess
 beforeAll(async () => {

@@ -4,11 +4,8 @@
  * the document loads and holds everything a reader had received.
  */
 
-import { rng, withSeed } from '@quire/testkit'
+import { connect, rng, startServer, tempDataDir, waitFor, withSeed } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
-import { connect } from './helpers/client.js'
-import { startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 describe('crash during compaction', () => {
   it('CM1: leaves a loadable document holding every received update, over 6 kills', async () => {

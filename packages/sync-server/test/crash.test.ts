@@ -5,11 +5,8 @@
  * and all clients converge once they have reconnected.
  */
 
-import { rng, withSeed } from '@quire/testkit'
+import { type Client, connect, rng, type ServerProcess, startServer, tempDataDir, waitConverged, waitFor, withSeed } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
-import { type Client, connect, waitConverged } from './helpers/client.js'
-import { type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const KILLS = Number(process.env.QUIRE_CRASH_KILLS ?? 30)
 const DOCS = ['crash/a', 'crash/b', 'crash/c']

@@ -5,14 +5,12 @@
  */
 import { rmSync } from 'node:fs'
 import { CloseCode, writeFrame } from '@quire/protocol'
+import { connect, readMetric, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { Level } from 'level'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { writeLogRecord } from '../src/storage/records.js'
-import { connect } from './helpers/client.js'
-import { readMetric, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const GARBAGE = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x00, 0xff, 0x13, 0x37])
 /** Damaged documents and how each is damaged. */

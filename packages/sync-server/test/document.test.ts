@@ -3,13 +3,13 @@
  * nothing reaches another peer before it is stored, and a failed write reaches nobody.
  */
 import { CloseCode } from '@quire/protocol'
+import { waitFor } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SharedDocument } from '../src/documents/document.js'
 import { loadDocument } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import { documentContext, GatedStore, RecordingPeer } from './helpers/peer.js'
-import { waitFor } from './helpers/wait.js'
 
 function edit(text: string): Uint8Array {
   const doc = new Y.Doc()

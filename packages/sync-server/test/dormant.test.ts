@@ -3,6 +3,7 @@
  * sync requests from storage, and wakes on the next change without losing or reordering frames.
  */
 import { CloseCode } from '@quire/protocol'
+import { waitFor } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
@@ -11,7 +12,6 @@ import { loadDocument, loadState } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import type { DocumentStore } from '../src/storage/store.js'
 import { documentContext, RecordingPeer } from './helpers/peer.js'
-import { waitFor } from './helpers/wait.js'
 
 const RELEASE_MS = 100
 

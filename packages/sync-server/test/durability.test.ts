@@ -3,14 +3,12 @@
  * while its document is still loading.
  */
 
+import { connect, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createServer } from '../src/server.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import type { DocumentStore } from '../src/storage/store.js'
-import { connect } from './helpers/client.js'
-import { startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 describe('durability', () => {
   it('OP1: keeps content across a clean restart', async () => {

@@ -3,6 +3,7 @@
  * document gives each connection one sync answer at a time, merging the step 1s that wait.
  */
 import { CloseCode, readFrame } from '@quire/protocol'
+import { waitFor } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SharedDocument } from '../src/documents/document.js'
@@ -10,7 +11,6 @@ import { EncodedState } from '../src/documents/encoded-state.js'
 import { loadDocument } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import { documentContext, RecordingPeer } from './helpers/peer.js'
-import { waitFor } from './helpers/wait.js'
 
 function updateOf(frame: Uint8Array): Uint8Array {
   const decoded = readFrame(frame)

@@ -7,6 +7,7 @@
  */
 import { rmSync } from 'node:fs'
 import { CloseCode } from '@quire/protocol'
+import { tempDataDir, waitFor } from '@quire/testkit'
 import { pino } from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
@@ -16,8 +17,6 @@ import { DocumentRegistry } from '../src/documents/registry.js'
 import { createMetrics } from '../src/metrics.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { RecordingPeer } from './helpers/peer.js'
-import { tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const folders: string[] = []
 afterAll(() => {

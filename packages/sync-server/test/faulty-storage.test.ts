@@ -6,16 +6,14 @@
  */
 import { rmSync } from 'node:fs'
 import { CloseCode, writeFrame } from '@quire/protocol'
+import { type Client, connect, tempDataDir, waitFor } from '@quire/testkit'
 import { pino } from 'pino'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createServer, type QuireServer } from '../src/server.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import type { DocumentStore, StoredDocument } from '../src/storage/store.js'
-import { type Client, connect } from './helpers/client.js'
-import { tempDataDir } from './helpers/server-process.js'
 import { storedDocument } from './helpers/stored.js'
-import { waitFor } from './helpers/wait.js'
 import { watched } from './helpers/watched.js'
 
 type Fault = 'ok' | 'fail' | 'stall' | 'fail-after-write'

@@ -6,7 +6,7 @@
  * trips, memory stays bounded, and the target is unchanged.
  */
 
-import { rng, withSeed } from '@quire/testkit'
+import { connect, readMetric, rng, type ServerProcess, startServer, waitFor, withSeed } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -14,10 +14,7 @@ import { signToken } from '../src/auth/token.js'
 import { loadDocument } from '../src/documents/load.js'
 import { defaultUpdateLimits } from '../src/guard/update-check.js'
 import { LevelStore } from '../src/storage/leveldb.js'
-import { connect } from './helpers/client.js'
 import { buildCorpus, fuzzFrame } from './helpers/fuzz-frames.js'
-import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const SECRET = 'fuzz-secret-0123456789'
 const FRAMES = Number(process.env.QUIRE_FUZZ_FRAMES ?? 100_000)

@@ -5,18 +5,15 @@
  */
 import { rmSync } from 'node:fs'
 import { CloseCode, type Frame, ProtocolError, readFrame, writeFrame } from '@quire/protocol'
-import { rng, withSeed } from '@quire/testkit'
+import { type Client, connect, readMetric, rng, type ServerProcess, startServer, waitFor, withSeed } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { filterAwareness } from '../src/guard/awareness-filter.js'
 import { checkUpdate } from '../src/guard/update-check.js'
-import { type Client, connect } from './helpers/client.js'
 import { rawUpgrade, readFrames } from './helpers/raw-socket.js'
-import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
 import { storedDocument } from './helpers/stored.js'
-import { waitFor } from './helpers/wait.js'
 
 const MAX_MESSAGE_BYTES = 65_536
 const TARGET = 'target'

@@ -6,6 +6,7 @@
  * server takes seconds on the cost bomb and fails it.
  */
 import { CloseCode, writeFrame } from '@quire/protocol'
+import { connect, type ServerProcess, startServer, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
@@ -13,10 +14,7 @@ import { SharedDocument } from '../src/documents/document.js'
 import { loadDocument } from '../src/documents/load.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import { badPayloads, sameSpotInserts } from './helpers/bad-payloads.js'
-import { connect } from './helpers/client.js'
 import { documentContext, RecordingPeer } from './helpers/peer.js'
-import { type ServerProcess, startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 import { watched } from './helpers/watched.js'
 
 let server: ServerProcess

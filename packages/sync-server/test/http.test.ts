@@ -6,11 +6,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
+import { connect, readMetric, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { connect } from './helpers/client.js'
-import { readMetric, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 /** Ask for a WebSocket upgrade with the path sent exactly as given; resolves with the HTTP status (101 if upgraded). */
 function rawUpgrade(port: number, path: string): Promise<{ status: number; body: string }> {

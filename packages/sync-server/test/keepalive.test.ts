@@ -4,11 +4,10 @@
  */
 import { rmSync } from 'node:fs'
 import type { Socket } from 'node:net'
+import { readMetric, type ServerProcess, startServer, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { rawUpgrade, readFrames } from './helpers/raw-socket.js'
-import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const INTERVAL = 200
 

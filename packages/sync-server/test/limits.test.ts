@@ -6,14 +6,12 @@
 import { rmSync } from 'node:fs'
 import { connect as tcpConnect } from 'node:net'
 import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
+import { type Client, connect, readMetric, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { type Client, connect } from './helpers/client.js'
 import { rawUpgrade } from './helpers/raw-socket.js'
-import { readMetric, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { storedDocument } from './helpers/stored.js'
-import { waitFor } from './helpers/wait.js'
 import { watched } from './helpers/watched.js'
 
 const folders: string[] = []

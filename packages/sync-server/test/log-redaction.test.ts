@@ -4,12 +4,11 @@
  * redacted in it. Checked on the real server's stdout.
  */
 import { rmSync } from 'node:fs'
+import { type ServerProcess, startServer, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { signToken } from '../src/auth/token.js'
 import { redactUrl } from '../src/redact-url.js'
-import { type ServerProcess, startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const SECRET = 'redaction-test-secret-0123456789'
 

@@ -3,8 +3,8 @@
  * its own (`--metrics-port`, loopback by default). Without either it stays where it was.
  */
 import { rmSync } from 'node:fs'
+import { startServer } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
-import { startServer } from './helpers/server-process.js'
 
 const METRICS_TOKEN = 'metrics-token-0123456789abcdef'
 

@@ -7,9 +7,8 @@
  */
 import { rmSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { connect, readMetric, runCli, type ServerProcess, startServer, tempDataDir } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connect } from './helpers/client.js'
-import { readMetric, runCli, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { closeAll, tryUpgrade, type UpgradeResult } from './helpers/upgrade.js'
 
 const folders: string[] = []

@@ -3,6 +3,7 @@
  * compacted when it unloads, or it would keep growing the cost of every later load.
  */
 import { rmSync } from 'node:fs'
+import { tempDataDir } from '@quire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SharedDocument } from '../src/documents/document.js'
@@ -10,7 +11,6 @@ import { loadState } from '../src/documents/load.js'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { readLogRecord, readSnapshotRecord, writeLogRecord } from '../src/storage/records.js'
 import { documentContext, RecordingPeer } from './helpers/peer.js'
-import { tempDataDir } from './helpers/server-process.js'
 
 const dirs: string[] = []
 afterEach(() => {

@@ -5,9 +5,9 @@
  */
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { runCli, startServer, tempDataDir } from '@quire/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { signToken, verifyToken } from '../src/auth/token.js'
-import { runCli, startServer, tempDataDir } from './helpers/server-process.js'
 
 const SECRET = 'secret-test-secret-0123456789abc'
 // None of the variables under test leaks in from the environment the tests run in (children

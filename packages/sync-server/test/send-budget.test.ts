@@ -5,14 +5,12 @@
  * while a client that reads stays connected and in sync.
  */
 import { CloseCode, writeFrame } from '@quire/protocol'
+import { connect, readMetric, type ServerProcess, startServer, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SendBudget } from '../src/transport/send-budget.js'
-import { connect } from './helpers/client.js'
 import { type LargeDocument, largeDocument, partialVector } from './helpers/large-document.js'
 import { clientFrame, type RawUpgrade, rawUpgrade } from './helpers/raw-socket.js'
-import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 import { watched } from './helpers/watched.js'
 
 const NON_READERS = 25

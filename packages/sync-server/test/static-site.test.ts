@@ -6,8 +6,8 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { basename, join } from 'node:path'
+import { type ServerProcess, startServer, tempDataDir } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 
 const INDEX = '<!doctype html><title>Quire static test</title>\n'
 const SECRET_TEXT = 'outside the web folder\n'

@@ -3,11 +3,11 @@
  * store. A new backend joins by adding one line to `backends`.
  */
 import { rmSync } from 'node:fs'
+import { tempDataDir } from '@quire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import type { DocumentStore, StoredDocument } from '../src/storage/store.js'
-import { tempDataDir } from './helpers/server-process.js'
 
 const backends: Array<{ name: string; open(): Promise<{ store: DocumentStore; reopen?: () => Promise<DocumentStore> }> }> = [
   { name: 'memory', open: async () => ({ store: new MemoryStore() }) },

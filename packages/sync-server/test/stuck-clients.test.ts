@@ -7,14 +7,12 @@
  * same address (an office behind one NAT) still connects and syncs with a 3.x client.
  */
 import { rmSync } from 'node:fs'
+import { connect, readMetric, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { WebsocketProvider as WebsocketProviderV2 } from 'y-websocket-v2'
 import * as Y from 'yjs'
 import { signToken } from '../src/auth/token.js'
-import { connect } from './helpers/client.js'
-import { readMetric, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const SECRET = 'stuck-test-secret-0123456789abcd'
 const ROTATED_AWAY = 'the-secret-before-rotation-01234'

@@ -5,13 +5,11 @@
  * come while its last answer is being sent merge into the newest.
  */
 import { writeFrame } from '@quire/protocol'
+import { connect, readMetric, type ServerProcess, startServer, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { connect } from './helpers/client.js'
 import { type LargeDocument, largeDocument, partialVector } from './helpers/large-document.js'
-import { readMetric, type ServerProcess, startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 import { watched } from './helpers/watched.js'
 
 const FLOOD = 100

@@ -5,13 +5,12 @@
  */
 import { rmSync } from 'node:fs'
 import { readFrame, writeFrame } from '@quire/protocol'
+import { runCli, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { SignJWT } from 'jose'
 import { afterAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { verifyToken } from '../src/auth/token.js'
-import { runCli, startServer, tempDataDir } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 const SECRET = 'token-cli-secret-0123456789abcdef'
 // The variables under test come from each call only.

@@ -4,13 +4,10 @@
  * client after a restart. Without ../shared/traces a seeded synthetic trace is used instead.
  */
 
-import { loadTrace, textAfter } from '@quire/testkit'
+import { connect, loadTrace, startServer, textAfter, waitFor } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { LevelStore } from '../src/storage/leveldb.js'
-import { connect } from './helpers/client.js'
-import { startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 describe('trace replay', () => {
   it('CV1: automerge-paper: writer, two readers and a client after restart all end at endContent', async () => {

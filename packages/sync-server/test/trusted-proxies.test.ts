@@ -7,9 +7,9 @@
  */
 import { rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
+import { runCli, type ServerProcess, startServer, tempDataDir } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../src/auth/token.js'
-import { runCli, type ServerProcess, startServer, tempDataDir } from './helpers/server-process.js'
 import { closeAll, tryUpgrade, type UpgradeResult } from './helpers/upgrade.js'
 
 const SECRET = 'proxies-test-secret-0123456789ab'

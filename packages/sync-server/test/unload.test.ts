@@ -3,10 +3,9 @@
  * server's documents-loaded gauge drops, and the document loads again, intact, on return.
  * Documents nobody changes go dormant even with clients connected, and wake on the next change.
  */
+
+import { connect, readMetric, startServer, waitFor } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
-import { connect } from './helpers/client.js'
-import { readMetric, startServer } from './helpers/server-process.js'
-import { waitFor } from './helpers/wait.js'
 
 describe('unloading', () => {
   it('DM3/LS3: unloads a document after its last client leaves, and reloads it intact', async () => {

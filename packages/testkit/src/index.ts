@@ -1,4 +1,6 @@
 export * from './pass-through.js'
 export * from './random.js'
+export * from './server-process.js'
+export * from './stock-client.js'
 export * from './trace.js'
 export * from './wait.js'

@@ -3,8 +3,8 @@
  * that speak the protocol frame by frame instead of through a y-websocket client.
  */
 import { type Frame, readFrame, writeFrame } from '@quire/protocol'
+import { waitFor } from '@quire/testkit'
 import WebSocket from 'ws'
-import { waitFor } from './wait.js'
 
 /** A raw `ws` connection that records decoded frames and how (and when) it closed. */
 export interface Watched {

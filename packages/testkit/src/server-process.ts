@@ -9,8 +9,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from './wait.js'
 
-/** The `quire` command of this package. */
-export const BIN = fileURLToPath(new URL('../../bin/quire.js', import.meta.url))
+/** The `quire` command of the sync-server package in this repository. */
+export const BIN = fileURLToPath(new URL('../../sync-server/bin/quire.js', import.meta.url))
 
 /** A fresh, empty data folder. */
 export function tempDataDir(): string {
