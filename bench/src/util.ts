@@ -6,16 +6,6 @@ import { availableParallelism } from 'node:os'
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-/** Poll `condition` every `everyMs` until it holds; throw after `timeoutMs` naming `what`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs: number, everyMs = 10): Promise<void> {
-  const deadline = performance.now() + timeoutMs
-  for (;;) {
-    if (await condition()) return
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(everyMs)
-  }
-}
-
 /** A free loopback TCP port, found by listening on port 0 and closing again. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,10 +1,10 @@
 /** Pieces every workload uses: what a run gets, and connecting many wire clients at once. */
 
 import type { Trace } from '@quire/testkit'
+import { waitFor } from '@quire/testkit'
 import type { BenchConfig } from '../config.js'
 import type { Recorder } from '../results.js'
 import { appendUpdate } from '../updates.js'
-import { waitFor } from '../util.js'
 import { clockAfter, type Dialect, WireClient, type WireOptions } from '../wire.js'
 
 export interface RunContext {

@@ -5,11 +5,11 @@
  * reader must end with exactly the writer's text.
  */
 
-import { textAfter } from '@quire/testkit'
+import { textAfter, waitFor } from '@quire/testkit'
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
 import { ROOT } from '../updates.js'
-import { ownCpuMs, percentile, sleep, waitFor } from '../util.js'
+import { ownCpuMs, percentile, sleep } from '../util.js'
 import { clockAfter, WireClient } from '../wire.js'
 import { clientId, closeAll, openClients, type RunContext } from './common.js'
 

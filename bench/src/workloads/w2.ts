@@ -7,11 +7,11 @@
  * event-loop delay p99 inside the server, and the generator's own CPU.
  */
 
-import { rng } from '@quire/testkit'
+import { rng, waitFor } from '@quire/testkit'
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
 import { appendUpdate, awarenessUpdate } from '../updates.js'
-import { ownCpuMs, sleep, waitFor } from '../util.js'
+import { ownCpuMs, sleep } from '../util.js'
 import type { WireClient } from '../wire.js'
 import { clientId, closeAll, openClients, type RunContext } from './common.js'
 

@@ -6,9 +6,9 @@
  * before their storage has loaded (the classic server does) are timed to the complete text.
  */
 import { cpSync, rmSync } from 'node:fs'
+import { waitFor } from '@quire/testkit'
 import { connectProvider } from '../providers.js'
 import { ServerProcess, type ServerSpec, tempDir } from '../servers.js'
-import { waitFor } from '../util.js'
 import { clientId, type RunContext, typeDocument, typedText } from './common.js'
 
 const DOC = 'w3-cold'

@@ -6,9 +6,10 @@
  * lost: every client, and a fresh client per document, holds every marker.
  */
 import { rmSync } from 'node:fs'
+import { waitFor } from '@quire/testkit'
 import { connectProvider, type ProviderClient } from '../providers.js'
 import { ServerProcess, type ServerSpec } from '../servers.js'
-import { sleep, waitFor } from '../util.js'
+import { sleep } from '../util.js'
 import type { RunContext } from './common.js'
 
 export async function runW5(spec: ServerSpec, ctx: RunContext): Promise<void> {

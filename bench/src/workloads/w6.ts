@@ -6,13 +6,13 @@
  * with Y.encodeStateAsUpdate of the same document.
  */
 import { rmSync } from 'node:fs'
-import { textAfter } from '@quire/testkit'
+import { textAfter, waitFor } from '@quire/testkit'
 import { ClassicLevel } from 'classic-level'
 import * as Y from 'yjs'
 import { connectProvider } from '../providers.js'
 import { ServerProcess, type ServerSpec } from '../servers.js'
 import { ROOT } from '../updates.js'
-import { sleep, waitFor } from '../util.js'
+import { sleep } from '../util.js'
 import { clockAfter, WireClient } from '../wire.js'
 import { clientId, type RunContext } from './common.js'
 

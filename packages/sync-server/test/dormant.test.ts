@@ -3,7 +3,7 @@
  * sync requests from storage, and wakes on the next change without losing or reordering frames.
  */
 import { CloseCode } from '@quire/protocol'
-import { waitFor } from '@quire/testkit'
+import { passThrough, waitFor } from '@quire/testkit'
 import { describe, expect, it } from 'vitest'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
@@ -181,13 +181,9 @@ describe('dormant documents', () => {
   it('if waking fails, the document is given up with 4503 and nothing is applied', async () => {
     const memory = new MemoryStore()
     let failReads = false
-    const flaky: DocumentStore = {
-      read: (name) => (failReads ? Promise.reject(new Error('disk gone')) : memory.read(name)),
-      append: (...args) => memory.append(...args),
-      compact: (...args) => memory.compact(...args),
-      size: (name) => memory.size(name),
-      close: () => memory.close()
-    }
+    const flaky: DocumentStore = passThrough(memory, {
+      read: (name: string) => (failReads ? Promise.reject(new Error('disk gone')) : memory.read(name))
+    })
     const { doc, events } = await openDoc(flaky)
     const writer = new RecordingPeer('writer')
     const author = new Client()

@@ -3,7 +3,7 @@
  * while its document is still loading.
  */
 
-import { connect, startServer, tempDataDir, waitFor } from '@quire/testkit'
+import { connect, passThrough, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { createServer } from '../src/server.js'
@@ -66,17 +66,13 @@ describe('durability', () => {
     let releaseLoad!: () => void
     const loadGate = new Promise<void>((resolve) => (releaseLoad = resolve))
     let loadsStarted = 0
-    const slow: DocumentStore = {
-      read: async (name) => {
+    const slow: DocumentStore = passThrough(level, {
+      read: async (name: string) => {
         loadsStarted++
         await loadGate
         return level.read(name)
-      },
-      append: (...args) => level.append(...args),
-      compact: (...args) => level.compact(...args),
-      size: (name) => level.size(name),
-      close: () => level.close()
-    }
+      }
+    })
     const server = createServer({ port: 0, store: slow, logger: pino({ level: 'silent' }) })
     const { port } = await server.listen()
     const client = connect(`ws://127.0.0.1:${port}`, 'slow')
