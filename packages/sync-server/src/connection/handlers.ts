@@ -6,9 +6,9 @@ import { Session, type SessionContext } from './session.js'
 export function sessionHandlers(gate: Gate, context: SessionContext): TransportHandlers {
   return {
     admit: (request) => gate.admitUpgrade(request.url ?? '', request.socket.remoteAddress ?? 'unknown'),
-    connect: (peer, admitted) => {
+    connect: (peer, admitted, reading) => {
       gate.opened(admitted.name)
-      const session = new Session(peer, admitted.name, context, admitted.expiresAt)
+      const session = new Session(peer, admitted.name, context, reading, admitted.expiresAt)
       return {
         receive: (bytes) => session.receive(bytes),
         closed: () => {

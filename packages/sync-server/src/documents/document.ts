@@ -144,6 +144,11 @@ export class SharedDocument {
     return this.snapshotBytes + this.logBytes
   }
 
+  /** Bytes of the document's state: stored, plus applied but not yet written. What a sync answer costs. */
+  get stateBytes(): number {
+    return this.storedBytes + this.unstoredBytes
+  }
+
   /** True once the document has been closed; a closed document takes no peers. */
   get isClosed(): boolean {
     return this.closed

@@ -1,8 +1,9 @@
 /**
  * The WebSocket edge: the only module that touches `ws`. Refuses upgrades with an HTTP status
  * before any WebSocket exists, wraps each socket as a Peer, and closes connections that are
- * dead (no pong within two ping intervals), idle (no message for idleTimeoutMs) or too slow to
- * read what they are sent (more than maxBufferedBytes waiting: 1013).
+ * dead (no pong within two ping intervals), idle (no message for idleTimeoutMs: 4508) or too slow
+ * to read what they are sent (more than maxBufferedBytes waiting: 1013). A connection whose
+ * reading the session paused counts as alive and busy: its pongs and messages wait unread.
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
@@ -11,6 +12,7 @@ import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Admission } from '../connection/admission.js'
+import type { Reading } from '../connection/session.js'
 import type { Peer } from '../documents/peer.js'
 import type { Metrics } from '../metrics.js'
 
@@ -21,8 +23,11 @@ export type Admitted = Extract<Admission, { ok: true }>
 export interface TransportHandlers {
   /** Decide, from the request alone, whether it may become a WebSocket. */
   admit(request: IncomingMessage): Promise<Admission>
-  /** A socket is open: return the receiver of its messages and of its close. */
-  connect(peer: Peer, admitted: Admitted): { receive(bytes: Uint8Array): void; closed(): void }
+  /**
+   * A socket is open: return the receiver of its messages and of its close. `reading` pauses and
+   * resumes reading the socket (sending to it goes on).
+   */
+  connect(peer: Peer, admitted: Admitted, reading: Reading): { receive(bytes: Uint8Array): void; closed(): void }
 }
 
 /** Transport settings. */
@@ -46,6 +51,8 @@ export interface Transport {
 interface SocketState {
   alive: boolean
   lastMessage: number
+  // Reading stopped by us: whatever the client sends (pongs included) waits unread meanwhile.
+  paused: boolean
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -100,9 +107,12 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       corked = false
       socket.uncork()
     }
+    const state: SocketState = { alive: true, lastMessage: Date.now(), paused: false }
     const close = (code: number, reason: string) => {
       if (closing) return
       closing = true
+      // Read again, so that the client's close frame is seen and the handshake can finish.
+      if (state.paused) reading.resume()
       ws.close(code, truncateReason(reason))
       // A client that reads nothing never receives the close frame either.
       setTimeout(() => ws.terminate(), 2000).unref()
@@ -129,20 +139,31 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       },
       close
     }
-    settings.metrics.connections.inc()
-    states.set(ws, { alive: true, lastMessage: Date.now() })
-    const receiver = handlers.connect(peer, admitted)
-    settings.log.debug({ doc: name, conn: id, access: admitted.access }, 'connection opened')
-    ws.on('pong', () => {
-      const state = states.get(ws)
-      if (state) state.alive = true
-    })
-    ws.on('message', (data: RawData) => {
-      const state = states.get(ws)
-      if (state) {
+    const reading: Reading = {
+      pause() {
+        if (state.paused || closing) return
+        state.paused = true
+        ws.pause()
+      },
+      resume() {
+        if (!state.paused) return
+        state.paused = false
+        // The pause was ours: the client was not silent or dead meanwhile.
         state.alive = true
         state.lastMessage = Date.now()
+        ws.resume()
       }
+    }
+    settings.metrics.connections.inc()
+    states.set(ws, state)
+    const receiver = handlers.connect(peer, admitted, reading)
+    settings.log.debug({ doc: name, conn: id, access: admitted.access }, 'connection opened')
+    ws.on('pong', () => {
+      state.alive = true
+    })
+    ws.on('message', (data: RawData) => {
+      state.alive = true
+      state.lastMessage = Date.now()
       if (closing) return
       try {
         receiver.receive(toBytes(data))
@@ -169,6 +190,10 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     for (const ws of wss.clients) {
       const state = states.get(ws)
       if (!state) continue
+      if (state.paused) {
+        state.alive = true
+        continue
+      }
       if (!state.alive) {
         settings.metrics.rejectedConnections.inc({ reason: 'keepalive_timeout' })
         ws.terminate()
@@ -185,7 +210,7 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       const now = Date.now()
       for (const ws of wss.clients) {
         const state = states.get(ws)
-        if (!state || now - state.lastMessage <= settings.idleTimeoutMs || ws.readyState !== ws.OPEN) continue
+        if (!state || state.paused || now - state.lastMessage <= settings.idleTimeoutMs || ws.readyState !== ws.OPEN) continue
         settings.metrics.rejectedConnections.inc({ reason: 'idle' })
         ws.close(CloseCode.IdleTimeout, 'no messages for too long')
       }
@@ -207,6 +232,8 @@ export function attachTransport(server: Server, settings: TransportSettings, han
             new Promise<void>((resolve) => {
               if (ws.readyState === ws.CLOSED) return resolve()
               const timer = setTimeout(() => ws.terminate(), timeoutMs)
+              // A paused socket would never read the client's answer to our close.
+              if (ws.isPaused) ws.resume()
               ws.once('close', () => {
                 clearTimeout(timer)
                 resolve()
