@@ -1,6 +1,6 @@
 /**
  * The web app's own editor writing flat out (PROTOCOL.md L2, C2): a burst of 5,000 single-character
- * edits and then a 500 kB paste, each its own transaction, reach a second person in full, with
+ * edits, each its own transaction, and then a 500 kB paste reach a second person in full, with
  * the default server settings and no close.
  */
 import type { Browser, Page } from 'playwright-core'
