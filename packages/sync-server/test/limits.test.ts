@@ -213,10 +213,10 @@ describe('update rate (--rate-limit 500 --rate-burst 100)', () => {
   })
 })
 
-describe('a paused connection (--rate-limit 20 --rate-burst 10 --idle-timeout-ms 300 --ping-interval-ms 100)', () => {
+describe('a paused connection (--rate-limit 10 --rate-burst 10 --idle-timeout-ms 1000 --ping-interval-ms 1000)', () => {
   let server: ServerProcess
   beforeAll(async () => {
-    server = await start(['--rate-limit', '20', '--rate-burst', '10', '--idle-timeout-ms', '300', '--ping-interval-ms', '100'])
+    server = await start(['--rate-limit', '10', '--rate-burst', '10', '--idle-timeout-ms', '1000', '--ping-interval-ms', '1000'])
   })
   afterAll(async () => {
     expect(await server.kill('SIGTERM')).toBe(0)
@@ -229,11 +229,11 @@ describe('a paused connection (--rate-limit 20 --rate-burst 10 --idle-timeout-ms
     doc.on('update', (update: Uint8Array) => updates.push(update))
     for (let i = 0; i < 70; i++) doc.getText('codemirror').insert(i, String(i % 10))
     const started = Date.now()
-    // 70 messages against 10 at once and 20 a second: paused for about 3 s, ten keepalive
-    // intervals and ten idle timeouts, during which its pongs wait unread.
+    // 70 messages against 10 at once and 10 a second: paused for about 6 s, three keepalive
+    // deadlines and six idle timeouts, during which its pongs wait unread.
     for (const update of updates) client.ws.send(writeFrame({ type: 'sync-update', update }))
     await client.barrier()
-    expect(Date.now() - started).toBeGreaterThanOrEqual(((70 - 10) / 20) * 1000 * 0.9)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(((70 - 10) / 10) * 1000 * 0.9)
     expect(client.closed).toBeUndefined()
     const reader = connect(server.wsUrl, 'paused')
     await reader.synced()
