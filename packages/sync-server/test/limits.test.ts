@@ -213,6 +213,29 @@ describe('update rate (--rate-limit 500 --rate-burst 100)', () => {
   })
 })
 
+describe('many pauses (--rate-limit 20000 --rate-burst 100)', () => {
+  let server: ServerProcess
+  beforeAll(async () => {
+    server = await start(['--rate-limit', '20000', '--rate-burst', '100'])
+  })
+  afterAll(async () => {
+    expect(await server.kill('SIGTERM')).toBe(0)
+  })
+
+  // Regression: a budget refilled between two looks once left held messages unread for good.
+  it('L2: a writer paused and resumed thousands of times never stalls, and everything arrives in order', async () => {
+    const writer = connect(server.wsUrl, 'many-pauses')
+    const reader = connect(server.wsUrl, 'many-pauses')
+    await Promise.all([writer.synced(), reader.synced()])
+    for (let i = 0; i < 30_000; i++) writer.text.insert(writer.text.length, String.fromCharCode(97 + (i % 26)))
+    await waitFor(() => reader.text.length === 30_000, 'the reader to hold all 30,000 characters', 60_000)
+    expect(reader.text.toString()).toBe(writer.text.toString())
+    expect(await readMetric(server.httpUrl, 'quire_read_pauses_total')).toBeGreaterThan(1)
+    writer.destroy()
+    reader.destroy()
+  })
+})
+
 describe('a paused connection (--rate-limit 10 --rate-burst 10 --idle-timeout-ms 1000 --ping-interval-ms 1000)', () => {
   let server: ServerProcess
   beforeAll(async () => {

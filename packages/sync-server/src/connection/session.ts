@@ -119,8 +119,10 @@ export class Session {
   }
 
   private pauseWhileInDebt(): void {
+    if (this.ended) return
     const waitMs = this.bucket?.debtMs() ?? 0
-    if (waitMs === 0 || this.ended) return
+    // Once paused, always come back: the debt may have been refilled since the caller looked.
+    if (waitMs === 0 && !this.paused) return
     if (!this.paused) {
       this.paused = true
       this.ctx.metrics.readPauses.inc()
@@ -129,18 +131,18 @@ export class Session {
     this.resumeTimer = setTimeout(() => this.catchUp(), Math.ceil(waitMs))
   }
 
-  // Out of debt: handle what arrived meanwhile, in order, then read the socket again.
+  // Out of debt: handle what arrived meanwhile, in order, then read the socket again. Reading
+  // resumes only once nothing is left unread, or later messages would overtake held ones.
   private catchUp(): void {
     let next = 0
-    while (!this.ended && next < this.unread.length) {
-      if ((this.bucket?.debtMs() ?? 0) > 0) break
+    while (!this.ended && next < this.unread.length && (this.bucket?.debtMs() ?? 0) === 0) {
       const bytes = this.unread[next++] as Uint8Array
       this.unreadBytes -= bytes.length
       this.handle(bytes)
     }
     this.unread = this.unread.slice(next)
     if (this.ended) return
-    if ((this.bucket?.debtMs() ?? 0) > 0) return this.pauseWhileInDebt()
+    if (this.unread.length > 0 || (this.bucket?.debtMs() ?? 0) > 0) return this.pauseWhileInDebt()
     this.paused = false
     this.reading.resume()
   }
