@@ -1,5 +1,5 @@
 /**
- * What to do when the server closes the connection, by close code (PROTOCOL.md, rule C1). Pure,
+ * What to do when the server closes the connection, by close code (PROTOCOL.md, rules C1 and C2). Pure,
  * so the policy is one table that tests can read. Retrying is the default: a client that gives
  * up wrongly leaves a dead editor, so it stops only when the code says retrying cannot help.
  */
@@ -33,27 +33,13 @@ const FINAL: ReadonlyMap<number, FinalConnection> = new Map([
 ])
 
 /**
- * Codes that are temporary by definition: the server is going away or overloaded, storage
- * failed to load or write, or the client was too fast or idle. Listed so that they stay
- * temporary even inside the 44xx range.
- */
-const TEMPORARY: ReadonlySet<number> = new Set([
-  CloseCode.GoingAway,
-  CloseCode.InternalError,
-  CloseCode.TryAgainLater,
-  CloseCode.IdleTimeout,
-  CloseCode.RateLimited,
-  CloseCode.StorageFailure,
-  CloseCode.LoadFailed
-])
-
-/**
- * Retry or stop after the server closed with `code`. Any other 44xx code ("your request is
- * wrong") stops with `error`; everything else, including 1006 (the connection dropped without
- * a close frame, as with a refused upgrade or an unreachable server), is retried.
+ * Retry or stop after the server closed with `code`, by the bands of PROTOCOL.md rule C2: any
+ * other 44xx code ("retrying the same thing cannot help") stops with `error`; everything else,
+ * transient conditions (1001, 1011, 1013, 45xx: overload, idle, too fast, storage) and 1006 (the
+ * connection dropped without a close frame, as with a refused upgrade or an unreachable server)
+ * included, is retried.
  */
 export function closeVerdict(code: number): CloseVerdict {
-  if (TEMPORARY.has(code)) return RETRY
   const connection = FINAL.get(code)
   if (connection !== undefined) return { action: 'stop', connection }
   if (code >= 4400 && code < 4500) return { action: 'stop', connection: 'error' }

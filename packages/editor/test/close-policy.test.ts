@@ -21,7 +21,7 @@ describe('close policy (PROTOCOL.md C1)', () => {
     }
   })
 
-  it('keeps retrying after temporary closes, even those in the 44xx range', () => {
+  it('C2: keeps retrying after every transient close, none of which is in the 44xx band', () => {
     for (const code of [
       CloseCode.RateLimited,
       CloseCode.TryAgainLater,
@@ -32,6 +32,15 @@ describe('close policy (PROTOCOL.md C1)', () => {
       CloseCode.IdleTimeout
     ]) {
       expect(closeVerdict(code), `code ${code}`).toEqual({ action: 'retry' })
+      expect(code >= 4400 && code < 4500, `code ${code} outside 4400-4499, where y-websocket 3.x gives up`).toBe(false)
+    }
+    expect(CloseCode.IdleTimeout).toBe(4508)
+    expect(CloseCode.RateLimited).toBe(4529)
+  })
+
+  it('C2: stops on every code in the 44xx band, as y-websocket 3.x does', () => {
+    for (const code of Object.values(CloseCode).filter((value) => value >= 4400 && value < 4500)) {
+      expect(closeVerdict(code).action, `code ${code}`).toBe('stop')
     }
   })
 

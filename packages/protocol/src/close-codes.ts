@@ -1,7 +1,8 @@
 /**
  * Every WebSocket close code the server sends, named in one place (rule C1 in PROTOCOL.md).
- * 1000–1015 are the RFC 6455 codes; 4000–4999 are Quire's own, grouped like HTTP statuses
- * so that a client can tell "fix your request" (44xx) from "try again later" (45xx).
+ * 1000–1015 are the RFC 6455 codes; 4000–4999 are Quire's own, in two bands (rule C2):
+ * 44xx means "retrying the same thing cannot help", and y-websocket 3.x stops reconnecting on
+ * it; every transient condition uses 1001, 1011, 1013 or 45xx, which every client retries.
  */
 export const CloseCode = {
   /** The client or server is done with the connection. */
@@ -22,8 +23,6 @@ export const CloseCode = {
   Unauthorized: 4401,
   /** The token does not allow what the client tried. */
   Forbidden: 4403,
-  /** The connection sent nothing (not even awareness renewals) for too long. */
-  IdleTimeout: 4408,
   /** An awareness state was larger than the server allows. */
   AwarenessTooLarge: 4413,
   /**
@@ -31,14 +30,19 @@ export const CloseCode = {
    * more to apply than the server allows.
    */
   InvalidUpdate: 4422,
-  /** The client sent too many messages too fast. */
-  RateLimited: 4429,
   /** The document's stored data could not be written; the client should reconnect and resend. */
   StorageFailure: 4500,
   /** The document's stored data cannot be decoded; it is left untouched for an operator. */
   DocumentDamaged: 4501,
   /** The document could not be loaded from storage (an I/O error, not damage). */
-  LoadFailed: 4503
+  LoadFailed: 4503,
+  /** The connection sent nothing (not even awareness renewals) for too long; transient (C2). */
+  IdleTimeout: 4508,
+  /**
+   * The client kept sending past a hard bound while the server had stopped reading it (it was
+   * over its rate budget); transient (C2). Being over the rate alone only slows a client down.
+   */
+  RateLimited: 4529
 } as const
 
 /** One of the close codes in {@link CloseCode}. */

@@ -9,7 +9,7 @@ import { CloseCode, closeCodeName, DefaultLimits, Extension, MAX_DOCUMENT_NAME_L
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const spec = readFileSync(`${root}PROTOCOL.md`, 'utf8')
-const RULES = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'C1', 'N1', 'N2', 'N3', 'N4', 'N5', 'L1', 'X1']
+const RULES = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'C1', 'C2', 'N1', 'N2', 'N3', 'N4', 'N5', 'L1', 'L2', 'X1']
 
 /** The text of the section headed `### <id> — …`, up to the next heading. */
 function section(id: string): string {
@@ -55,6 +55,27 @@ describe('PROTOCOL.md matches the code', () => {
       if (code >= 4000) expect(Math.floor(code / 100), `${code}`).toSatisfy((group: number) => group === 44 || group === 45)
     }
     for (const unknown of [0, 999, 1002, 1006, 4000, 4404, 9999]) expect(closeCodeName(unknown)).toBeUndefined()
+  })
+
+  it('C2: every 44xx code is one the spec lists as final; every transient condition is 1001, 1011, 1013 or 45xx', () => {
+    const finalBullet = section('C2').split('\n- ')[1] ?? ''
+    for (const [name, code] of Object.entries(CloseCode)) {
+      if (code >= 4400 && code < 4500) expect(finalBullet, `${name} (${code}) is 44xx, so C2 must list it as final`).toContain(`(${code})`)
+    }
+    // The conditions that pass: shutdown, errors, overload, storage, silence, a too-fast client.
+    const transient = [
+      CloseCode.GoingAway,
+      CloseCode.InternalError,
+      CloseCode.TryAgainLater,
+      CloseCode.StorageFailure,
+      CloseCode.DocumentDamaged,
+      CloseCode.LoadFailed,
+      CloseCode.IdleTimeout,
+      CloseCode.RateLimited
+    ]
+    for (const code of transient) expect([1001, 1011, 1013].includes(code) || (code >= 4500 && code < 4600), `${closeCodeName(code)} (${code})`).toBe(true)
+    expect(CloseCode.IdleTimeout).toBe(4508)
+    expect(CloseCode.RateLimited).toBe(4529)
   })
 
   it('F1: every message type is in the table', () => {

@@ -40,10 +40,15 @@ export interface ServerSettings {
   maxAwarenessBytes: number
   /** Presence states (awareness client ids) one connection may hold. */
   maxAwarenessClients: number
-  /** Messages per second a connection may send on average; 0 turns the limit off. */
+  /**
+   * Tokens a connection's budget refills per second; 0 turns the limit off. A message costs one
+   * token plus one per 64 KiB of work it causes; a connection over budget is read more slowly.
+   */
   rateLimit: number
-  /** Messages a connection may send in a burst above the average. */
+  /** Tokens a connection may spend at once above the average. */
   rateBurst: number
+  /** Bytes a connection slowed down by the rate limit may still deliver before it is closed (4529). */
+  maxUnreadBytes: number
   /** Open connections in total. */
   maxConnections: number
   /** Open connections to one document. */
@@ -66,7 +71,7 @@ export interface ServerSettings {
   maxBufferedBytes: number
   /** Past this many bytes waiting to be sent to all clients together, those holding the most are closed (1013). */
   maxSendBufferBytes: number
-  /** A connection that sends nothing for this long is closed (4408). */
+  /** A connection that sends nothing for this long is closed (4508). */
   idleTimeoutMs: number
   /** An HTTP request (an upgrade included) must send its headers within this time. */
   handshakeTimeoutMs: number
@@ -98,8 +103,9 @@ export const defaultSettings: ServerSettings = {
   maxDocumentBytes: 64 * 1024 * 1024,
   maxAwarenessBytes: 8 * 1024,
   maxAwarenessClients: 16,
-  rateLimit: 300,
-  rateBurst: 3000,
+  rateLimit: 2000,
+  rateBurst: 20_000,
+  maxUnreadBytes: 32 * 1024 * 1024,
   maxConnections: 10_000,
   maxConnectionsPerDocument: 500,
   maxConnectionsPerAddress: 256,

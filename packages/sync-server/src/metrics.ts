@@ -21,6 +21,8 @@ export interface Metrics {
   rejectedUpdates: Counter<'reason'>
   rejectedConnections: Counter<'reason'>
   errors: Counter<'kind'>
+  /** Times a connection over its message budget stopped being read until the budget refilled. */
+  readPauses: Counter
   /** Count frames received, by type (cached label lookup: this runs per frame). */
   countIn(type: string, by?: number): void
   /** Count frames sent, by type. */
@@ -75,7 +77,12 @@ export function createMetrics(): Metrics {
       labelNames: ['reason'],
       registers
     }),
-    errors: new Counter({ name: 'quire_errors_total', help: 'Errors, by kind', labelNames: ['kind'], registers })
+    errors: new Counter({ name: 'quire_errors_total', help: 'Errors, by kind', labelNames: ['kind'], registers }),
+    readPauses: new Counter({
+      name: 'quire_read_pauses_total',
+      help: 'Times a connection over its message budget (--rate-limit) stopped being read until it refilled',
+      registers
+    })
   }
   return { ...metrics, countIn: perLabel(metrics.messagesIn, 'type'), countOut: perLabel(metrics.messagesOut, 'type') }
 }

@@ -153,47 +153,50 @@ describe('document size (--max-document-bytes 4096)', () => {
   })
 })
 
-describe('update rate (--rate-limit 50 --rate-burst 100)', () => {
+describe('update rate (--rate-limit 500 --rate-burst 100)', () => {
+  const RATE = 500
+  const BURST = 100
   let server: ServerProcess
   beforeAll(async () => {
-    server = await start(['--rate-limit', '50', '--rate-burst', '100'])
+    server = await start(['--rate-limit', String(RATE), '--rate-burst', String(BURST)])
   })
   afterAll(async () => {
     expect(await server.kill('SIGTERM')).toBe(0)
   })
 
-  it('a flooding client is closed with 4429; a normal client on the same document is unaffected', async () => {
+  it('L2: a stock client typing flat out past the rate is slowed down, not closed: everything arrives, no sooner than the budget allows; others are unaffected', async () => {
     const name = 'flooded'
     const normal = connect(server.wsUrl, name)
+    const writer = connect(server.wsUrl, name)
     const closes: unknown[] = []
-    normal.provider.on('connection-close', (event) => closes.push(event))
-    await normal.synced()
+    for (const client of [normal, writer]) client.provider.on('connection-close', (event) => closes.push(event?.code))
+    await Promise.all([normal.synced(), writer.synced()])
     normal.text.insert(0, 'before the flood. ')
+    await waitFor(() => writer.text.length > 0, 'the writer to see the first edit')
 
-    const flooder = await watched(`${server.wsUrl}/${name}`)
-    const doc = new Y.Doc()
-    const updates: Uint8Array[] = []
-    doc.on('update', (update: Uint8Array) => updates.push(update))
-    for (let i = 0; i < 500; i++) doc.getText('codemirror').insert(0, 'x')
-    for (const update of updates) flooder.ws.send(writeFrame({ type: 'sync-update', update }))
-    await waitFor(() => flooder.closed !== undefined, 'the flooder to be closed', 10_000)
-    expect(flooder.closed!.code).toBe(CloseCode.RateLimited)
-
-    // The normal client still edits, and a fresh client sees its edit.
-    normal.text.insert(normal.text.length, 'after the flood.')
+    const WRITES = 1500
+    const started = performance.now()
+    for (let i = 0; i < WRITES; i++) writer.text.insert(writer.text.length, 'x')
+    // While the writer is held back, the normal client's edits still go through at once.
+    normal.text.insert(0, 'during the flood. ')
     const fresh = connect(server.wsUrl, name)
     await fresh.synced()
-    await waitFor(() => fresh.text.toString().includes('after the flood.'), "the fresh client to see the normal client's edit")
-    expect(normal.provider.wsconnected).toBe(true)
-    expect(closes).toHaveLength(0)
-    // Nothing past the refusal was applied: at most the burst (100 messages) got in.
-    expect(fresh.text.toString().replaceAll(/[^x]/g, '').length).toBeLessThanOrEqual(100)
-    fresh.destroy()
-    normal.destroy()
-    expect(await readMetric(server.httpUrl, 'quire_rejected_connections_total{reason="rate_limited"}')).toBe(1)
+    await waitFor(() => fresh.text.toString().includes('during the flood. '), "a fresh client to see the normal client's edit")
+
+    await waitFor(() => normal.text.toString().replaceAll(/[^x]/g, '').length === WRITES, `all ${WRITES} inserts to reach the normal client`, 60_000)
+    const elapsed = performance.now() - started
+    // The budget holds BURST tokens and refills RATE a second: WRITES messages cannot pass sooner.
+    expect(elapsed, 'no faster than the budget allows').toBeGreaterThanOrEqual(((WRITES - BURST) / RATE) * 1000 * 0.9)
+    await waitFor(() => fresh.text.toString() === writer.text.toString() && normal.text.toString() === writer.text.toString(), 'everyone to converge')
+    expect(closes, 'nobody was closed').toHaveLength(0)
+    expect(writer.provider.wsconnected).toBe(true)
+    expect(await readMetric(server.httpUrl, 'quire_read_pauses_total')).toBeGreaterThan(0)
+    expect(await readMetric(server.httpUrl, 'quire_rejected_connections_total{reason="rate_limited"}')).toBeUndefined()
+    for (const client of [fresh, normal, writer]) client.destroy()
   })
 
-  it('a client within the rate (a burst under 100, then a steady 25/s) is not closed', async () => {
+  it('a client within the rate (a burst under 100, then a steady 25/s) is never paused', async () => {
+    const before = (await readMetric(server.httpUrl, 'quire_read_pauses_total')) ?? 0
     const client = await watched(`${server.wsUrl}/steady`)
     for (let i = 0; i < 60; i++) client.ws.send(writeFrame({ type: 'query-awareness' }))
     await client.barrier()
@@ -203,7 +206,84 @@ describe('update rate (--rate-limit 50 --rate-burst 100)', () => {
     }
     await client.barrier()
     expect(client.closed).toBeUndefined()
+    expect(await readMetric(server.httpUrl, 'quire_read_pauses_total')).toBe(before)
     client.ws.close()
+  })
+})
+
+describe('many pauses (--rate-limit 20000 --rate-burst 100)', () => {
+  let server: ServerProcess
+  beforeAll(async () => {
+    server = await start(['--rate-limit', '20000', '--rate-burst', '100'])
+  })
+  afterAll(async () => {
+    expect(await server.kill('SIGTERM')).toBe(0)
+  })
+
+  // Regression: a budget refilled between two looks once left held messages unread for good.
+  it('L2: a writer paused and resumed thousands of times never stalls, and everything arrives in order', async () => {
+    const writer = connect(server.wsUrl, 'many-pauses')
+    const reader = connect(server.wsUrl, 'many-pauses')
+    await Promise.all([writer.synced(), reader.synced()])
+    for (let i = 0; i < 30_000; i++) writer.text.insert(writer.text.length, String.fromCharCode(97 + (i % 26)))
+    await waitFor(() => reader.text.length === 30_000, 'the reader to hold all 30,000 characters', 60_000)
+    expect(reader.text.toString()).toBe(writer.text.toString())
+    expect(await readMetric(server.httpUrl, 'quire_read_pauses_total')).toBeGreaterThan(1)
+    writer.destroy()
+    reader.destroy()
+  })
+})
+
+describe('a paused connection (--rate-limit 10 --rate-burst 10 --idle-timeout-ms 1000 --ping-interval-ms 1000)', () => {
+  let server: ServerProcess
+  beforeAll(async () => {
+    server = await start(['--rate-limit', '10', '--rate-burst', '10', '--idle-timeout-ms', '1000', '--ping-interval-ms', '1000'])
+  })
+  afterAll(async () => {
+    expect(await server.kill('SIGTERM')).toBe(0)
+  })
+
+  it('L2: is neither idle nor dead while the server is not reading it, and everything it sent is handled in order', async () => {
+    const client = await watched(`${server.wsUrl}/paused`)
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => updates.push(update))
+    for (let i = 0; i < 70; i++) doc.getText('codemirror').insert(i, String(i % 10))
+    const started = Date.now()
+    // 70 messages against 10 at once and 10 a second: paused for about 6 s, three keepalive
+    // deadlines and six idle timeouts, during which its pongs wait unread.
+    for (const update of updates) client.ws.send(writeFrame({ type: 'sync-update', update }))
+    await client.barrier()
+    expect(Date.now() - started).toBeGreaterThanOrEqual(((70 - 10) / 10) * 1000 * 0.9)
+    expect(client.closed).toBeUndefined()
+    const reader = connect(server.wsUrl, 'paused')
+    await reader.synced()
+    expect(reader.text.toString()).toBe(doc.getText('codemirror').toString())
+    reader.destroy()
+    client.ws.close()
+  })
+})
+
+describe('the hard bound (--rate-limit 1 --rate-burst 1 --max-unread-bytes 1024)', () => {
+  let server: ServerProcess
+  beforeAll(async () => {
+    server = await start(['--rate-limit', '1', '--rate-burst', '1', '--max-unread-bytes', '1024'])
+  })
+  afterAll(async () => {
+    expect(await server.kill('SIGTERM')).toBe(0)
+  })
+
+  it('C2: a connection that delivers more than --max-unread-bytes while paused is closed with 4529, which every client retries', async () => {
+    const client = await watched(`${server.wsUrl}/bound`)
+    const doc = new Y.Doc()
+    const updates: Uint8Array[] = []
+    doc.on('update', (update: Uint8Array) => updates.push(update))
+    for (let i = 0; i < 10; i++) doc.getText('codemirror').insert(0, 'y'.repeat(2048))
+    for (const update of updates) client.ws.send(writeFrame({ type: 'sync-update', update }))
+    await waitFor(() => client.closed !== undefined, 'the close', 30_000)
+    expect(client.closed!.code).toBe(CloseCode.RateLimited)
+    expect(CloseCode.RateLimited).toBe(4529)
+    expect(await readMetric(server.httpUrl, 'quire_rejected_connections_total{reason="rate_limited"}')).toBe(1)
   })
 })
 
@@ -316,7 +396,7 @@ describe('idle connections (--idle-timeout-ms 500 --ping-interval-ms 200)', () =
     expect(await server.kill('SIGTERM')).toBe(0)
   })
 
-  it('a client that answers pings but sends nothing is closed with 4408; one that talks stays', async () => {
+  it('C2: a client that answers pings but sends nothing is closed with 4508 (transient); one that talks stays', async () => {
     const talker = await watched(`${server.wsUrl}/idle`)
     let talks = 0
     const timer = setInterval(() => {
@@ -356,7 +436,7 @@ describe('idle timeout shorter than the ping interval (--idle-timeout-ms 500, de
     expect(await server.kill('SIGTERM')).toBe(0)
   })
 
-  it('is honoured: a silent client is closed with 4408 within a few seconds', async () => {
+  it('is honoured: a silent client is closed with 4508 within a few seconds', async () => {
     const silent = await watched(`${server.wsUrl}/idle-default-pings`)
     const openedAt = Date.now()
     await waitFor(() => silent.closed !== undefined, 'the silent client to be closed (--idle-timeout-ms 500)', 5_000).catch(() => {})

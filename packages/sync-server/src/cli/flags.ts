@@ -163,16 +163,24 @@ export const serveFlags: readonly FlagSpec[] = [
     env: 'RATE_LIMIT',
     setting: 'rateLimit',
     type: { kind: 'int', min: 0, max: 1_000_000 },
-    shown: '300',
-    help: 'messages per second a connection may send on average (0: no limit); past it, 4429'
+    shown: '2000',
+    help: 'message budget per connection per second (a message costs 1, plus 1 per 64 KiB of work); past it, reading pauses (0: no limit)'
   },
   {
     flag: 'rate-burst',
     env: 'RATE_BURST',
     setting: 'rateBurst',
     type: { kind: 'int', min: 1, max: 10_000_000 },
-    shown: '3000',
-    help: 'messages a connection may send at once above the average'
+    shown: '20000',
+    help: 'budget a connection may spend at once above the average'
+  },
+  {
+    flag: 'max-unread-bytes',
+    env: 'MAX_UNREAD_BYTES',
+    setting: 'maxUnreadBytes',
+    type: { kind: 'int', min: 1024, max: 2 ** 34 },
+    shown: '33554432',
+    help: 'bytes a paused (over-budget) connection may still deliver before it is closed (4529)'
   },
   {
     flag: 'max-connections',
@@ -268,7 +276,7 @@ export const serveFlags: readonly FlagSpec[] = [
     setting: 'idleTimeoutMs',
     type: { kind: 'int', min: 100, max: 86_400_000 },
     shown: '120000',
-    help: 'close a connection that sends nothing for this long (4408)'
+    help: 'close a connection that sends nothing for this long (4508)'
   },
   {
     flag: 'handshake-timeout-ms',

@@ -18,8 +18,8 @@ export function sessionHandlers(gate: Gate, context: SessionContext): TransportH
       return gate.admitUpgrade({ url: request.url ?? '', peer, headers: request.headers })
     },
     abandoned: (admitted) => admitted.place.release(),
-    connect: (peer, admitted) => {
-      const session = new Session(peer, admitted.name, context, admitted.expiresAt)
+    connect: (peer, admitted, reading) => {
+      const session = new Session(peer, admitted.name, context, reading, admitted.expiresAt)
       return {
         receive: (bytes) => session.receive(bytes),
         closed: () => {

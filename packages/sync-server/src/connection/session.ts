@@ -1,6 +1,9 @@
 /**
  * One connection's life on one document: decode each frame, hold frames while the document
  * loads (a client is never answered from a half-loaded document), then hand them over in order.
+ * Each message is charged to the connection's token bucket by the work it causes; a connection
+ * in debt is read no further until the debt is refilled (README, "Limits"), so a fast sender is
+ * slowed down by TCP flow control instead of being cut off.
  */
 import { CloseCode, type Frame, ProtocolError, readFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
@@ -9,6 +12,15 @@ import { loadFailure } from '../documents/load.js'
 import type { Peer } from '../documents/peer.js'
 import type { DocumentRegistry } from '../documents/registry.js'
 import type { Metrics } from '../metrics.js'
+import { messageCost, TokenBucket } from './token-bucket.js'
+
+/** Control over reading a connection's socket, given by the transport. */
+export interface Reading {
+  /** Stop reading the socket: frames already read may still arrive. */
+  pause(): void
+  /** Read the socket again. */
+  resume(): void
+}
 
 /** What a session needs from the server. */
 export interface SessionContext {
@@ -19,10 +31,12 @@ export interface SessionContext {
   maxQueuedFrames: number
   /** Their total size may not pass this either. */
   maxMessageBytes: number
-  /** Average messages per second allowed; 0 for no limit. */
+  /** Tokens (see token-bucket.ts) refilled per second; 0 for no limit. */
   rateLimit: number
-  /** Messages allowed in a burst above the average. */
+  /** Tokens a connection may spend at once. */
   rateBurst: number
+  /** Bytes a paused connection may still deliver before it is closed (4529). */
+  maxUnreadBytes: number
 }
 
 // Timers longer than this overflow; a longer expiry is re-armed.
@@ -35,17 +49,22 @@ export class Session {
   private queuedBytes = 0
   private frames = 0
   private ended = false
-  private tokens: number
-  private refilledAt = performance.now()
   private expiry: NodeJS.Timeout | undefined
+  private readonly bucket: TokenBucket | undefined
+  // While paused: messages the socket delivered anyway (already read), handled in order later.
+  private unread: Uint8Array[] = []
+  private unreadBytes = 0
+  private paused = false
+  private resumeTimer: NodeJS.Timeout | undefined
 
   constructor(
     private readonly peer: Peer,
     private readonly name: string,
     private readonly ctx: SessionContext,
+    private readonly reading: Reading,
     expiresAt?: number
   ) {
-    this.tokens = ctx.rateBurst
+    if (ctx.rateLimit > 0) this.bucket = new TokenBucket(ctx.rateLimit, ctx.rateBurst)
     if (expiresAt !== undefined) this.expireAt(expiresAt * 1000)
     void this.attach()
   }
@@ -53,7 +72,23 @@ export class Session {
   /** Handle one message from the socket. */
   receive(bytes: Uint8Array): void {
     if (this.ended) return
-    if (!this.withinRate()) return this.end(CloseCode.RateLimited, 'too many messages; slow down and reconnect', 'rate_limited')
+    if (this.paused) return this.holdUnread(bytes)
+    this.handle(bytes)
+    this.pauseWhileInDebt()
+  }
+
+  /** The socket closed; leave the document. */
+  closed(): void {
+    this.ended = true
+    clearTimeout(this.expiry)
+    clearTimeout(this.resumeTimer)
+    this.queued = []
+    this.unread = []
+    this.doc?.leave(this.peer)
+    this.doc = undefined
+  }
+
+  private handle(bytes: Uint8Array): void {
     const index = ++this.frames
     let frame: Frame
     try {
@@ -63,6 +98,8 @@ export class Session {
       return this.end(error.closeCode, error.message, 'malformed_message')
     }
     this.ctx.metrics.countIn(frame.type)
+    // A sync step 1 costs what answering it costs: encoding and sending the document's state.
+    this.bucket?.take(messageCost(frame.type === 'sync-step1' ? (this.doc?.stateBytes ?? 0) : bytes.length))
     if (this.doc) return this.doc.receive(this.peer, frame, index)
     this.queuedBytes += bytes.length
     if (this.queued.length >= this.ctx.maxQueuedFrames || this.queuedBytes > 2 * this.ctx.maxMessageBytes) {
@@ -71,13 +108,43 @@ export class Session {
     this.queued.push([frame, index])
   }
 
-  /** The socket closed; leave the document. */
-  closed(): void {
-    this.ended = true
-    clearTimeout(this.expiry)
-    this.queued = []
-    this.doc?.leave(this.peer)
-    this.doc = undefined
+  // Messages read after the pause: the bound is what keeps a connection that floods anyway in check.
+  private holdUnread(bytes: Uint8Array): void {
+    this.unreadBytes += bytes.length
+    if (this.unreadBytes > this.ctx.maxUnreadBytes) {
+      this.unread = []
+      return this.end(CloseCode.RateLimited, 'too much sent while asked to slow down; reconnect', 'rate_limited')
+    }
+    this.unread.push(bytes)
+  }
+
+  private pauseWhileInDebt(): void {
+    if (this.ended) return
+    const waitMs = this.bucket?.debtMs() ?? 0
+    // Once paused, always come back: the debt may have been refilled since the caller looked.
+    if (waitMs === 0 && !this.paused) return
+    if (!this.paused) {
+      this.paused = true
+      this.ctx.metrics.readPauses.inc()
+      this.reading.pause()
+    }
+    this.resumeTimer = setTimeout(() => this.catchUp(), Math.ceil(waitMs))
+  }
+
+  // Out of debt: handle what arrived meanwhile, in order, then read the socket again. Reading
+  // resumes only once nothing is left unread, or later messages would overtake held ones.
+  private catchUp(): void {
+    let next = 0
+    while (!this.ended && next < this.unread.length && (this.bucket?.debtMs() ?? 0) === 0) {
+      const bytes = this.unread[next++] as Uint8Array
+      this.unreadBytes -= bytes.length
+      this.handle(bytes)
+    }
+    this.unread = this.unread.slice(next)
+    if (this.ended) return
+    if (this.unread.length > 0 || (this.bucket?.debtMs() ?? 0) > 0) return this.pauseWhileInDebt()
+    this.paused = false
+    this.reading.resume()
   }
 
   private async attach(): Promise<void> {
@@ -98,17 +165,6 @@ export class Session {
       if (this.ended) break
       doc.receive(this.peer, frame, index)
     }
-  }
-
-  // Token bucket: rateBurst messages at once, refilled at rateLimit per second.
-  private withinRate(): boolean {
-    if (this.ctx.rateLimit === 0) return true
-    const now = performance.now()
-    this.tokens = Math.min(this.ctx.rateBurst, this.tokens + ((now - this.refilledAt) / 1000) * this.ctx.rateLimit)
-    this.refilledAt = now
-    if (this.tokens < 1) return false
-    this.tokens--
-    return true
   }
 
   private expireAt(epochMs: number): void {

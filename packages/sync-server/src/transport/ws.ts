@@ -1,10 +1,11 @@
 /**
  * The WebSocket edge: the only module that touches `ws`. Refuses upgrades with an HTTP status
  * before any WebSocket exists, wraps each socket as a Peer, and closes connections that are
- * dead (no pong within two ping intervals), idle (no message for idleTimeoutMs) or too slow to
- * read what they are sent (more than maxBufferedBytes waiting: 1013). Bytes waiting in all
- * sockets together are bounded by maxSendBufferBytes: past it, the connections holding the most
- * are closed (1013).
+ * dead (no pong within two ping intervals), idle (no message for idleTimeoutMs: 4508) or too slow
+ * to read what they are sent (more than maxBufferedBytes waiting: 1013). A connection whose
+ * reading the session paused counts as alive and busy: its pongs and messages wait unread. Bytes
+ * waiting in all sockets together are bounded by maxSendBufferBytes: past it, the connections
+ * holding the most are closed (1013).
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
@@ -13,6 +14,7 @@ import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Admission } from '../connection/admission.js'
+import type { Reading } from '../connection/session.js'
 import type { Peer } from '../documents/peer.js'
 import type { Metrics } from '../metrics.js'
 import { redactUrl } from '../redact-url.js'
@@ -27,8 +29,11 @@ export interface TransportHandlers {
   admit(request: IncomingMessage): Promise<Admission>
   /** An admitted request did not become a socket (a malformed handshake, or shutting down). */
   abandoned(admitted: Admitted): void
-  /** A socket is open: return the receiver of its messages and of its close. */
-  connect(peer: Peer, admitted: Admitted): { receive(bytes: Uint8Array): void; closed(): void }
+  /**
+   * A socket is open: return the receiver of its messages and of its close. `reading` pauses and
+   * resumes reading the socket (sending to it goes on).
+   */
+  connect(peer: Peer, admitted: Admitted, reading: Reading): { receive(bytes: Uint8Array): void; closed(): void }
 }
 
 /** Transport settings. */
@@ -53,6 +58,8 @@ export interface Transport {
 interface SocketState {
   alive: boolean
   lastMessage: number
+  // Reading stopped by us: whatever the client sends (pongs included) waits unread meanwhile.
+  paused: boolean
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -122,12 +129,15 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       corked = false
       socket.uncork()
     }
+    const state: SocketState = { alive: true, lastMessage: Date.now(), paused: false }
     const account = budget.open()
     const close = (code: number, reason: string) => {
       if (closing) return
       closing = true
       budget.close(account)
       closers.delete(account)
+      // Read again, so that the client's close frame is seen and the handshake can finish.
+      if (state.paused) reading.resume()
       ws.close(code, truncateReason(reason))
       // A client that reads nothing never receives the close frame either.
       setTimeout(() => ws.terminate(), 2000).unref()
@@ -169,20 +179,31 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       )
       close(CloseCode.TryAgainLater, 'server is short of send buffer space; reconnect to resync')
     })
-    settings.metrics.connections.inc()
-    states.set(ws, { alive: true, lastMessage: Date.now() })
-    const receiver = handlers.connect(peer, admitted)
-    settings.log.debug({ doc: name, conn: id, access: admitted.access }, 'connection opened')
-    ws.on('pong', () => {
-      const state = states.get(ws)
-      if (state) state.alive = true
-    })
-    ws.on('message', (data: RawData) => {
-      const state = states.get(ws)
-      if (state) {
+    const reading: Reading = {
+      pause() {
+        if (state.paused || closing) return
+        state.paused = true
+        ws.pause()
+      },
+      resume() {
+        if (!state.paused) return
+        state.paused = false
+        // The pause was ours: the client was not silent or dead meanwhile.
         state.alive = true
         state.lastMessage = Date.now()
+        ws.resume()
       }
+    }
+    settings.metrics.connections.inc()
+    states.set(ws, state)
+    const receiver = handlers.connect(peer, admitted, reading)
+    settings.log.debug({ doc: name, conn: id, access: admitted.access }, 'connection opened')
+    ws.on('pong', () => {
+      state.alive = true
+    })
+    ws.on('message', (data: RawData) => {
+      state.alive = true
+      state.lastMessage = Date.now()
       if (closing) return
       try {
         receiver.receive(toBytes(data))
@@ -212,6 +233,10 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     for (const ws of wss.clients) {
       const state = states.get(ws)
       if (!state) continue
+      if (state.paused) {
+        state.alive = true
+        continue
+      }
       if (!state.alive) {
         settings.metrics.rejectedConnections.inc({ reason: 'keepalive_timeout' })
         ws.terminate()
@@ -228,7 +253,7 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       const now = Date.now()
       for (const ws of wss.clients) {
         const state = states.get(ws)
-        if (!state || now - state.lastMessage <= settings.idleTimeoutMs || ws.readyState !== ws.OPEN) continue
+        if (!state || state.paused || now - state.lastMessage <= settings.idleTimeoutMs || ws.readyState !== ws.OPEN) continue
         settings.metrics.rejectedConnections.inc({ reason: 'idle' })
         ws.close(CloseCode.IdleTimeout, 'no messages for too long')
       }
@@ -250,6 +275,8 @@ export function attachTransport(server: Server, settings: TransportSettings, han
             new Promise<void>((resolve) => {
               if (ws.readyState === ws.CLOSED) return resolve()
               const timer = setTimeout(() => ws.terminate(), timeoutMs)
+              // A paused socket would never read the client's answer to our close.
+              if (ws.isPaused) ws.resume()
               ws.once('close', () => {
                 clearTimeout(timer)
                 resolve()
