@@ -172,7 +172,7 @@ describe('token mode', () => {
     if (server) expect(await server.kill('SIGTERM')).toBe(0)
   })
 
-  it('refuses missing, malformed, badly signed, expired and ill-claimed tokens with 401 before the upgrade', async () => {
+  it('AC1: refuses missing, malformed, badly signed, expired and ill-claimed tokens with 401 before the upgrade', async () => {
     const url = (tok?: string) => `${server.wsUrl}/notes${tok === undefined ? '' : `?token=${encodeURIComponent(tok)}`}`
     const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
     const exp = Math.floor(Date.now() / 1000) + 3600
@@ -327,7 +327,7 @@ describe('token mode', () => {
     expect((await get(server.port, `/api/access/team/a/../b?token=${read}`)).status).toBe(400)
   })
 
-  it('a read token syncs and reads; its changes are refused with permission-denied, not relayed, not stored', async () => {
+  it('AC2/F6: a read token syncs and reads; its changes are refused with permission-denied, not relayed, not stored', async () => {
     const name = 'read-only-doc'
     const writeTok = await token(name, 'write')
     const readTok = await token(name, 'read')
@@ -392,7 +392,7 @@ describe('token mode', () => {
     expect(after.text.toString()).toBe('written by the writer and more [mark]')
   })
 
-  it('a token that expires during the session closes the connection with 4401 within a few seconds', async () => {
+  it('AC4: a token that expires during the session closes the connection with 4401 within a few seconds', async () => {
     const tok = await token('expiring', 'write', { expiresInSeconds: 2 })
     const { expiresAt } = await verifyToken(SECRET, tok)
     const lasting = await watched(`${server.wsUrl}/expiring?token=${await token('expiring')}`)
@@ -411,7 +411,7 @@ describe('token mode', () => {
     expect((await upgrade(`${server.wsUrl}/expiring?token=${tok}`)).status).toBe(401)
   })
 
-  it("awareness carries the token's user name whatever the client claims; without a user name, states pass as sent", async () => {
+  it("AC3: awareness carries the token's user name whatever the client claims; without a user name, states pass as sent", async () => {
     const name = 'presence'
     const ada = client(name, await token(name, 'write', { user: 'Ada' }))
     const bob = client(name, await token(name, 'read', { user: 'Bob' }))
@@ -434,7 +434,7 @@ describe('token mode', () => {
     expect(userName(bob, ada.doc.clientID)).toBe('Ada')
   })
 
-  it('a connection cannot overwrite or remove an awareness clientID another connection controls', async () => {
+  it('AC3: a connection cannot overwrite or remove an awareness clientID another connection controls', async () => {
     const name = 'presence-theft'
     const victim = client(name, await token(name, 'write', { user: 'Bob' }))
     await victim.synced()

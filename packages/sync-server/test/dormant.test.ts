@@ -78,7 +78,7 @@ describe('dormant documents', () => {
     await doc.close()
   })
 
-  it('a change wakes it: every frame sent while it wakes is applied in order, stored, relayed and acknowledged', async () => {
+  it('DM2: a change wakes it: every frame sent while it wakes is applied in order, stored, relayed and acknowledged', async () => {
     const store = new MemoryStore()
     const { doc } = await openDoc(store)
     const a = new RecordingPeer('a', new Set(['ack']))
@@ -198,7 +198,7 @@ describe('dormant documents', () => {
     expect((await loadDocument(memory, 'doc')).ydoc.getText('codemirror').toString()).toBe('kept')
   })
 
-  it('a peer that sends more than maxQueuedFrames while its document wakes is closed with 1013; the others are not', async () => {
+  it('DM2/L1: a peer that sends more than maxQueuedFrames while its document wakes is closed with 1013; the others are not', async () => {
     const { doc } = await openDoc(new MemoryStore(), { maxQueuedFrames: 5 })
     const flood = new RecordingPeer('flood')
     const calm = new RecordingPeer('calm')

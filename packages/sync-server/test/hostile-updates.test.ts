@@ -60,7 +60,7 @@ function sendUpdate(doc: string, update: Uint8Array): Promise<number> {
 }
 
 describe('hostile updates', () => {
-  it('refuses the known bad payloads through the real server, which carries on', async () => {
+  it('HI2: refuses the known bad payloads through the real server, which carries on', async () => {
     for (const { name, update } of badPayloads) expect(await sendUpdate('hostile/known', update), name).toBe(CloseCode.InvalidUpdate)
     const client = connect(server.wsUrl, 'hostile/known')
     await client.synced()
@@ -68,7 +68,7 @@ describe('hostile updates', () => {
     client.destroy()
   })
 
-  it('refuses a cost bomb (8,000 concurrent inserts at one spot over 8,000 already there) through the real server', async () => {
+  it('HI2: refuses a cost bomb (8,000 concurrent inserts at one spot over 8,000 already there) through the real server', async () => {
     // The first half is ordinary for Yjs (one client, cheap); the second would scan it 8,000 times.
     expect(await sendUpdate('hostile/bomb', sameSpotInserts(1, 8000, 1))).toBe(-1)
     expect(await sendUpdate('hostile/bomb', sameSpotInserts(1, 8000, 5))).toBe(CloseCode.InvalidUpdate)
@@ -78,7 +78,7 @@ describe('hostile updates', () => {
     client.destroy()
   })
 
-  it('holds the event loop briefly for each of them (measured in process)', async () => {
+  it('HI2: holds the event loop briefly for each of them (measured in process)', async () => {
     const report: string[] = []
     for (const { name, update } of badPayloads) {
       const { ms, closedWith } = await blockMs([], update)

@@ -94,13 +94,13 @@ describe('HTTP endpoints without a web app', () => {
     rmSync(server.dataDir, { recursive: true, force: true })
   })
 
-  it('GET /healthz is 200', async () => {
+  it('OP2: GET /healthz is 200', async () => {
     const res = await fetch(`${server.httpUrl}/healthz`)
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('ok\n')
   })
 
-  it('GET /readyz is 200 once listening', async () => {
+  it('OP2: GET /readyz is 200 once listening', async () => {
     const res = await fetch(`${server.httpUrl}/readyz`)
     expect(res.status).toBe(200)
   })

@@ -38,7 +38,7 @@ function upgrade(url: string): Promise<{ status: number; body: string; ws?: WebS
   })
 }
 
-describe('document size (--max-document-bytes 4096)', () => {
+describe('LM1: document size (--max-document-bytes 4096)', () => {
   const LIMIT = 4096
   const CHUNK = 1000
   let server: ServerProcess
@@ -153,7 +153,7 @@ describe('document size (--max-document-bytes 4096)', () => {
   })
 })
 
-describe('update rate (--rate-limit 500 --rate-burst 100)', () => {
+describe('LM2: update rate (--rate-limit 500 --rate-burst 100)', () => {
   const RATE = 500
   const BURST = 100
   let server: ServerProcess
@@ -287,7 +287,7 @@ describe('the hard bound (--rate-limit 1 --rate-burst 1 --max-unread-bytes 1024)
   })
 })
 
-describe('connections (--max-connections 3 --max-connections-per-document 2)', () => {
+describe('LM1: connections (--max-connections 3 --max-connections-per-document 2)', () => {
   let server: ServerProcess
   beforeAll(async () => {
     server = await start(['--max-connections', '3', '--max-connections-per-document', '2'])
@@ -329,7 +329,7 @@ describe('connections (--max-connections 3 --max-connections-per-document 2)', (
   })
 })
 
-describe('slow client (--max-buffered-bytes 1048576)', () => {
+describe('LM1: slow client (--max-buffered-bytes 1048576)', () => {
   let server: ServerProcess
   beforeAll(async () => {
     server = await start(['--max-buffered-bytes', '1048576'])
@@ -387,7 +387,7 @@ describe('slow client (--max-buffered-bytes 1048576)', () => {
   })
 })
 
-describe('idle connections (--idle-timeout-ms 500 --ping-interval-ms 200)', () => {
+describe('LM1: idle connections (--idle-timeout-ms 500 --ping-interval-ms 200)', () => {
   let server: ServerProcess
   beforeAll(async () => {
     server = await start(['--idle-timeout-ms', '500', '--ping-interval-ms', '200'])
