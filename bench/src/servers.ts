@@ -33,10 +33,11 @@ export const SERVERS: Record<ServerName, ServerSpec> = {
 }
 
 /**
- * Quire's per-connection rate limit (default 300 messages/s, burst 3000) would close the W1 writer
- * at 1,000 ops/s and every flat-out client with 4429; the peers have no such limit, so the
- * benchmark measures Quire with it off. Every other setting is the default (clients connect from
- * loopback addresses of their own, so the per-address connection limit sees many people).
+ * Quire holds each connection to 2,000 messages/s by default (bursts of 20,000): a faster sender is
+ * slowed (its socket is read more slowly), never closed. W2's flat-out case measures how many
+ * edits a server can relay, which no peer limits per connection, so the comparison runs with the
+ * limit off; every other workload stays under it. Every other setting is the default (clients
+ * connect from loopback addresses of their own, so the per-address connection limit sees many people).
  */
 export const QUIRE_BENCH_FLAGS = ['--rate-limit', '0']
 

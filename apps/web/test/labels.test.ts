@@ -28,7 +28,7 @@ describe('status words', () => {
   it('explains what needs explaining, with the server reason', () => {
     expect(statusMessage(status({}))).toBeUndefined()
     expect(statusMessage(status({ connection: 'offline' }))).toMatch(/^Cannot reach the server. Reconnecting… Keep writing/)
-    expect(statusMessage(status({ connection: 'offline', reason: 'too many messages; slow down and reconnect', closeCode: 4429 }))).toMatch(
+    expect(statusMessage(status({ connection: 'offline', reason: 'too many messages; slow down and reconnect', closeCode: 4529 }))).toMatch(
       /^Reconnecting: .* \(too many messages; slow down and reconnect\)\. Keep writing/
     )
     expect(statusMessage(status({ connection: 'unauthorized', reason: 'token expired.' }), { hasToken: true })).toMatch(/\(token expired\)\. Ask/)
