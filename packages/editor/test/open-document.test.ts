@@ -26,7 +26,13 @@ async function server(options: Parameters<typeof startServer>[0] = {}): Promise<
 
 /** Open `name` on `wsUrl` the way a Node host would; every status it goes through is recorded. */
 function open(wsUrl: string, name: string, options: Partial<OpenDocumentOptions> = {}): { document: OpenDocument; seen: EditorStatus[] } {
-  const document = openDocument({ serverUrl: wsUrl, document: name, offlineCache: false, WebSocketPolyfill: NodeWebSocket, ...options })
+  const document = openDocument({
+    serverUrl: wsUrl,
+    document: name,
+    offlineCache: false,
+    WebSocketPolyfill: NodeWebSocket as unknown as typeof WebSocket,
+    ...options
+  })
   const seen: EditorStatus[] = [document.status]
   document.on('status', (status) => seen.push(status))
   cleanups.push(() => document.destroy())
