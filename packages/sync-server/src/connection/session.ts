@@ -5,6 +5,7 @@
 import { CloseCode, type Frame, ProtocolError, readFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
 import type { SharedDocument } from '../documents/document.js'
+import { HeldFrames, HOLD_OVERFLOW } from '../documents/held-frames.js'
 import { loadFailure } from '../documents/load.js'
 import type { Peer } from '../documents/peer.js'
 import type { DocumentRegistry } from '../documents/registry.js'
@@ -31,8 +32,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 /** The protocol state of one connection. */
 export class Session {
   private doc: SharedDocument | undefined
-  private queued: Array<[Frame, number]> = []
-  private queuedBytes = 0
+  private readonly held: HeldFrames
   private frames = 0
   private ended = false
   private tokens: number
@@ -45,6 +45,7 @@ export class Session {
     private readonly ctx: SessionContext,
     expiresAt?: number
   ) {
+    this.held = new HeldFrames(ctx)
     this.tokens = ctx.rateBurst
     if (expiresAt !== undefined) this.expireAt(expiresAt * 1000)
     void this.attach()
@@ -63,19 +64,17 @@ export class Session {
       return this.end(error.closeCode, error.message, 'malformed_message')
     }
     this.ctx.metrics.countIn(frame.type)
-    if (this.doc) return this.doc.receive(this.peer, frame, index)
-    this.queuedBytes += bytes.length
-    if (this.queued.length >= this.ctx.maxQueuedFrames || this.queuedBytes > 2 * this.ctx.maxMessageBytes) {
-      return this.end(CloseCode.TryAgainLater, 'too many messages while the document loads', 'load_queue_full')
+    if (this.doc) return this.doc.receive(this.peer, frame, index, bytes.length)
+    if (!this.held.hold({ peer: this.peer, frame, index, bytes: bytes.length })) {
+      return this.end(CloseCode.TryAgainLater, HOLD_OVERFLOW.reason, HOLD_OVERFLOW.metric)
     }
-    this.queued.push([frame, index])
   }
 
   /** The socket closed; leave the document. */
   closed(): void {
     this.ended = true
     clearTimeout(this.expiry)
-    this.queued = []
+    this.held.take()
     this.doc?.leave(this.peer)
     this.doc = undefined
   }
@@ -92,11 +91,9 @@ export class Session {
     if (this.ended) return
     doc.join(this.peer)
     this.doc = doc
-    const queued = this.queued
-    this.queued = []
-    for (const [frame, index] of queued) {
+    for (const { frame, index, bytes } of this.held.take()) {
       if (this.ended) break
-      doc.receive(this.peer, frame, index)
+      doc.receive(this.peer, frame, index, bytes)
     }
   }
 

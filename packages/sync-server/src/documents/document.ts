@@ -25,13 +25,14 @@ import type { StorageHealth } from '../storage/health.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
 import type { DocumentStore } from '../storage/store.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
+import { type HeldFrame, HeldFrames, HOLD_OVERFLOW, type HoldLimits } from './held-frames.js'
 import { buildDoc, EMPTY_UPDATE, type LoadedDocument, loadDocument, loadFailure, loadState } from './load.js'
 import type { Peer } from './peer.js'
 import { Presence, type PresenceLimits } from './presence.js'
 import { WriteQueue } from './write-queue.js'
 
 /** Settings a document needs. */
-export interface DocumentSettings extends PresenceLimits {
+export interface DocumentSettings extends PresenceLimits, HoldLimits {
   /**
    * Compact once this many log entries follow the snapshot, or once the log holds as many bytes
    * as the snapshot (at least {@link MIN_COMPACT_BYTES}): loading then reads at most about twice
@@ -48,8 +49,6 @@ export interface DocumentSettings extends PresenceLimits {
   maxPendingBytes: number
   /** A document unchanged for this long drops its Y.Doc until the next change. */
   releaseAfterMs: number
-  /** Frames one connection may send while its document wakes (or loads). */
-  maxQueuedFrames: number
 }
 
 /** How a document reports to whoever holds it. */
@@ -74,12 +73,6 @@ interface PendingUpdate {
   origin: unknown
 }
 
-interface HeldFrame {
-  peer: Peer
-  frame: Frame
-  index: number
-}
-
 /** How long an encoded state nobody asks for is kept (one loaded at start-up is kept for releaseAfterMs). */
 export const ENCODED_STATE_KEEP_MS = 2_000
 
@@ -102,7 +95,7 @@ export class SharedDocument {
   // answer at a time per connection; later requests merge into the newest.
   private readonly answering = new Map<Peer, { next: Uint8Array | undefined }>()
   // While waking: frames that arrived meanwhile, replayed in order once the Y.Doc is back.
-  private held: { frames: HeldFrame[]; perPeer: Map<Peer, number> } | undefined
+  private held: HeldFrames | undefined
   private waking: Promise<void> | undefined
   private releaseTimer: NodeJS.Timeout | undefined
   // Counts applied updates, so a release can tell whether one came while it compacted.
@@ -189,10 +182,10 @@ export class SharedDocument {
 
   /**
    * Handle one frame from a peer. `index` is the frame's 1-based position on its connection,
-   * echoed in acknowledgements.
+   * echoed in acknowledgements; `bytes` its size on the wire (measured here if not given).
    */
-  receive(peer: Peer, frame: Frame, index: number): void {
-    if (this.held) return this.hold({ peer, frame, index })
+  receive(peer: Peer, frame: Frame, index: number, bytes?: number): void {
+    if (this.held) return this.hold({ peer, frame, index, bytes: bytes ?? writeFrame(frame).length })
     switch (frame.type) {
       case 'sync-step1':
         return this.requestAnswer(peer, frame.stateVector)
@@ -200,10 +193,12 @@ export class SharedDocument {
       case 'sync-update':
         if (this.live) return this.applyUpdate(peer, frame.update, index)
         // A client with nothing to add (a fresh one's step 2) need not wake the document.
-        return equalBytes(frame.update, EMPTY_UPDATE) ? this.acknowledge(peer, index) : this.wake({ peer, frame, index })
+        return equalBytes(frame.update, EMPTY_UPDATE)
+          ? this.acknowledge(peer, index)
+          : this.wake({ peer, frame, index, bytes: bytes ?? writeFrame(frame).length })
       case 'awareness': {
         const refusal = this.presence.apply(peer, frame.update)
-        return refusal ? this.reject(peer, refusal.code, refusal.reason) : undefined
+        return refusal ? this.reject(peer, refusal.code, refusal.reason, 'invalid_awareness') : undefined
       }
       case 'query-awareness':
         return this.send(peer, { type: 'awareness', update: this.presence.encodeAll() })
@@ -309,17 +304,17 @@ export class SharedDocument {
         return this.wakeFailed(error)
       }
       this.awaken(ydoc)
-      return this.receive(first.peer, first.frame, first.index)
+      return this.receive(first.peer, first.frame, first.index, first.bytes)
     }
-    this.held = { frames: [], perPeer: new Map() }
+    this.held = new HeldFrames(this.ctx.settings)
     this.hold(first)
     this.waking = loadDocument(this.ctx.store, this.name).then(
       (loaded) => {
         if (this.closed) return loaded.ydoc.destroy()
         this.awaken(loaded.ydoc)
-        const frames = this.held?.frames ?? []
+        const frames = this.held?.take() ?? []
         this.held = undefined
-        for (const { peer, frame, index } of frames) if (this.peers.has(peer)) this.receive(peer, frame, index)
+        for (const { peer, frame, index, bytes } of frames) if (this.peers.has(peer)) this.receive(peer, frame, index, bytes)
       },
       (error: unknown) => {
         this.held = undefined
@@ -337,11 +332,7 @@ export class SharedDocument {
   }
 
   private hold(held: HeldFrame): void {
-    const { frames, perPeer } = this.held as NonNullable<typeof this.held>
-    const count = (perPeer.get(held.peer) ?? 0) + 1
-    if (count > this.ctx.settings.maxQueuedFrames) return this.reject(held.peer, CloseCode.TryAgainLater, 'too many messages while the document loads')
-    perPeer.set(held.peer, count)
-    frames.push(held)
+    if (!this.held?.hold(held)) this.reject(held.peer, CloseCode.TryAgainLater, HOLD_OVERFLOW.reason, HOLD_OVERFLOW.metric)
   }
 
   // One sync answer at a time per peer: a step 1 that comes while the last answer is still being
@@ -614,9 +605,9 @@ export class SharedDocument {
     }
   }
 
-  private reject(peer: Peer, code: number, reason: string): void {
+  private reject(peer: Peer, code: number, reason: string, metric = 'invalid_update'): void {
     this.ctx.log.warn({ doc: this.name, conn: peer.id, code }, reason)
-    this.ctx.metrics.rejectedConnections.inc({ reason: 'invalid_update' })
+    this.ctx.metrics.rejectedConnections.inc({ reason: metric })
     peer.close(code, reason)
   }
 
