@@ -16,24 +16,14 @@ import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
 import type { DocumentContext } from './context.js'
+import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
 import { type HeldFrame, HeldFrames, HOLD_OVERFLOW } from './held-frames.js'
-import { buildDoc, EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
+import { EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
 import { DocumentLog, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
 import { SyncAnswers } from './sync-answers.js'
-
-/**
- * Whether the document has its Y.Doc. A dormant or waking one has only the state vector of what
- * is stored; a failed one (Yjs threw halfway through an update, or it is closed) has nothing to
- * trust in memory and takes no more frames.
- */
-type DocumentState =
-  | { kind: 'awake'; ydoc: Y.Doc }
-  | { kind: 'dormant'; vector: Uint8Array }
-  | { kind: 'waking'; vector: Uint8Array; held: HeldFrames; done: Promise<void> }
-  | { kind: 'failed' }
 
 /** A document in memory, shared by its peers. */
 export class SharedDocument {
@@ -70,10 +60,6 @@ export class SharedDocument {
       closed: () => this.closed,
       whenDurable: (callback) => this.log.whenDurable(callback),
       readStored: async () => (await ctx.read.state(name)).state,
-      readFailed: (peer, error) => {
-        const failure = loadFailure(error)
-        peer.close(failure.code, failure.reason)
-      },
       refuse: (peer, reason) => this.reject(peer, CloseCode.InvalidUpdate, reason)
     })
     this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
@@ -193,7 +179,8 @@ export class SharedDocument {
     await this.log.idle()
     if (durable && this.log.entries > 0) {
       try {
-        await this.log.compact(this.ydoc ? undefined : await this.storedState())
+        // A document that was only ever read has no Y.Doc, but its log still wants compacting.
+        await (this.ydoc ? this.log.compact() : this.log.compactStored(this.answers.encoded?.update ?? (await this.ctx.read.state(this.name)).state.update))
       } catch (error) {
         this.ctx.log.error({ doc: this.name, err: error }, 'compaction at unload failed; the log is kept')
       }
@@ -350,18 +337,6 @@ export class SharedDocument {
   // Changes are written: relay them, each to every peer but the one it came from.
   private relay(items: PendingUpdate[]): void {
     for (const item of items) this.broadcast(writeFrame({ type: 'sync-update', update: item.update }), 'sync-update', item.origin)
-  }
-
-  // A document that was only ever read has no Y.Doc, but its log still wants compacting. Its state
-  // is rebuilt once, so that deleted content is collected as a live document's snapshot would be.
-  private async storedState(): Promise<Uint8Array> {
-    const update = this.answers.encoded?.update ?? (await this.ctx.read.state(this.name)).state.update
-    const ydoc = buildDoc(this.name, update)
-    try {
-      return Y.encodeStateAsUpdate(ydoc)
-    } finally {
-      ydoc.destroy()
-    }
   }
 
   private reject(peer: Peer, code: number, reason: string, metric = 'invalid_update'): void {

@@ -5,11 +5,12 @@
  */
 import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
+import * as Y from 'yjs'
 import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
 import type { DocumentStore } from '../storage/store.js'
-import type { LoadedDocument } from './load.js'
+import { buildDoc, type LoadedDocument } from './load.js'
 import { WriteQueue } from './write-queue.js'
 
 /** A log smaller than this is never worth a compaction on its own. */
@@ -129,6 +130,21 @@ export class DocumentLog {
     this.logEntries -= covered.entries
     this.logBytes -= covered.bytes
     this.ctx.metrics.compactions.inc()
+  }
+
+  /**
+   * Compact from `update`, the stored state read back (a document only ever read has no Y.Doc).
+   * It is rebuilt once, so that deleted content is collected as a live document's snapshot would be.
+   */
+  async compactStored(update: Uint8Array): Promise<void> {
+    const ydoc = buildDoc(this.name, update)
+    let state: Uint8Array
+    try {
+      state = Y.encodeStateAsUpdate(ydoc)
+    } finally {
+      ydoc.destroy()
+    }
+    await this.compact(state)
   }
 
   /** The document leaves memory: what it stored no longer counts. */

@@ -9,6 +9,7 @@
 import * as Y from 'yjs'
 import type { Metrics } from '../metrics.js'
 import { EncodedState } from './encoded-state.js'
+import { loadFailure } from './load.js'
 import type { Peer } from './peer.js'
 
 /** How long an encoded state nobody asks for is kept (one loaded at start-up is kept for releaseAfterMs). */
@@ -29,8 +30,6 @@ export interface AnswerSource {
   whenDurable(callback: (error?: Error) => void): void
   /** Read the stored state (through the registry). */
   readStored(): Promise<{ update: Uint8Array; vector: Uint8Array }>
-  /** The stored state could not be read for `peer`. */
-  readFailed(peer: Peer, error: unknown): void
   /** `peer` sent a state vector that does not decode. */
   refuse(peer: Peer, reason: string): void
 }
@@ -123,7 +122,8 @@ export class SyncAnswers {
       (error: unknown) => {
         if (this.reading === reading) this.reading = undefined
         this.answering.delete(peer)
-        this.source.readFailed(peer, error)
+        const failure = loadFailure(error)
+        peer.close(failure.code, failure.reason)
       }
     )
   }
