@@ -4,11 +4,15 @@
  */
 import { CloseCode } from '@quire/protocol'
 import { passThrough, waitFor } from '@quire/testkit'
+import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
+import { defaultSettings } from '../src/config.js'
 import { SharedDocument } from '../src/documents/document.js'
 import { loadDocument, loadState } from '../src/documents/load.js'
+import { DocumentRegistry } from '../src/documents/registry.js'
+import { createMetrics } from '../src/metrics.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import type { DocumentStore } from '../src/storage/store.js'
 import { documentContext, RecordingPeer } from './helpers/peer.js'
@@ -210,6 +214,54 @@ describe('dormant documents', () => {
     doc.receive(calm, { type: 'query-awareness' }, 1)
     expect(flood.closedWith?.code).toBe(CloseCode.TryAgainLater)
     expect(calm.closedWith).toBeUndefined()
+    await waitFor(() => calm.of('awareness').length === 1, 'the calm peer to be answered after the wake')
+    await doc.close()
+  })
+
+  it('LS2/DM2: a dormant document reads itself back through the registry: a failed wake is refused with 4503 and counted once as a load error', async () => {
+    const memory = new MemoryStore()
+    let failReads = false
+    const flaky: DocumentStore = {
+      read: (name) => (failReads ? Promise.reject(new Error('disk gone')) : memory.read(name)),
+      append: (...args) => memory.append(...args),
+      compact: (...args) => memory.compact(...args),
+      size: (name) => memory.size(name),
+      close: () => memory.close()
+    }
+    const metrics = createMetrics()
+    const registry = new DocumentRegistry(flaky, { ...defaultSettings, releaseAfterMs: RELEASE_MS, unloadGraceMs: 60_000 }, pino({ level: 'silent' }), metrics)
+    const doc = await registry.open('doc')
+    const writer = new RecordingPeer('writer')
+    const author = new Client()
+    doc.join(writer)
+    doc.receive(writer, { type: 'sync-update', update: author.type('kept') }, 1)
+    await dormant(doc)
+    failReads = true
+    doc.receive(writer, { type: 'sync-update', update: author.type(' lost') }, 2)
+    await waitFor(() => writer.closedWith !== undefined, 'the writer to be closed')
+    expect(writer.closedWith?.code).toBe(CloseCode.LoadFailed)
+    expect(await metrics.registry.getSingleMetricAsString('quire_errors_total')).toContain('kind="load"} 1')
+    failReads = false
+    await registry.closeAll()
+    expect((await loadDocument(memory, 'doc')).ydoc.getText('codemirror').toString()).toBe('kept')
+  })
+
+  it('DM2: frames held while a document wakes are bounded in bytes too: past twice the message size, 1013, counted as load_queue_full', async () => {
+    const store = new MemoryStore()
+    const { ctx } = documentContext(store, 1000, { releaseAfterMs: RELEASE_MS, maxMessageBytes: 1000 })
+    const doc = new SharedDocument('doc', await loadDocument(store, 'doc'), ctx)
+    const flood = new RecordingPeer('flood')
+    const calm = new RecordingPeer('calm')
+    const author = new Client()
+    doc.join(flood)
+    doc.join(calm)
+    await dormant(doc)
+    // Three frames of about 800 bytes: well under maxQueuedFrames, over 2 × 1000 bytes together.
+    for (let i = 1; i <= 3; i++) doc.receive(flood, { type: 'sync-update', update: author.type('x'.repeat(800)) }, i)
+    doc.receive(calm, { type: 'query-awareness' }, 1)
+    expect(flood.closedWith?.code).toBe(CloseCode.TryAgainLater)
+    expect(calm.closedWith).toBeUndefined()
+    expect(await ctx.metrics.registry.getSingleMetricAsString('quire_rejected_connections_total')).toContain('reason="load_queue_full"} 1')
     await waitFor(() => calm.of('awareness').length === 1, 'the calm peer to be answered after the wake')
     await doc.close()
   })

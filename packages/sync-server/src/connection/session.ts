@@ -8,6 +8,7 @@
 import { CloseCode, type Frame, ProtocolError, readFrame } from '@quire/protocol'
 import type { Logger } from 'pino'
 import type { SharedDocument } from '../documents/document.js'
+import { HeldFrames, HOLD_OVERFLOW } from '../documents/held-frames.js'
 import { loadFailure } from '../documents/load.js'
 import type { Peer } from '../documents/peer.js'
 import type { DocumentRegistry } from '../documents/registry.js'
@@ -45,8 +46,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 /** The protocol state of one connection. */
 export class Session {
   private doc: SharedDocument | undefined
-  private queued: Array<[Frame, number]> = []
-  private queuedBytes = 0
+  private readonly held: HeldFrames
   private frames = 0
   private ended = false
   private expiry: NodeJS.Timeout | undefined
@@ -64,6 +64,7 @@ export class Session {
     private readonly reading: Reading,
     expiresAt?: number
   ) {
+    this.held = new HeldFrames(ctx)
     if (ctx.rateLimit > 0) this.bucket = new TokenBucket(ctx.rateLimit, ctx.rateBurst)
     if (expiresAt !== undefined) this.expireAt(expiresAt * 1000)
     void this.attach()
@@ -82,7 +83,7 @@ export class Session {
     this.ended = true
     clearTimeout(this.expiry)
     clearTimeout(this.resumeTimer)
-    this.queued = []
+    this.held.take()
     this.unread = []
     this.doc?.leave(this.peer)
     this.doc = undefined
@@ -100,12 +101,10 @@ export class Session {
     this.ctx.metrics.countIn(frame.type)
     // A sync step 1 costs what answering it costs: encoding and sending the document's state.
     this.bucket?.take(messageCost(frame.type === 'sync-step1' ? (this.doc?.stateBytes ?? 0) : bytes.length))
-    if (this.doc) return this.doc.receive(this.peer, frame, index)
-    this.queuedBytes += bytes.length
-    if (this.queued.length >= this.ctx.maxQueuedFrames || this.queuedBytes > 2 * this.ctx.maxMessageBytes) {
-      return this.end(CloseCode.TryAgainLater, 'too many messages while the document loads', 'load_queue_full')
+    if (this.doc) return this.doc.receive(this.peer, frame, index, bytes.length)
+    if (!this.held.hold({ peer: this.peer, frame, index, bytes: bytes.length })) {
+      return this.end(CloseCode.TryAgainLater, HOLD_OVERFLOW.reason, HOLD_OVERFLOW.metric)
     }
-    this.queued.push([frame, index])
   }
 
   // Messages read after the pause: the bound is what keeps a connection that floods anyway in check.
@@ -159,11 +158,9 @@ export class Session {
     if (this.ended) return
     doc.join(this.peer)
     this.doc = doc
-    const queued = this.queued
-    this.queued = []
-    for (const [frame, index] of queued) {
+    for (const { frame, index, bytes } of this.held.take()) {
       if (this.ended) break
-      doc.receive(this.peer, frame, index)
+      doc.receive(this.peer, frame, index, bytes)
     }
   }
 

@@ -1,14 +1,17 @@
 /**
- * The loaded documents: loads each once however many peers ask at once, and unloads it after
- * its last peer has been gone for a grace period. A document being unloaded is fully closed
- * (written, compacted) before it can be loaded again, so two copies never write one log.
+ * The loaded documents: loads each once however many peers ask at once (LS3), and unloads it
+ * after its last peer has been gone for a grace period (DM3). A document being unloaded is fully
+ * closed (written, compacted) before it can be loaded again, so two copies never write one log.
+ * Every read of a document goes through here, a dormant one reading itself back included, so
+ * load failures are counted and logged in one place.
  */
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
 import { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
-import { type DocumentContext, type DocumentSettings, SharedDocument } from './document.js'
-import { loadState } from './load.js'
+import type { DocumentContext, DocumentReader, DocumentSettings } from './context.js'
+import { SharedDocument } from './document.js'
+import { buildDoc, loadDocument, loadState } from './load.js'
 
 /** Settings for the registry. */
 export interface RegistrySettings extends DocumentSettings {
@@ -38,6 +41,7 @@ export class DocumentRegistry {
       settings,
       log,
       metrics,
+      read: this.reader(),
       onIdle: (idle) => this.scheduleUnload(idle),
       onFailed: (failed, code, reason) => this.drop(failed, code, reason),
       health: this.health
@@ -76,19 +80,38 @@ export class DocumentRegistry {
 
   private async load(name: string): Promise<SharedDocument> {
     const started = performance.now()
+    let loaded: Awaited<ReturnType<typeof loadState>>
     try {
-      const loaded = await loadState(this.store, name)
-      const doc = new SharedDocument(name, loaded, this.context)
-      this.metrics.documentsLoaded.inc()
-      this.log.debug({ doc: name, ms: Math.round(performance.now() - started), logEntries: loaded.logEntries }, 'document loaded')
-      // A peer that went away while we loaded will never join; make sure the document still leaves.
-      this.scheduleUnload(doc)
-      return doc
+      loaded = await this.context.read.state(name)
     } catch (error) {
       this.loaded.delete(name)
+      throw error
+    }
+    const doc = new SharedDocument(name, loaded, this.context)
+    this.metrics.documentsLoaded.inc()
+    this.log.debug({ doc: name, ms: Math.round(performance.now() - started), logEntries: loaded.logEntries }, 'document loaded')
+    // A peer that went away while we loaded will never join; make sure the document still leaves.
+    this.scheduleUnload(doc)
+    return doc
+  }
+
+  // Reads of stored documents, each failure counted and logged once.
+  private reader(): DocumentReader {
+    const failed = (name: string, error: unknown): never => {
       this.metrics.errors.inc({ kind: 'load' })
       this.log.error({ doc: name, err: error }, 'document load failed')
       throw error
+    }
+    return {
+      state: (name) => loadState(this.store, name).catch((error: unknown) => failed(name, error)),
+      ydoc: (name) => loadDocument(this.store, name).catch((error: unknown) => failed(name, error)),
+      build: (name, update) => {
+        try {
+          return buildDoc(name, update)
+        } catch (error) {
+          return failed(name, error)
+        }
+      }
     }
   }
 

@@ -5,7 +5,8 @@
 import { type Frame, readFrame } from '@quire/protocol'
 import { pino } from 'pino'
 import { defaultSettings } from '../../src/config.js'
-import type { DocumentContext, DocumentSettings } from '../../src/documents/document.js'
+import type { DocumentContext, DocumentSettings } from '../../src/documents/context.js'
+import { buildDoc, loadDocument, loadState } from '../../src/documents/load.js'
 import type { Peer } from '../../src/documents/peer.js'
 import { createMetrics } from '../../src/metrics.js'
 import { StorageHealth } from '../../src/storage/health.js'
@@ -75,6 +76,11 @@ export function documentContext(store: DocumentStore, compactEvery = 1000, setti
     settings: { ...defaultSettings, compactEvery, ...settings },
     log: silent,
     metrics: createMetrics(),
+    read: {
+      state: (name) => loadState(store, name),
+      ydoc: (name) => loadDocument(store, name),
+      build: buildDoc
+    },
     onIdle: () => void events.idle++,
     onFailed: (_doc, code, reason) => void events.failed.push({ code, reason }),
     health: new StorageHealth()
