@@ -1,37 +1,15 @@
-/**
- * Connection places per client address and per token, and the places of a document kept for
- * writers (security review, finding 3), against the real server process. Every refusal is an
- * HTTP status before the upgrade, counted in quire_rejected_connections_total{reason}.
- * Loopback has many addresses (127.0.0.2, 127.0.0.3…): each stands for another client.
- */
-import { rmSync } from 'node:fs'
 import { connect as tcpConnect } from 'node:net'
-import { readMetric, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
+import { readMetric, type ServerProcess, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../src/auth/token.js'
-import { closeAll, tryUpgrade, type UpgradeResult } from './helpers/upgrade.js'
+import { admissionScratch, closeAll, type UpgradeResult } from './helpers/upgrade.js'
 
 const SECRET = 'caps-test-secret-0123456789abcdef'
 
-const folders: string[] = []
-const opened: UpgradeResult[] = []
-afterAll(async () => {
-  await closeAll(opened)
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
-})
+const { start, upgrade } = admissionScratch()
 
-async function start(args: string[]): Promise<ServerProcess> {
-  const dataDir = tempDataDir()
-  folders.push(dataDir)
-  return startServer({ dataDir, args })
-}
-
-/** Upgrade and keep the socket of a 101 open until the end of the file. */
-async function attempt(url: string, from?: string): Promise<UpgradeResult> {
-  const result = await tryUpgrade(url, { from })
-  opened.push(result)
-  return result
-}
+/** Upgrade (from loopback address `from`); a 101's socket stays open until the end of the file. */
+const attempt = (url: string, from?: string): Promise<UpgradeResult> => upgrade(url, { from })
 
 /** Send an upgrade whose handshake `ws` itself refuses (no Sec-WebSocket-Key); resolves with the status line. */
 function malformedUpgrade(port: number, path: string, from: string): Promise<string> {

@@ -1,40 +1,11 @@
-/**
- * Which web pages may reach documents (security review, finding 6), against the real server
- * process. Browsers let any page open a WebSocket anywhere, sending the page's Origin: the
- * server refuses origins other than its own with 403 unless `--allowed-origins` lists them.
- * Clients that are not browsers send no Origin and are unaffected. The same list gives CORS
- * headers to `GET /api/access/<doc>` (and answers its preflight).
- */
-import { rmSync } from 'node:fs'
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
-import { connect, readMetric, runCli, type ServerProcess, startServer, tempDataDir } from '@quire/testkit'
+import { connect, readMetric, runCli, type ServerProcess } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { closeAll, tryUpgrade, type UpgradeResult } from './helpers/upgrade.js'
+import { admissionScratch, type UpgradeResult } from './helpers/upgrade.js'
 
-const folders: string[] = []
-/** An empty folder, removed at the end. */
-const scratch = () => {
-  const dir = tempDataDir()
-  folders.push(dir)
-  return dir
-}
-const opened: UpgradeResult[] = []
-afterAll(async () => {
-  await closeAll(opened)
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
-})
+const { scratch, start, upgrade } = admissionScratch()
 
-async function start(args: string[]): Promise<ServerProcess> {
-  const dataDir = tempDataDir()
-  folders.push(dataDir)
-  return startServer({ dataDir, args })
-}
-
-async function upgradeWith(url: string, headers: Record<string, string>): Promise<UpgradeResult> {
-  const result = await tryUpgrade(url, { headers })
-  opened.push(result)
-  return result
-}
+const upgradeWith = (url: string, headers: Record<string, string>): Promise<UpgradeResult> => upgrade(url, { headers })
 
 /** An HTTP request with `headers`; resolves with the status, the headers and the body. */
 function request(

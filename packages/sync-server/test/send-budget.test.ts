@@ -9,7 +9,7 @@ import { connect, readMetric, type ServerProcess, startServer, waitFor } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SendBudget } from '../src/transport/send-budget.js'
-import { type LargeDocument, largeDocument, partialVector } from './helpers/large-document.js'
+import { type LargeDocument, largeDocument, partialVector, storeLargeDocument } from './helpers/large-document.js'
 import { clientFrame, type RawUpgrade, rawUpgrade } from './helpers/raw-socket.js'
 import { watched } from './helpers/watched.js'
 
@@ -22,14 +22,6 @@ beforeAll(() => {
   // About 4 MiB of update.
   big = largeDocument(30_000)
 }, 300_000)
-
-async function seed(server: ServerProcess, name: string): Promise<void> {
-  const writer = await watched(`${server.wsUrl}/${name}?ext=ack`)
-  writer.ws.send(writeFrame({ type: 'sync-update', update: big.update }))
-  await waitFor(() => writer.closed !== undefined || writer.count('ack') === 1, 'the large document to be stored', 60_000)
-  expect(writer.closed).toBeUndefined()
-  writer.ws.close()
-}
 
 /** A metric, asked again once if the request fails (a kept-alive HTTP connection can be reset under heavy load). */
 async function metric(server: ServerProcess, name: string): Promise<number | undefined> {
@@ -107,7 +99,7 @@ describe(`${NON_READERS} connections that never read, each asking ${STEP1S_EACH}
   let server: ServerProcess
   beforeAll(async () => {
     server = await startServer({ args: ['--release-after-ms', '600000'] })
-    await seed(server, 'wide')
+    await storeLargeDocument(server, 'wide', big)
   }, 120_000)
   afterAll(async () => {
     expect(await server.kill('SIGTERM')).toBe(0)
@@ -139,7 +131,7 @@ describe('--max-send-buffer-bytes 16 MiB', () => {
   const budget = 16 * MiB
   beforeAll(async () => {
     server = await startServer({ args: ['--release-after-ms', '600000', '--max-send-buffer-bytes', String(budget)] })
-    await seed(server, 'budget')
+    await storeLargeDocument(server, 'budget', big)
   }, 120_000)
   afterAll(async () => {
     expect(await server.kill('SIGTERM')).toBe(0)

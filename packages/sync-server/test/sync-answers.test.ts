@@ -9,7 +9,7 @@ import { connect, readMetric, type ServerProcess, startServer, waitFor } from '@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
-import { type LargeDocument, largeDocument, partialVector } from './helpers/large-document.js'
+import { type LargeDocument, largeDocument, partialVector, storeLargeDocument } from './helpers/large-document.js'
 import { watched } from './helpers/watched.js'
 
 const FLOOD = 100
@@ -19,15 +19,6 @@ beforeAll(() => {
   // About 5.4 MB of update in 80,000 structs: ~0.1 s to encode or diff on a laptop.
   big = largeDocument(40_000)
 }, 300_000)
-
-/** Write the large document to `name` through a client, and wait until it is stored. */
-async function seed(server: ServerProcess, name: string): Promise<void> {
-  const writer = await watched(`${server.wsUrl}/${name}?ext=ack`)
-  writer.ws.send(writeFrame({ type: 'sync-update', update: big.update }))
-  await waitFor(() => writer.closed !== undefined || writer.count('ack') === 1, 'the large document to be stored', 60_000)
-  expect(writer.closed).toBeUndefined()
-  writer.ws.close()
-}
 
 interface FloodFigures {
   elapsedMs: number
@@ -116,7 +107,7 @@ describe('a flood of sync step 1s on a large live document', () => {
   beforeAll(async () => {
     // A per-connection limit this high lets the flooder take every answer: what is measured is the work.
     server = await startServer({ args: ['--release-after-ms', '600000', '--max-buffered-bytes', String(2 ** 30)] })
-    await seed(server, 'big-live')
+    await storeLargeDocument(server, 'big-live', big)
   }, 120_000)
   afterAll(async () => {
     expect(await server.kill('SIGTERM')).toBe(0)
@@ -139,7 +130,7 @@ describe('a flood of sync step 1s on a large dormant document', () => {
   let server: ServerProcess
   beforeAll(async () => {
     server = await startServer({ args: ['--release-after-ms', '300', '--max-buffered-bytes', String(2 ** 30)] })
-    await seed(server, 'big-dormant')
+    await storeLargeDocument(server, 'big-dormant', big)
     await waitFor(async () => (await readMetric(server.httpUrl, 'quire_documents_dormant')) === 1, 'the document to go dormant')
   }, 120_000)
   afterAll(async () => {

@@ -1,37 +1,17 @@
-/**
- * The client address behind a proxy (security review, finding 7), against the real server
- * process. Without `--trusted-proxies` every request counts under its socket's address, and
- * X-Forwarded-For is ignored (anyone can send it). With it, a request from a listed proxy counts
- * under the right-most X-Forwarded-For entry that is not a trusted proxy: one client behind the
- * proxy can no longer lock out, or take the places of, everyone else behind it.
- */
-import { rmSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-import { runCli, type ServerProcess, startServer, tempDataDir } from '@quire/testkit'
+import { runCli, type ServerProcess, startServer } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signToken } from '../src/auth/token.js'
-import { closeAll, tryUpgrade, type UpgradeResult } from './helpers/upgrade.js'
+import { admissionScratch } from './helpers/upgrade.js'
 
 const SECRET = 'proxies-test-secret-0123456789ab'
 const OTHER_SECRET = 'not-this-servers-secret-01234567'
 
-const folders: string[] = []
-/** An empty folder, removed at the end. */
-const scratch = () => {
-  const dir = tempDataDir()
-  folders.push(dir)
-  return dir
-}
-const opened: UpgradeResult[] = []
-afterAll(async () => {
-  await closeAll(opened)
-  for (const dir of folders) rmSync(dir, { recursive: true, force: true })
-})
+const { scratch, upgrade } = admissionScratch()
 
 /** Upgrade from loopback address `from` with X-Forwarded-For `forwarded` (when given). */
 async function via(url: string, from: string, forwarded?: string): Promise<number> {
-  const result = await tryUpgrade(url, { from, headers: forwarded === undefined ? {} : { 'X-Forwarded-For': forwarded } })
-  opened.push(result)
+  const result = await upgrade(url, { from, headers: forwarded === undefined ? {} : { 'X-Forwarded-For': forwarded } })
   return result.status
 }
 
@@ -53,10 +33,8 @@ describe('--trusted-proxies 127.0.0.1,10.0.0.0/8 (--max-auth-failures 2, --max-c
   const url = (token: string, doc = 'proxied') => `${server.wsUrl}/${doc}?token=${token}`
 
   beforeAll(async () => {
-    const dataDir = tempDataDir()
-    folders.push(dataDir)
     server = await startServer({
-      dataDir,
+      dataDir: scratch(),
       args: [
         '--auth-secret',
         SECRET,

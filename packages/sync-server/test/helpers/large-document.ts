@@ -2,7 +2,10 @@
  * A large document with many structs, built deterministically: what makes encoding or diffing a
  * document cost real time (one long insert would be one struct and cost nothing).
  */
+import { writeFrame } from '@quire/protocol'
+import { type ServerProcess, waitFor } from '@quire/testkit'
 import * as Y from 'yjs'
+import { watched } from './watched.js'
 
 /** A document built from `inserts` insertions of 100 characters at pseudo-random places. */
 export interface LargeDocument {
@@ -30,4 +33,13 @@ export function largeDocument(inserts: number, seed = 1): LargeDocument {
 /** A state vector that claims only the first `clock` items of `clientId`: its answer is nearly the whole document. */
 export function partialVector(clientId: number, clock = 1): Uint8Array {
   return Y.encodeStateVector(new Map([[clientId, clock]]))
+}
+
+/** Write `big` to document `name` through a client of `server`, and wait until it is stored. */
+export async function storeLargeDocument(server: ServerProcess, name: string, big: LargeDocument): Promise<void> {
+  const writer = await watched(`${server.wsUrl}/${name}?ext=ack`)
+  writer.ws.send(writeFrame({ type: 'sync-update', update: big.update }))
+  await waitFor(() => writer.closed !== undefined || writer.count('ack') === 1, 'the large document to be stored', 60_000)
+  writer.ws.close()
+  if (writer.closed !== undefined) throw new Error(`storing the large document closed the writer: ${JSON.stringify(writer.closed)}`)
 }

@@ -3,6 +3,9 @@
  * address, with chosen headers (Origin, Host, X-Forwarded-For), resolving with the socket when
  * it opens or with the refusal's status and body.
  */
+import { rmSync } from 'node:fs'
+import { type ServerProcess, startServer, tempDataDir } from '@quire/testkit'
+import { afterAll } from 'vitest'
 import WebSocket from 'ws'
 
 /** How the upgrade is sent. */
@@ -45,4 +48,34 @@ export async function closeAll(results: UpgradeResult[]): Promise<void> {
         })
     )
   )
+}
+
+/**
+ * What an admission test file keeps until its end: data folders and upgraded sockets. Call once at
+ * the top of the file; everything is closed and removed after its last test.
+ */
+export function admissionScratch() {
+  const folders: string[] = []
+  const opened: UpgradeResult[] = []
+  afterAll(async () => {
+    await closeAll(opened)
+    for (const dir of folders) rmSync(dir, { recursive: true, force: true })
+  })
+  /** An empty folder, removed at the end. */
+  const scratch = (): string => {
+    const dir = tempDataDir()
+    folders.push(dir)
+    return dir
+  }
+  return {
+    scratch,
+    /** The real server on a fresh data folder with `args`. */
+    start: (args: string[]): Promise<ServerProcess> => startServer({ dataDir: scratch(), args }),
+    /** Upgrade `url`; the socket of a 101 stays open until the end of the file. */
+    async upgrade(url: string, options: UpgradeOptions = {}): Promise<UpgradeResult> {
+      const result = await tryUpgrade(url, options)
+      opened.push(result)
+      return result
+    }
+  }
 }
