@@ -201,7 +201,7 @@ for (const generation of GENERATIONS) {
         ? 'C2: a token that expires during the session closes with 4401, and 3.x stops and says so'
         : 'C2: a token that expires during the session closes with 4401, and 2.x retries at a cost bounded by its backoff',
       async () => {
-        const client_ = await client('expiring', { token: await token('expiring', 'write', 2) })
+        const client_ = await client('expiring', { token: await token('expiring', 'write', 5) })
         const terminal: number[] = []
         client_.provider.on('closed', ((event: { code: number }) => terminal.push(event.code)) as never)
         await client_.synced()
@@ -250,7 +250,8 @@ describe('compatibility matrix: a 2.x client retrying an expired token locks out
       maxBackoffTime: 200
     })
     try {
-      await waitFor(() => stale.synced, 'the 2.x client to sync')
+      // Not waiting for its first sync: on a loaded machine the one-second token can expire before
+      // the first upgrade, and the retries past expiry are what this test is about either way.
       // More failed retries than --max-auth-failures (20) allows from one address in a minute.
       const refused = async () =>
         ((await readMetric(server.httpUrl, 'quire_rejected_connections_total{reason="token_expired"}')) ?? 0) +
