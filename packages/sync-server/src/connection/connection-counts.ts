@@ -76,22 +76,34 @@ export class ConnectionCounts {
     this.documents.set(request.document, document)
     increment(this.addresses, request.address, 1)
     if (request.token !== undefined) increment(this.tokens, request.token, 1)
-    let held = true
-    return {
-      ok: true,
-      place: {
-        release: () => {
-          if (!held) return
-          held = false
-          this.total--
-          document.all--
-          if (request.access === 'read') document.readers--
-          if (document.all === 0) this.documents.delete(request.document)
-          increment(this.addresses, request.address, -1)
-          if (request.token !== undefined) increment(this.tokens, request.token, -1)
-        }
-      }
-    }
+    return { ok: true, place: new TakenPlace(this, request, document) }
+  }
+
+  /** Give back the place `request` took on `document`. */
+  give(request: PlaceRequest, document: DocumentCount): void {
+    this.total--
+    document.all--
+    if (request.access === 'read') document.readers--
+    if (document.all === 0) this.documents.delete(request.document)
+    increment(this.addresses, request.address, -1)
+    if (request.token !== undefined) increment(this.tokens, request.token, -1)
+  }
+}
+
+// A class, not a closure: every open connection holds one for as long as it lives.
+class TakenPlace implements Place {
+  private held = true
+
+  constructor(
+    private readonly counts: ConnectionCounts,
+    private readonly request: PlaceRequest,
+    private readonly document: DocumentCount
+  ) {}
+
+  release(): void {
+    if (!this.held) return
+    this.held = false
+    this.counts.give(this.request, this.document)
   }
 }
 

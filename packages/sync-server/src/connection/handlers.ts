@@ -18,15 +18,6 @@ export function sessionHandlers(gate: Gate, context: SessionContext): TransportH
       return gate.admitUpgrade({ url: request.url ?? '', peer, headers: request.headers })
     },
     abandoned: (admitted) => admitted.place.release(),
-    connect: (peer, admitted, reading) => {
-      const session = new Session(peer, admitted.name, context, reading, admitted.expiresAt)
-      return {
-        receive: (bytes) => session.receive(bytes),
-        closed: () => {
-          admitted.place.release()
-          session.closed()
-        }
-      }
-    }
+    connect: (peer, admitted, reading) => new Session(peer, admitted, context, reading)
   }
 }

@@ -13,6 +13,7 @@ import { loadFailure } from '../documents/load.js'
 import type { Peer } from '../documents/peer.js'
 import type { DocumentRegistry } from '../documents/registry.js'
 import type { Metrics } from '../metrics.js'
+import type { Place } from './connection-counts.js'
 import { messageCost, TokenBucket } from './token-bucket.js'
 
 /** Control over reading a connection's socket, given by the transport. */
@@ -57,13 +58,19 @@ export class Session {
   private paused = false
   private resumeTimer: NodeJS.Timeout | undefined
 
+  private readonly name: string
+  private readonly place: Place
+
+  /** `admitted` is the upgrade's admission: its document, its token's expiry and the connection place it holds until the socket closes. */
   constructor(
     private readonly peer: Peer,
-    private readonly name: string,
+    admitted: { name: string; expiresAt: number | undefined; place: Place },
     private readonly ctx: SessionContext,
-    private readonly reading: Reading,
-    expiresAt?: number
+    private readonly reading: Reading
   ) {
+    this.name = admitted.name
+    this.place = admitted.place
+    const { expiresAt } = admitted
     this.held = new HeldFrames(ctx)
     if (ctx.rateLimit > 0) this.bucket = new TokenBucket(ctx.rateLimit, ctx.rateBurst)
     if (expiresAt !== undefined) this.expireAt(expiresAt * 1000)
@@ -80,6 +87,7 @@ export class Session {
 
   /** The socket closed; leave the document. */
   closed(): void {
+    this.place.release()
     this.ended = true
     clearTimeout(this.expiry)
     clearTimeout(this.resumeTimer)

@@ -20,13 +20,17 @@ import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
 import { type HeldFrame, HeldFrames, HOLD_OVERFLOW } from './held-frames.js'
 import { EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
-import { DocumentLog, type PendingUpdate } from './log.js'
+import { DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
-import { SyncAnswers } from './sync-answers.js'
+import { type AnswerSource, SyncAnswers } from './sync-answers.js'
 
-/** A document in memory, shared by its peers. */
-export class SharedDocument {
+/**
+ * A document in memory, shared by its peers. It is itself what its log and its sync answers call
+ * back into: thousands of idle documents each paying for objects of closures is what made them cost
+ * more than the classic server's.
+ */
+export class SharedDocument implements LogOwner, AnswerSource {
   /** The peers on the document. */
   readonly peers = new Set<Peer>()
   private readonly presence: Presence
@@ -45,23 +49,8 @@ export class SharedDocument {
     loaded: LoadedDocument,
     private readonly ctx: DocumentContext
   ) {
-    this.log = new DocumentLog(
-      name,
-      loaded,
-      { ...ctx, written: (items) => this.relay(items), failed: (code, reason) => ctx.onFailed(this, code, reason) },
-      () => (this.state.kind === 'awake' ? Y.encodeStateAsUpdate(this.state.ydoc) : undefined)
-    )
-    this.answers = new SyncAnswers({
-      metrics: ctx.metrics,
-      releaseAfterMs: ctx.settings.releaseAfterMs,
-      live: () => this.ydoc,
-      has: (peer) => this.peers.has(peer),
-      changes: () => this.changes,
-      closed: () => this.closed,
-      whenDurable: (callback) => this.log.whenDurable(callback),
-      readStored: async () => (await ctx.read.state(name)).state,
-      refuse: (peer, reason) => this.reject(peer, CloseCode.InvalidUpdate, reason)
-    })
+    this.log = new DocumentLog(name, loaded, ctx, this)
+    this.answers = new SyncAnswers(this, ctx.metrics, ctx.settings.releaseAfterMs)
     this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
     if (loaded.ydoc) {
       this.state = { kind: 'awake', ydoc: loaded.ydoc }
@@ -96,6 +85,36 @@ export class SharedDocument {
   /** True once the document has been closed; a closed document takes no peers. */
   get isClosed(): boolean {
     return this.closed
+  }
+
+  /** Changes applied since it was loaded (for the sync answers: is a read out of date?). */
+  get changeCount(): number {
+    return this.changes
+  }
+
+  /** Run `callback` once everything applied so far is stored. */
+  whenDurable(callback: (error?: Error) => void): void {
+    this.log.whenDurable(callback)
+  }
+
+  /** The stored state, read through the registry (for sync answers while dormant). */
+  async readStored(): Promise<{ update: Uint8Array; vector: Uint8Array }> {
+    return (await this.ctx.read.state(this.name)).state
+  }
+
+  /** Close `peer` for sending a sync message that does not decode. */
+  refuse(peer: Peer, reason: string): void {
+    this.reject(peer, CloseCode.InvalidUpdate, reason)
+  }
+
+  /** For the log: the state as one update, or undefined when memory cannot be trusted. */
+  currentState(): Uint8Array | undefined {
+    return this.state.kind === 'awake' ? Y.encodeStateAsUpdate(this.state.ydoc) : undefined
+  }
+
+  /** For the log: a write failed, so the document must go. */
+  writeFailed(code: number, reason: string): void {
+    this.ctx.onFailed(this, code, reason)
   }
 
   /** Add a peer and start the sync: our state vector, then who is present. */
@@ -334,8 +353,8 @@ export class SharedDocument {
     if (peer.extensions.has('ack')) this.log.whenDurable((error) => (error ? undefined : this.send(peer, { type: 'ack', index })))
   }
 
-  // Changes are written: relay them, each to every peer but the one it came from.
-  private relay(items: PendingUpdate[]): void {
+  /** For the log: changes are written; relay each to every peer but the one it came from. */
+  written(items: PendingUpdate[]): void {
     for (const item of items) this.broadcast(writeFrame({ type: 'sync-update', update: item.update }), 'sync-update', item.origin)
   }
 

@@ -27,8 +27,10 @@ export interface HeldFrame {
 
 /** Frames held in arrival order, bounded per connection. */
 export class HeldFrames {
-  private frames: HeldFrame[] = []
-  private readonly perPeer = new Map<Peer, { frames: number; bytes: number }>()
+  // Made at the first frame held, dropped when taken: every connection has one of these, and
+  // nearly all of them never hold anything after their document's load.
+  private frames: HeldFrame[] | undefined
+  private perPeer: Map<Peer, { frames: number; bytes: number }> | undefined
 
   constructor(private readonly limits: HoldLimits) {}
 
@@ -37,20 +39,21 @@ export class HeldFrames {
    * then refuses the connection.
    */
   hold(held: HeldFrame): boolean {
-    const used = this.perPeer.get(held.peer) ?? { frames: 0, bytes: 0 }
+    const perPeer = (this.perPeer ??= new Map())
+    const used = perPeer.get(held.peer) ?? { frames: 0, bytes: 0 }
     if (used.frames + 1 > this.limits.maxQueuedFrames || used.bytes + held.bytes > 2 * this.limits.maxMessageBytes) return false
     used.frames++
     used.bytes += held.bytes
-    this.perPeer.set(held.peer, used)
-    this.frames.push(held)
+    perPeer.set(held.peer, used)
+    ;(this.frames ??= []).push(held)
     return true
   }
 
   /** Every held frame in arrival order; holds nothing afterwards. */
   take(): HeldFrame[] {
-    const frames = this.frames
-    this.frames = []
-    this.perPeer.clear()
+    const frames = this.frames ?? []
+    this.frames = undefined
+    this.perPeer = undefined
     return frames
   }
 }

@@ -22,17 +22,26 @@ export interface PendingUpdate {
   origin: unknown
 }
 
-/** What the log needs from its document and the server. */
+/** What the log needs from the server (one object shared by every document). */
 export interface LogContext {
   store: DocumentStore
   log: Logger
   metrics: Metrics
   health: StorageHealth
   settings: { compactEvery: number; maxDocumentBytes: number }
+}
+
+/** What the log tells its document, and asks of it: the document itself, to spare every idle document an object of closures. */
+export interface LogOwner {
   /** Changes are written: relay them. */
   written(items: PendingUpdate[]): void
   /** A write failed (DV4): the document must go; its peers get `code`. */
-  failed(code: number, reason: string): void
+  writeFailed(code: number, reason: string): void
+  /**
+   * The document's state as one update, covering every entry written so far; undefined if
+   * there is none to trust (a Y.Doc dropped after a failed apply): the log then stays.
+   */
+  currentState(): Uint8Array | undefined
 }
 
 /** The log of one document. */
@@ -50,9 +59,7 @@ export class DocumentLog {
     private readonly name: string,
     loaded: LoadedDocument,
     private readonly ctx: LogContext,
-    // The document's state as one update, covering every entry written so far; undefined if
-    // there is none to trust (a Y.Doc dropped after a failed apply): the log then stays.
-    private readonly currentState: () => Uint8Array | undefined
+    private readonly owner: LogOwner
   ) {
     this.nextSeq = loaded.nextSeq
     this.logEntries = loaded.logEntries
@@ -119,7 +126,7 @@ export class DocumentLog {
    * write, or once the queue has drained: every entry up to nextSeq - 1 is stored and in the
    * state. Entries written meanwhile have higher seqs and stay.
    */
-  async compact(state = this.currentState()): Promise<void> {
+  async compact(state = this.owner.currentState()): Promise<void> {
     if (!state) return
     const throughSeq = this.nextSeq - 1
     const covered = { entries: this.logEntries, bytes: this.logBytes }
@@ -163,7 +170,7 @@ export class DocumentLog {
       this.ctx.log.error({ doc: this.name, seq, err: failure }, 'storage write failed; updates not relayed')
       this.ctx.metrics.errors.inc({ kind: 'storage_write' })
       this.ctx.health.failed()
-      queueMicrotask(() => this.ctx.failed(CloseCode.StorageFailure, 'storage write failed; reconnect to resend'))
+      queueMicrotask(() => this.owner.writeFailed(CloseCode.StorageFailure, 'storage write failed; reconnect to resend'))
       throw failure
     }
     for (const item of items) this.unstoredBytes -= item.update.length
@@ -173,7 +180,7 @@ export class DocumentLog {
     this.ctx.metrics.bytesStored.inc(record.length)
     this.logBytes += record.length
     this.logEntries++
-    this.ctx.written(items)
+    this.owner.written(items)
     // Past the size limit, compact at once: the limit is judged on the document, not its log.
     const due =
       this.logEntries >= this.ctx.settings.compactEvery ||

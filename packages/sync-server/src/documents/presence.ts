@@ -29,6 +29,8 @@ const CONTROLS_NOTHING: ReadonlySet<number> = new Set()
 // An awareness update with no entries (varUint count 0).
 const NO_PRESENCE = new Uint8Array([0])
 
+type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
+
 /** The presence on one document. */
 export class Presence {
   private awareness: awarenessProtocol.Awareness | undefined
@@ -98,12 +100,13 @@ export class Presence {
     if (!this.awareness) {
       this.awareness = new awarenessProtocol.Awareness(new Y.Doc())
       this.awareness.setLocalState(null)
-      this.awareness.on('update', this.onUpdate)
+      this.awareness.on('update', (change: AwarenessChange, origin: unknown) => this.updated(change, origin))
     }
     return this.awareness
   }
 
-  private readonly onUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+  // A method, bound only once an Awareness exists: a class-field arrow would cost every document a closure.
+  private updated({ added, updated, removed }: AwarenessChange, origin: unknown): void {
     const current = this.controlled.get(origin as Peer)
     if (current) {
       const ids = current === CONTROLS_NOTHING ? new Set<number>() : (current as Set<number>)

@@ -15,17 +15,18 @@ import type { Peer } from './peer.js'
 /** How long an encoded state nobody asks for is kept (one loaded at start-up is kept for releaseAfterMs). */
 export const ENCODED_STATE_KEEP_MS = 2_000
 
-/** What the answers need from their document. */
+/**
+ * What the answers need from their document. The document itself is the source: a separate
+ * object of closures would cost every idle document about half a kilobyte.
+ */
 export interface AnswerSource {
-  metrics: Metrics
-  releaseAfterMs: number
   /** The live Y.Doc; undefined while dormant (everything is then stored). */
-  live(): Y.Doc | undefined
-  /** Whether `peer` is still on the document. */
-  has(peer: Peer): boolean
+  readonly ydoc: Y.Doc | undefined
+  /** The peers on the document: no answer goes to one that left. */
+  readonly peers: ReadonlySet<Peer>
   /** Applied changes so far, to tell whether a read is out of date. */
-  changes(): number
-  closed(): boolean
+  readonly changeCount: number
+  readonly isClosed: boolean
   /** Run `callback` once everything applied so far is stored. */
   whenDurable(callback: (error?: Error) => void): void
   /** Read the stored state (through the registry). */
@@ -42,10 +43,15 @@ export class SyncAnswers {
   private timer: NodeJS.Timeout | undefined
   // While dormant: the storage read the next answers wait for.
   private reading: Promise<EncodedState> | undefined
-  // Per peer with an answer being made or sent: the newest step 1 that came meanwhile.
-  private readonly answering = new Map<Peer, { next: Uint8Array | undefined }>()
+  // Per peer with an answer being made or sent: the newest step 1 that came meanwhile. Made at
+  // the first request and dropped when none is in flight, so idle documents do not keep a Map.
+  private answering: Map<Peer, { next: Uint8Array | undefined }> | undefined
 
-  constructor(private readonly source: AnswerSource) {}
+  constructor(
+    private readonly source: AnswerSource,
+    private readonly metrics: Metrics,
+    private readonly releaseAfterMs: number
+  ) {}
 
   /** The encoded current state, if one is kept. */
   get encoded(): EncodedState | undefined {
@@ -54,23 +60,24 @@ export class SyncAnswers {
 
   /** Answer `peer`'s step 1, now or once its last answer has left. */
   request(peer: Peer, stateVector: Uint8Array): void {
-    const busy = this.answering.get(peer)
+    const answering = (this.answering ??= new Map())
+    const busy = answering.get(peer)
     if (busy) {
       // A copy: the frame may be a view into a larger socket buffer.
       busy.next = stateVector.slice()
       return
     }
-    this.answering.set(peer, { next: undefined })
+    answering.set(peer, { next: undefined })
     this.answer(peer, stateVector)
   }
 
   /** `peer` left: nothing more is answered to it. */
   forget(peer: Peer): void {
-    this.answering.delete(peer)
+    if (this.answering?.delete(peer) && this.answering.size === 0) this.answering = undefined
   }
 
   /** Hold `encoded` as the current state until the next change, or until unused for `keepMs`. */
-  keep(encoded: EncodedState, keepMs = Math.min(ENCODED_STATE_KEEP_MS, this.source.releaseAfterMs)): EncodedState {
+  keep(encoded: EncodedState, keepMs = Math.min(ENCODED_STATE_KEEP_MS, this.releaseAfterMs)): EncodedState {
     this.drop()
     this.state = encoded
     this.timer = setTimeout(() => this.drop(), keepMs)
@@ -87,27 +94,27 @@ export class SyncAnswers {
 
   /** The document closes: no more answers. */
   forgetAll(): void {
-    this.answering.clear()
+    this.answering = undefined
   }
 
   // The last answer to `peer` has left (or never will): answer the step 1 that waited, if any.
   private answered(peer: Peer): void {
-    const state = this.answering.get(peer)
+    const state = this.answering?.get(peer)
     if (!state) return
     const next = state.next
-    if (next === undefined || !this.source.has(peer)) return void this.answering.delete(peer)
+    if (next === undefined || !this.source.peers.has(peer)) return this.forget(peer)
     state.next = undefined
     this.answer(peer, next)
   }
 
   private answer(peer: Peer, stateVector: Uint8Array): void {
     this.timer?.refresh()
-    const ydoc = this.source.live()
+    const ydoc = this.source.ydoc
     if (ydoc) {
       const encoded = this.state ?? this.keep(new EncodedState(Y.encodeStateAsUpdate(ydoc), Y.encodeStateVector(ydoc)))
       const frame = this.encode(peer, encoded, stateVector)
       // The answer may include updates still being written: it leaves only once they are stored.
-      if (frame) this.source.whenDurable((error) => (error ? void this.answering.delete(peer) : this.send(peer, frame)))
+      if (frame) this.source.whenDurable((error) => (error ? this.forget(peer) : this.send(peer, frame)))
       return
     }
     // Dormant: from the encoded state, or from storage, which holds everything (a document goes
@@ -117,11 +124,11 @@ export class SyncAnswers {
     reading.then(
       (encoded) => {
         if (this.reading === reading) this.reading = undefined
-        if (this.source.has(peer)) this.sendFrom(peer, encoded, stateVector)
+        if (this.source.peers.has(peer)) this.sendFrom(peer, encoded, stateVector)
       },
       (error: unknown) => {
         if (this.reading === reading) this.reading = undefined
-        this.answering.delete(peer)
+        this.forget(peer)
         const failure = loadFailure(error)
         peer.close(failure.code, failure.reason)
       }
@@ -129,11 +136,11 @@ export class SyncAnswers {
   }
 
   private async read(): Promise<EncodedState> {
-    const changes = this.source.changes()
+    const changes = this.source.changeCount
     const state = await this.source.readStored()
     const encoded = new EncodedState(state.update, state.vector)
     // Changes since the read began make it out of date for later requests (still right for this one).
-    if (this.source.changes() === changes && !this.source.closed()) this.keep(encoded)
+    if (this.source.changeCount === changes && !this.source.isClosed) this.keep(encoded)
     return encoded
   }
 
@@ -146,14 +153,14 @@ export class SyncAnswers {
     try {
       return encoded.answer(stateVector)
     } catch {
-      this.answering.delete(peer)
+      this.forget(peer)
       this.source.refuse(peer, 'state vector could not be decoded')
       return undefined
     }
   }
 
   private send(peer: Peer, frame: Uint8Array): void {
-    this.source.metrics.countOut('sync-step2')
+    this.metrics.countOut('sync-step2')
     peer.send(frame, () => this.answered(peer))
   }
 }

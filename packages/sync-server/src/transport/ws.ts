@@ -55,13 +55,6 @@ export interface Transport {
   closeAll(code: number, reason: string, timeoutMs?: number): Promise<void>
 }
 
-interface SocketState {
-  alive: boolean
-  lastMessage: number
-  // Reading stopped by us: whatever the client sends (pongs included) waits unread meanwhile.
-  paused: boolean
-}
-
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -73,10 +66,9 @@ const STATUS_TEXT: Record<number, string> = {
 /** Attach WebSocket handling to an HTTP server. */
 export function attachTransport(server: Server, settings: TransportSettings, handlers: TransportHandlers): Transport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxMessageBytes, perMessageDeflate: false })
-  const states = new WeakMap<WebSocket, SocketState>()
   const budget = new SendBudget(settings.maxSendBufferBytes)
   // Who to close when the budget is passed; an account belongs to one open connection.
-  const closers = new Map<SendAccount, () => void>()
+  const closers = new Map<SendAccount, SocketPeer>()
   let accepting = true
   let nextId = 0
 
@@ -118,120 +110,25 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     )
   })
 
+  const edge: Edge = { settings, budget, closers }
   function open(ws: WebSocket, admitted: Admitted): void {
-    const id = `c${(++nextId).toString(36)}`
-    const name = admitted.name
-    let closing = false
-    // Frames sent in one tick (a relayed batch, a sync answer and its acks) leave in one write.
-    const socket = (ws as unknown as { _socket: Socket })._socket
-    let corked = false
-    const uncork = () => {
-      corked = false
-      socket.uncork()
-    }
-    const state: SocketState = { alive: true, lastMessage: Date.now(), paused: false }
-    const account = budget.open()
-    const close = (code: number, reason: string) => {
-      if (closing) return
-      closing = true
-      budget.close(account)
-      closers.delete(account)
-      // Read again, so that the client's close frame is seen and the handshake can finish.
-      if (state.paused) reading.resume()
-      ws.close(code, truncateReason(reason))
-      // A client that reads nothing never receives the close frame either.
-      setTimeout(() => ws.terminate(), 2000).unref()
-    }
-    const peer: Peer = {
-      id,
-      extensions: admitted.extensions,
-      access: admitted.access,
-      user: admitted.user,
-      send(bytes, sent) {
-        if (closing || ws.readyState !== ws.OPEN) return sent?.()
-        // Judged before sending, so one large message (a first sync) always fits.
-        if (ws.bufferedAmount > settings.maxBufferedBytes) {
-          settings.metrics.rejectedConnections.inc({ reason: 'slow_client' })
-          settings.log.warn({ doc: name, conn: id, buffered: ws.bufferedAmount }, 'client reads too slowly; closing')
-          close(CloseCode.TryAgainLater, 'client is not reading fast enough; reconnect to resync')
-          return sent?.()
-        }
-        if (!corked) {
-          corked = true
-          socket.cork()
-          process.nextTick(uncork)
-        }
-        // Sent as given, never copied: one answer shared by many connections stays one buffer.
-        ws.send(bytes, () => {
-          budget.drained(account, bytes.length)
-          sent?.()
-        })
-        for (const worst of budget.add(account, bytes.length)) closers.get(worst)?.()
-        settings.metrics.sendBufferBytes.set(budget.waiting)
-      },
-      close
-    }
-    closers.set(account, () => {
-      settings.metrics.rejectedConnections.inc({ reason: 'send_budget' })
-      settings.log.warn(
-        { doc: name, conn: id, unsent: account.unsent, code: CloseCode.TryAgainLater, limit: settings.maxSendBufferBytes },
-        'server send buffers are full; closing the connection with the most unsent bytes'
-      )
-      close(CloseCode.TryAgainLater, 'server is short of send buffer space; reconnect to resync')
-    })
-    const reading: Reading = {
-      pause() {
-        if (state.paused || closing) return
-        state.paused = true
-        ws.pause()
-      },
-      resume() {
-        if (!state.paused) return
-        state.paused = false
-        // The pause was ours: the client was not silent or dead meanwhile.
-        state.alive = true
-        state.lastMessage = Date.now()
-        ws.resume()
-      }
-    }
+    const peer = new SocketPeer(ws, admitted, `c${(++nextId).toString(36)}`, edge)
+    socketPeers.set(ws, peer)
+    closers.set(peer.account, peer)
     settings.metrics.connections.inc()
-    states.set(ws, state)
-    const receiver = handlers.connect(peer, admitted, reading)
-    settings.log.debug({ doc: name, conn: id, access: admitted.access }, 'connection opened')
-    ws.on('pong', () => {
-      state.alive = true
-    })
-    ws.on('message', (data: RawData) => {
-      state.alive = true
-      state.lastMessage = Date.now()
-      if (closing) return
-      try {
-        receiver.receive(toBytes(data))
-      } catch (error) {
-        // A bug must cost one connection, never the process.
-        settings.metrics.errors.inc({ kind: 'message_handler' })
-        settings.log.error({ doc: name, conn: id, err: error }, 'message handling failed; closing the connection')
-        close(CloseCode.InternalError, 'internal error')
-      }
-    })
-    ws.on('error', (error: Error & { code?: string }) => {
-      settings.log.warn({ doc: name, conn: id, err: error.message, code: error.code }, 'connection error')
-      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') settings.metrics.rejectedConnections.inc({ reason: 'message_too_big' })
-    })
-    ws.on('close', (code: number) => {
-      closing = true
-      budget.close(account)
-      closers.delete(account)
-      settings.metrics.sendBufferBytes.set(budget.waiting)
-      settings.metrics.connections.dec()
-      settings.log.debug({ doc: name, conn: id, code }, 'connection closed')
-      receiver.closed()
-    })
+    peer.receiver = handlers.connect(peer, admitted, peer)
+    settings.log.debug({ doc: peer.name, conn: peer.id, access: admitted.access }, 'connection opened')
+    // Listeners shared by every socket (ws calls them with the socket as `this`): a set of
+    // closures per connection would cost each idle connection half a kilobyte.
+    ws.on('pong', onPong)
+    ws.on('message', onMessage)
+    ws.on('error', onError)
+    ws.on('close', onClose)
   }
 
   const keepalive = setInterval(() => {
     for (const ws of wss.clients) {
-      const state = states.get(ws)
+      const state = socketPeers.get(ws)
       if (!state) continue
       if (state.paused) {
         state.alive = true
@@ -252,7 +149,7 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     () => {
       const now = Date.now()
       for (const ws of wss.clients) {
-        const state = states.get(ws)
+        const state = socketPeers.get(ws)
         if (!state || state.paused || now - state.lastMessage <= settings.idleTimeoutMs || ws.readyState !== ws.OPEN) continue
         settings.metrics.rejectedConnections.inc({ reason: 'idle' })
         ws.close(CloseCode.IdleTimeout, 'no messages for too long')
@@ -288,6 +185,168 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       await new Promise<void>((resolve) => wss.close(() => resolve()))
     }
   }
+}
+
+/** What every connection shares: the server's settings and the send budget. */
+interface Edge {
+  settings: TransportSettings
+  budget: SendBudget
+  closers: Map<SendAccount, SocketPeer>
+}
+
+/** One open socket: the Peer the documents send to, and the Reading its session pauses. */
+class SocketPeer implements Peer, Reading {
+  readonly extensions: Peer['extensions']
+  readonly access: Peer['access']
+  readonly user: string | undefined
+  readonly name: string
+  readonly account: SendAccount
+  receiver: ReturnType<TransportHandlers['connect']> | undefined
+  /** Answered a ping (or sent anything) since the last one. */
+  alive = true
+  lastMessage = Date.now()
+  /** Reading stopped by us: whatever the client sends (pongs included) waits unread meanwhile. */
+  paused = false
+  closing = false
+  corked = false
+
+  constructor(
+    readonly ws: WebSocket,
+    admitted: Admitted,
+    readonly id: string,
+    private readonly edge: Edge
+  ) {
+    this.extensions = admitted.extensions
+    this.access = admitted.access
+    this.user = admitted.user
+    this.name = admitted.name
+    this.account = edge.budget.open()
+  }
+
+  send(bytes: Uint8Array, sent?: () => void): void {
+    const { ws, edge } = this
+    const { settings, budget } = edge
+    if (this.closing || ws.readyState !== ws.OPEN) return sent?.()
+    // Judged before sending, so one large message (a first sync) always fits.
+    if (ws.bufferedAmount > settings.maxBufferedBytes) {
+      settings.metrics.rejectedConnections.inc({ reason: 'slow_client' })
+      settings.log.warn({ doc: this.name, conn: this.id, buffered: ws.bufferedAmount }, 'client reads too slowly; closing')
+      this.close(CloseCode.TryAgainLater, 'client is not reading fast enough; reconnect to resync')
+      return sent?.()
+    }
+    // Frames sent in one tick (a relayed batch, a sync answer and its acks) leave in one write.
+    if (!this.corked) {
+      this.corked = true
+      socketOf(ws).cork()
+      process.nextTick(uncork, this)
+    }
+    // Sent as given, never copied: one answer shared by many connections stays one buffer.
+    ws.send(bytes, () => {
+      budget.drained(this.account, bytes.length)
+      sent?.()
+    })
+    for (const worst of budget.add(this.account, bytes.length)) edge.closers.get(worst)?.overBudget()
+    settings.metrics.sendBufferBytes.set(budget.waiting)
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return
+    this.closing = true
+    this.edge.budget.close(this.account)
+    this.edge.closers.delete(this.account)
+    // Read again, so that the client's close frame is seen and the handshake can finish.
+    if (this.paused) this.resume()
+    this.ws.close(code, truncateReason(reason))
+    // A client that reads nothing never receives the close frame either.
+    setTimeout(terminate, 2000, this.ws).unref()
+  }
+
+  pause(): void {
+    if (this.paused || this.closing) return
+    this.paused = true
+    this.ws.pause()
+  }
+
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    // The pause was ours: the client was not silent or dead meanwhile.
+    this.alive = true
+    this.lastMessage = Date.now()
+    this.ws.resume()
+  }
+
+  /** The send budget is passed and this connection holds the most. */
+  overBudget(): void {
+    const { settings } = this.edge
+    settings.metrics.rejectedConnections.inc({ reason: 'send_budget' })
+    settings.log.warn(
+      { doc: this.name, conn: this.id, unsent: this.account.unsent, code: CloseCode.TryAgainLater, limit: settings.maxSendBufferBytes },
+      'server send buffers are full; closing the connection with the most unsent bytes'
+    )
+    this.close(CloseCode.TryAgainLater, 'server is short of send buffer space; reconnect to resync')
+  }
+
+  /** A message arrived. */
+  message(data: RawData): void {
+    this.alive = true
+    this.lastMessage = Date.now()
+    if (this.closing) return
+    try {
+      this.receiver?.receive(toBytes(data))
+    } catch (error) {
+      // A bug must cost one connection, never the process.
+      this.edge.settings.metrics.errors.inc({ kind: 'message_handler' })
+      this.edge.settings.log.error({ doc: this.name, conn: this.id, err: error }, 'message handling failed; closing the connection')
+      this.close(CloseCode.InternalError, 'internal error')
+    }
+  }
+
+  /** The socket reported an error (it closes next). */
+  failed(error: Error & { code?: string }): void {
+    const { settings } = this.edge
+    settings.log.warn({ doc: this.name, conn: this.id, err: error.message, code: error.code }, 'connection error')
+    if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') settings.metrics.rejectedConnections.inc({ reason: 'message_too_big' })
+  }
+
+  /** The socket closed (whoever began it). */
+  closed(code: number): void {
+    const { settings, budget, closers } = this.edge
+    this.closing = true
+    budget.close(this.account)
+    closers.delete(this.account)
+    settings.metrics.sendBufferBytes.set(budget.waiting)
+    settings.metrics.connections.dec()
+    settings.log.debug({ doc: this.name, conn: this.id, code }, 'connection closed')
+    this.receiver?.closed()
+  }
+}
+
+// The listeners every socket shares; ws calls them with the socket as `this`.
+const socketPeers = new WeakMap<WebSocket, SocketPeer>()
+const peerOf = (ws: WebSocket): SocketPeer | undefined => socketPeers.get(ws)
+function onPong(this: WebSocket): void {
+  const peer = peerOf(this)
+  if (peer) peer.alive = true
+}
+function onMessage(this: WebSocket, data: RawData): void {
+  peerOf(this)?.message(data)
+}
+function onError(this: WebSocket, error: Error & { code?: string }): void {
+  peerOf(this)?.failed(error)
+}
+function onClose(this: WebSocket, code: number): void {
+  peerOf(this)?.closed(code)
+}
+function uncork(peer: SocketPeer): void {
+  peer.corked = false
+  socketOf(peer.ws).uncork()
+}
+function terminate(ws: WebSocket): void {
+  ws.terminate()
+}
+function socketOf(ws: WebSocket): Socket {
+  return (ws as unknown as { _socket: Socket })._socket
 }
 
 /**
