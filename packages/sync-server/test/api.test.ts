@@ -18,6 +18,7 @@ interface Answer {
   headers: Headers
   body: Uint8Array
   text: string
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of many shapes; the assertions check them
   json: any
 }
 
