@@ -8,6 +8,7 @@ import { connect, runCli, type ServerProcess, startServer, waitFor } from '@quir
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { signAdminToken, signToken } from '../src/auth/token.js'
+import { sameSpotInserts } from './helpers/bad-payloads.js'
 
 const SECRET = 'api-test-secret-0123456789abcdef'
 const ADMIN = 'api-test-admin-token-0123456789'
@@ -140,6 +141,17 @@ describe('HTTP API', () => {
     const repeated = await call(base, 'POST', '/api/docs/docs/update', { token: write, body: update, type: 'application/octet-stream' })
     expect(repeated.json.changed).toBe(false)
     reader.destroy()
+  })
+
+  it('AP3/HI2: an update that would cost too much to integrate is refused with 422 over HTTP as over the WebSocket, and nothing is stored', async () => {
+    const base = open.httpUrl
+    const octet = 'application/octet-stream'
+    expect((await call(base, 'POST', '/api/docs/costly', { body: sameSpotInserts(1, 8000, 1), type: octet })).status).toBe(200)
+    const before = await call(base, 'GET', '/api/docs/costly?format=yjs')
+    const bomb = await call(base, 'POST', '/api/docs/costly', { body: sameSpotInserts(1, 8000, 5), type: octet })
+    expect(bomb.status).toBe(422)
+    expect(bomb.json.error).toMatch(/take too long to apply/)
+    expect((await call(base, 'GET', '/api/docs/costly?format=yjs')).body).toEqual(before.body)
   })
 
   it('AP5: stored facts: bytes, last change time, connected clients', async () => {
