@@ -15,6 +15,7 @@ import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
+import { authorsOf } from '../webhooks/authors.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
@@ -39,16 +40,19 @@ export class SharedDocument {
   // While Yjs applies one update: the changes it reports, queued only once it has finished.
   private applying: PendingUpdate[] | undefined
   private closed = false
+  // Nothing stored yet: the first stored change creates the document (for events).
+  private fresh: boolean
 
   constructor(
     readonly name: string,
     loaded: LoadedDocument,
     private readonly ctx: DocumentContext
   ) {
+    this.fresh = loaded.snapshotBytes === 0 && loaded.logEntries === 0
     this.log = new DocumentLog(
       name,
       loaded,
-      { ...ctx, written: (items) => this.relay(items), failed: (code, reason) => ctx.onFailed(this, code, reason) },
+      { ...ctx, written: (items) => this.stored(items), failed: (code, reason) => ctx.onFailed(this, code, reason) },
       () => (this.state.kind === 'awake' ? Y.encodeStateAsUpdate(this.state.ydoc) : undefined)
     )
     this.answers = new SyncAnswers({
@@ -332,6 +336,20 @@ export class SharedDocument {
 
   private acknowledge(peer: Peer, index: number): void {
     if (peer.extensions.has('ack')) this.log.whenDurable((error) => (error ? undefined : this.send(peer, { type: 'ack', index })))
+  }
+
+  // Changes are written: relay them, then report them to whoever listens (webhooks).
+  private stored(items: PendingUpdate[]): void {
+    this.relay(items)
+    const events = this.ctx.events
+    if (!events) return
+    const authors = authorsOf(
+      items.map((item) => item.origin),
+      (origin) => this.presence.namesOf(origin)
+    )
+    if (this.fresh) events.created(this.name, this.log.storedBytes, authors)
+    this.fresh = false
+    events.changed(this.name, this.log.storedBytes, authors)
   }
 
   // Changes are written: relay them, each to every peer but the one it came from.

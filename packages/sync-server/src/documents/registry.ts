@@ -9,6 +9,7 @@ import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
 import { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
+import type { DocumentEvents } from '../webhooks/document-events.js'
 import type { DocumentContext, DocumentReader, DocumentSettings } from './context.js'
 import { SharedDocument } from './document.js'
 import { buildDoc, loadDocument, loadState } from './load.js'
@@ -34,9 +35,11 @@ export class DocumentRegistry {
     private readonly store: DocumentStore,
     private readonly settings: RegistrySettings,
     private readonly log: Logger,
-    private readonly metrics: Metrics
+    private readonly metrics: Metrics,
+    events?: DocumentEvents
   ) {
     this.context = {
+      events,
       store,
       settings,
       log,
