@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
+import { backupCommand, type CommandResult, restoreCommand } from './backup-command.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { readSecretFile } from './secret-file.js'
 import { tokenCommand } from './token-command.js'
@@ -15,6 +16,8 @@ const USAGE = `Usage: quire <command> [flags]
 Commands:
   serve     start the sync server and web app (quire serve --help for flags)
   token     print an access token for a server with --auth-secret (quire token --help)
+  backup    copy a running server's data (or a data folder) consistently (quire backup --help)
+  restore   copy a backup into an empty data folder (quire restore --help)
 `
 
 // The monorepo's built web app, found from this file (dist/cli/main.js or src/cli/main.ts).
@@ -35,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(result.output)
     return 0
   }
+  if (command === 'backup') return report('backup', await backupCommand(rest, process.env))
+  if (command === 'restore') return report('restore', await restoreCommand(rest))
   if (command !== 'serve') {
     process.stderr.write(`quire: ${command ? `unknown command "${command}"` : 'missing command'}\n\n${USAGE}`)
     return 2
@@ -103,6 +108,16 @@ async function main(argv: string[]): Promise<number> {
   })
   await server.close()
   return 0
+}
+
+// Print a command's result: its output and 0, or its error and status.
+function report(command: string, result: CommandResult): number {
+  if (result.ok) {
+    process.stdout.write(result.output)
+    return 0
+  }
+  process.stderr.write(`quire ${command}: ${result.error}\n${result.code === 2 ? `Run "quire ${command} --help" for usage.\n` : ''}`)
+  return result.code
 }
 
 main(process.argv.slice(2)).then(
