@@ -226,6 +226,8 @@ describe('dormant documents', () => {
       append: (...args) => memory.append(...args),
       compact: (...args) => memory.compact(...args),
       size: (name) => memory.size(name),
+      list: (options) => memory.list(options),
+      delete: (name) => memory.delete(name),
       close: () => memory.close()
     }
     const metrics = createMetrics()

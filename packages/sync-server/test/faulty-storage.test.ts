@@ -70,6 +70,12 @@ class FaultyStore implements DocumentStore {
   size(name: string): Promise<number> {
     return this.inner.size(name)
   }
+  list(options: Parameters<DocumentStore['list']>[0]): Promise<string[]> {
+    return this.inner.list(options)
+  }
+  delete(name: string): Promise<void> {
+    return this.inner.delete(name)
+  }
   close(): Promise<void> {
     return this.inner.close()
   }

@@ -22,6 +22,14 @@ export interface DocumentStore {
   compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void>
   /** Bytes stored for `name` (snapshot plus log values). */
   size(name: string): Promise<number>
+  /**
+   * Names of stored documents (those with a snapshot or a log entry) starting with `prefix`,
+   * after `after` if given, in ascending (UTF-16 code unit = byte, names being ASCII) order, at
+   * most `limit`. For paging: pass the last name of one page as `after` of the next.
+   */
+  list(options: { prefix: string; after: string | undefined; limit: number }): Promise<string[]>
+  /** In one atomic write: remove everything stored for `name` (it then reads as empty; the name can be used again). */
+  delete(name: string): Promise<void>
   /** Release the store; further calls reject. */
   close(): Promise<void>
 }

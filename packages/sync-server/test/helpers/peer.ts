@@ -60,6 +60,12 @@ export class GatedStore implements DocumentStore {
   size(name: string) {
     return this.inner.size(name)
   }
+  list(options: Parameters<DocumentStore['list']>[0]) {
+    return this.inner.list(options)
+  }
+  delete(name: string) {
+    return this.inner.delete(name)
+  }
   close() {
     return this.inner.close()
   }
