@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { loadState } from '../documents/load.js'
 import { BackupStreamDecoder, encodeEnd, encodeEntries, encodeStart } from '../storage/backup-stream.js'
-import { type CopyResult, LevelStore, readAll, type SnapshotReader, type StoredEntry } from '../storage/leveldb.js'
+import { type CopyResult, LevelStore, readAll } from '../storage/leveldb.js'
+import type { SnapshotReader, StoredEntry } from '../storage/store.js'
 
 /** A backup or restore that cannot go ahead, with a sentence that says why. */
 export class BackupError extends Error {
@@ -65,12 +66,17 @@ export async function* decodeBackup(pieces: AsyncIterable<Uint8Array>): AsyncGen
 /** The stream bytes of everything `reader` sees, ending with the count; closes the reader. */
 export async function* encodeBackup(reader: SnapshotReader): AsyncGenerator<Uint8Array> {
   let count = 0
-  yield encodeStart()
-  for await (const entries of readAll(reader)) {
-    count += entries.length
-    yield encodeEntries(entries)
+  try {
+    yield encodeStart()
+    for await (const entries of readAll(reader)) {
+      count += entries.length
+      yield encodeEntries(entries)
+    }
+    yield encodeEnd(count)
+  } finally {
+    // Also when the caller stops before the first entry.
+    await reader.close()
   }
-  yield encodeEnd(count)
 }
 
 /**

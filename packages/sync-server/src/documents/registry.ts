@@ -9,7 +9,7 @@ import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
 import { StorageHealth } from '../storage/health.js'
-import type { DocumentStore } from '../storage/store.js'
+import type { DocumentStore, SnapshotReader } from '../storage/store.js'
 import type { DocumentEvents } from '../webhooks/document-events.js'
 import type { DocumentContext, DocumentReader, DocumentSettings } from './context.js'
 import { SharedDocument } from './document.js'
@@ -154,7 +154,13 @@ export class DocumentRegistry {
     this.unloading.set(name, deleting)
     await deleting
     this.log.info({ doc: name, existed }, 'document deleted')
+    if (existed) this.context.events?.deleted(name)
     return existed
+  }
+
+  /** Everything stored at this instant, for an online backup; undefined if the store cannot take one. */
+  snapshot(): SnapshotReader | undefined {
+    return this.store.snapshot?.()
   }
 
   /** Close every document (flushing writes, ending peers with 1001). */

@@ -9,7 +9,7 @@
  * The closing count lets the reader tell a complete backup from one cut short.
  */
 import * as encoding from 'lib0/encoding'
-import type { StoredEntry } from './leveldb.js'
+import type { StoredEntry } from './store.js'
 
 /** The media type of a backup stream. */
 export const BACKUP_MEDIA_TYPE = 'application/vnd.quire.backup'

@@ -10,7 +10,7 @@
  * (~2 ms for a document typed as 100,000 updates). Reads and compactions start after `c:<name>`.
  */
 import { Level } from 'level'
-import type { DocumentStore, StoredDocument } from './store.js'
+import type { DocumentStore, SnapshotReader, StoredDocument, StoredEntry } from './store.js'
 
 /** Why a data folder could not be opened. */
 export class StoreOpenError extends Error {
@@ -27,20 +27,6 @@ const logKey = (name: string, seq: number) => logPrefix(name) + toHex(seq)
 const logPrefixEnd = (name: string) => `l:${name};`
 const compactedKey = (name: string) => `c:${name}`
 const toHex = (seq: number) => seq.toString(16).padStart(16, '0')
-
-/** One stored key and its value, as a backup copies it. */
-export type StoredEntry = [key: string, value: Uint8Array]
-
-/**
- * A read of the whole store as it was at one instant (a LevelDB snapshot, taken when the reader
- * is made): writes made while it is read are not seen, so a copy is consistent.
- */
-export interface SnapshotReader {
-  /** Up to about `max` further entries, in key order; none once everything is read. */
-  read(max: number): Promise<StoredEntry[]>
-  /** Release the snapshot; call it whether or not everything was read. */
-  close(): Promise<void>
-}
 
 /** What a copy wrote: how many entries and how many bytes of keys and values. */
 export interface CopyResult {
@@ -186,9 +172,10 @@ export class LevelStore implements DocumentStore {
   snapshot(): SnapshotReader {
     // LevelDB takes the iterator's snapshot now, synchronously: this is the backup's instant.
     const iterator = this.db.iterator({ highWaterMarkBytes: SNAPSHOT_READ_BYTES })
+    let closing: Promise<void> | undefined
     return {
       read: async (max) => (await iterator.nextv(max)) as StoredEntry[],
-      close: () => iterator.close()
+      close: () => (closing ??= iterator.close())
     }
   }
 
