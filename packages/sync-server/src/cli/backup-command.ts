@@ -14,8 +14,10 @@ Copy every document into PATH, a new LevelDB folder (absent or empty), consisten
 one instant of the data (a LevelDB snapshot), however busy the server is.
 
   --to PATH      where the backup goes; start a server on it, or restore it with quire restore
-  --url URL      a running server (http://host:port): it keeps serving while it sends the copy
-  --token T      an admin credential for --url (default: env QUIRE_ADMIN_TOKEN)
+  --url URL      a running server (env QUIRE_URL), e.g. http://127.0.0.1:1234; it keeps serving
+                 while it sends the copy
+  --token T      an admin credential for --url (env QUIRE_TOKEN): --admin-token, or a token
+                 from quire token --admin
   --data DIR     a data folder no running server holds, instead of --url
 `
 
@@ -47,15 +49,17 @@ export async function backupCommand(args: string[], env: Record<string, string |
   }
   if (values.help) return { ok: true, output: BACKUP_HELP }
   const to = values.to as string | undefined
-  const url = values.url as string | undefined
   const data = values.data as string | undefined
+  const url = (values.url as string | undefined) ?? (data === undefined ? env.QUIRE_URL || undefined : undefined)
   if (!to) return { ok: false, error: '--to PATH is required: where the backup goes', code: 2 }
-  if ((url === undefined) === (data === undefined))
-    return { ok: false, error: 'give either --url (a running server) or --data (a folder no server holds)', code: 2 }
+  if (url !== undefined && data !== undefined) return { ok: false, error: 'give --url (a running server) or --data (a data folder), not both', code: 2 }
+  if (url === undefined && data === undefined)
+    return { ok: false, error: 'give --url (a running server, or env QUIRE_URL) or --data (a data folder no server holds)', code: 2 }
+  if (data !== undefined && values.token !== undefined) return { ok: false, error: '--token is for --url; a data folder needs none', code: 2 }
   const started = performance.now()
   try {
-    const copied =
-      url !== undefined ? await backupServer(url, (values.token as string | undefined) ?? env.QUIRE_ADMIN_TOKEN, to) : await backupFolder(data as string, to)
+    const token = (values.token as string | undefined) ?? (env.QUIRE_TOKEN || undefined)
+    const copied = url !== undefined ? await backupServer(url, token, to) : await backupFolder(data as string, to)
     const seconds = ((performance.now() - started) / 1000).toFixed(2)
     return { ok: true, output: `backed up ${copied.entries} entries (${copied.bytes} bytes) from ${url ?? data} to ${to} in ${seconds} s\n` }
   } catch (error) {
@@ -91,28 +95,35 @@ async function backupServer(url: string, token: string | undefined, to: string) 
   try {
     base = new URL(url)
   } catch {
-    throw new BackupError(`--url ${url} is not a URL (http://host:port)`)
+    throw new UsageError(`--url must be a URL like http://127.0.0.1:1234, got "${url}"`)
   }
-  const response = await fetch(new URL('/api/admin/backup', base), {
-    method: 'POST',
-    headers: token ? { Authorization: `Bearer ${token}` } : {}
-  }).catch((error: unknown) => {
-    throw new BackupError(`cannot reach ${url}: ${(error as Error).cause ? String((error as { cause: Error }).cause.message) : String(error)}`)
-  })
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--url must start with http:// or https://, got "${url}"`)
+  const root = base.href.replace(/\/+$/, '')
+  let response: Response
+  try {
+    response = await fetch(`${root}/api/admin/backup`, { method: 'POST', headers: token ? { Authorization: `Bearer ${token}` } : {} })
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause
+    throw new BackupError(`cannot reach the server at ${root}: ${cause?.code ?? cause?.message ?? String(error)}`)
+  }
   if (!response.ok) {
-    const body = await response.text()
-    let reason = body.trim()
+    let message = `HTTP ${response.status}`
     try {
-      reason = (JSON.parse(body) as { error?: string }).error ?? reason
+      const parsed = (await response.json()) as { error?: unknown }
+      if (typeof parsed.error === 'string') message = `${parsed.error} (HTTP ${response.status})`
     } catch {}
-    throw new BackupError(`${url} refused the backup with ${response.status}: ${reason}`)
+    throw new BackupError(`the server refused the backup: ${message}`)
   }
   if (!response.headers.get('content-type')?.startsWith(BACKUP_MEDIA_TYPE) || !response.body)
     throw new BackupError(`${url} did not answer with a backup stream`)
   return writeCopy(to, decodeBackup(response.body as AsyncIterable<Uint8Array>), '--to')
 }
 
+// A bad argument found late (exit 2).
+class UsageError extends Error {}
+
 function failed(error: unknown, data?: string): CommandResult {
+  if (error instanceof UsageError) return { ok: false, error: error.message, code: 2 }
   if (error instanceof StoreOpenError && data !== undefined && /in use/.test(error.message)) {
     return { ok: false, error: `${error.message}; back up a running server with --url instead`, code: 1 }
   }
