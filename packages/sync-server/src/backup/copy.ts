@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { loadState } from '../documents/load.js'
-import { BackupStreamDecoder, encodeEnd, encodeEntries, encodeStart } from '../storage/backup-stream.js'
+import { BackupStreamDecoder, BackupStreamError, encodeEnd, encodeEntries, encodeStart } from '../storage/backup-stream.js'
 import { type CopyResult, LevelStore, readAll } from '../storage/leveldb.js'
 import type { SnapshotReader, StoredEntry } from '../storage/store.js'
 
@@ -56,8 +56,17 @@ export async function backupFolder(from: string, to: string): Promise<CopyResult
 /** The entries a backup stream's pieces carry; throws {@link BackupStreamError} if it is garbled or cut short. */
 export async function* decodeBackup(pieces: AsyncIterable<Uint8Array>): AsyncGenerator<StoredEntry[]> {
   const decoder = new BackupStreamDecoder()
-  for await (const piece of pieces) {
-    const entries = decoder.push(piece)
+  const iterator = pieces[Symbol.asyncIterator]()
+  for (;;) {
+    let next: IteratorResult<Uint8Array>
+    try {
+      next = await iterator.next()
+    } catch (error) {
+      // The connection broke: the same as a stream cut short, with the reason.
+      throw new BackupStreamError(`the backup was cut short after ${decoder.entries} entries (${error instanceof Error ? error.message : String(error)})`)
+    }
+    if (next.done) break
+    const entries = decoder.push(next.value)
     if (entries.length > 0) yield entries
   }
   decoder.finish()
