@@ -141,6 +141,37 @@ describe('webhook events', () => {
     expect(eventsOf(first.requests, 'document.created')).toHaveLength(1)
     expect(second.requests.map((r) => JSON.parse(r.body).id).sort()).toEqual(first.requests.map((r) => JSON.parse(r.body).id).sort())
   })
+
+  it("WH2: an HTTP write reports its credential's user; a delete through the admin API sends document.deleted after the pending change", async () => {
+    const hooks = await receiver()
+    const admin = 'webhook-admin-token-0123456789ab'
+    const quire = await server([hooks.url], ['--admin-token', admin, '--webhook-debounce-ms', '600000'])
+    const put = await fetch(`${quire.httpUrl}/api/docs/api/made`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'text/plain' },
+      body: 'written over HTTP'
+    })
+    expect(put.status).toBeLessThan(300)
+    await waitFor(() => eventsOf(hooks.requests, 'document.created').length === 1, 'document.created')
+    const removed = await fetch(`${quire.httpUrl}/api/admin/docs/api/made`, { method: 'DELETE', headers: { Authorization: `Bearer ${admin}` } })
+    expect(removed.status).toBe(200)
+    await waitFor(() => eventsOf(hooks.requests, 'document.deleted').length === 1, 'document.deleted')
+    const types = hooks.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>)
+    expect(types.map((e) => e.type)).toEqual(['document.created', 'document.changed', 'document.deleted'])
+    expect(types[2]).toMatchObject({ document: 'api/made' })
+    expect(types[2]!.size).toBeUndefined()
+    // Deleting a name with nothing stored sends nothing.
+    expect((await fetch(`${quire.httpUrl}/api/admin/docs/never/there`, { method: 'DELETE', headers: { Authorization: `Bearer ${admin}` } })).status).toBe(404)
+    // The name can be used again, and is new again.
+    const again = await fetch(`${quire.httpUrl}/api/docs/api/made`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${admin}`, 'Content-Type': 'text/plain' },
+      body: 'back'
+    })
+    expect(again.status).toBeLessThan(300)
+    await waitFor(() => eventsOf(hooks.requests, 'document.created').length === 2, 'a second document.created')
+    expect(eventsOf(hooks.requests, 'document.deleted')).toHaveLength(1)
+  })
 })
 
 describe('webhook delivery', () => {
