@@ -207,8 +207,7 @@ export function openApiDocument(): Record<string, unknown> {
               content: { 'application/vnd.quire.backup': { schema: { type: 'string', format: 'binary' } } }
             },
             401: E[401],
-            403: E[403],
-            501: error('The storage backend cannot take an online backup.')
+            403: E[403]
           }
         }
       },
