@@ -83,6 +83,16 @@ export interface ServerSettings {
   integrationBudget: IntegrationBudget
   /** Bytes of not-yet-integrable updates a document may hold. */
   maxPendingBytes: number
+  /** Receivers of webhook events; empty sends none. */
+  webhookUrls: readonly string[]
+  /** HMAC key that signs webhook events (at least 16 characters); required with `webhookUrls`. */
+  webhookSecret: string | undefined
+  /** `document.changed` is sent at most once per document per this many milliseconds. */
+  webhookDebounceMs: number
+  /** One delivery attempt must be answered within this time. */
+  webhookTimeoutMs: number
+  /** Webhook deliveries held at once (waiting or retrying); past it, new events are dropped and counted. */
+  webhookQueueSize: number
 }
 
 /** The defaults, as documented in the README's configuration table. */
@@ -124,5 +134,10 @@ export const defaultSettings: ServerSettings = {
   handshakeTimeoutMs: 10_000,
   updateLimits: defaultUpdateLimits,
   integrationBudget: defaultIntegrationBudget,
-  maxPendingBytes: 256 * 1024
+  maxPendingBytes: 256 * 1024,
+  webhookUrls: [],
+  webhookSecret: undefined,
+  webhookDebounceMs: 2000,
+  webhookTimeoutMs: 5000,
+  webhookQueueSize: 10_000
 }

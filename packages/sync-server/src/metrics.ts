@@ -23,6 +23,14 @@ export interface Metrics {
   errors: Counter<'kind'>
   /** Times a connection over its message budget stopped being read until the budget refilled. */
   readPauses: Counter
+  /** Webhook deliveries held (waiting, in flight, waiting to retry). */
+  webhookQueued: Gauge
+  /** Webhook events a receiver accepted (2xx). */
+  webhookDelivered: Counter
+  /** Webhook attempts that failed and may be retried, by reason. */
+  webhookFailures: Counter<'reason'>
+  /** Webhook events given up on, by reason (queue_full, refused, gave_up, shutdown). */
+  webhookDropped: Counter<'reason'>
   /** Count frames received, by type (cached label lookup: this runs per frame). */
   countIn(type: string, by?: number): void
   /** Count frames sent, by type. */
@@ -81,6 +89,20 @@ export function createMetrics(): Metrics {
     readPauses: new Counter({
       name: 'quire_read_pauses_total',
       help: 'Times a connection over its message budget (--rate-limit) stopped being read until it refilled',
+      registers
+    }),
+    webhookQueued: new Gauge({ name: 'quire_webhook_queued', help: 'Webhook deliveries held: waiting, in flight or waiting to retry', registers }),
+    webhookDelivered: new Counter({ name: 'quire_webhook_delivered_total', help: 'Webhook events a receiver accepted (2xx)', registers }),
+    webhookFailures: new Counter({
+      name: 'quire_webhook_failures_total',
+      help: 'Webhook attempts that failed and may be retried (timeout, connection, status_5xx, status_4xx for 408/429)',
+      labelNames: ['reason'],
+      registers
+    }),
+    webhookDropped: new Counter({
+      name: 'quire_webhook_dropped_total',
+      help: 'Webhook events given up on: queue_full, refused (4xx), gave_up (out of attempts), shutdown (flush ran out of time)',
+      labelNames: ['reason'],
       registers
     })
   }

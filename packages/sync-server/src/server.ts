@@ -18,6 +18,12 @@ import { LevelStore } from './storage/leveldb.js'
 import type { DocumentStore } from './storage/store.js'
 import { attachTransport, type Transport } from './transport/ws.js'
 import { warmUp } from './warm-up.js'
+import { WebhookDelivery } from './webhooks/delivery.js'
+import { type DocumentEvents, WebhookEvents } from './webhooks/document-events.js'
+import { checkWebhookUrl } from './webhooks/receiver-url.js'
+
+/** How long a clean shutdown keeps delivering webhook events still queued before it drops them. */
+export const WEBHOOK_FLUSH_MS = 5000
 
 /** Options for {@link createServer}: any setting, plus injectable logger and store. */
 export interface ServerOptions extends Partial<ServerSettings> {
@@ -41,6 +47,8 @@ export interface QuireServer {
   readonly settings: ServerSettings
   readonly log: Logger
   readonly metrics: Metrics
+  /** Where document events are reported (webhooks); a no-op seam when none are configured. */
+  readonly events: DocumentEvents
   /** Open storage and start listening. */
   listen(): Promise<{ host: string; port: number; url: string; metricsUrl: string | undefined }>
   /** Stop accepting, write everything pending, close sockets with 1001, close storage. */
@@ -57,8 +65,18 @@ export function createServer(options: ServerOptions = {}): QuireServer {
   if (settings.authSecret !== undefined && settings.authSecret.length < 16) throw new Error('authSecret must be at least 16 characters long')
   if (settings.adminToken !== undefined && settings.adminToken.length < 16) throw new Error('adminToken must be at least 16 characters long')
   if (settings.metricsToken !== undefined && settings.metricsToken.length < 16) throw new Error('metricsToken must be at least 16 characters long')
+  checkWebhookSettings(settings)
   const log = logger ?? pino({ level: logLevel ?? 'info' })
   const metrics = createMetrics()
+  const webhooks =
+    settings.webhookUrls.length > 0
+      ? new WebhookDelivery(
+          { urls: settings.webhookUrls, secret: settings.webhookSecret as string, timeoutMs: settings.webhookTimeoutMs, maxQueued: settings.webhookQueueSize },
+          log,
+          metrics
+        )
+      : undefined
+  const events: DocumentEvents = webhooks ? new WebhookEvents((event) => webhooks.send(event), settings.webhookDebounceMs) : NO_EVENTS
   let store: DocumentStore | undefined
   let registry: DocumentRegistry | undefined
   let http: Server | undefined
@@ -70,7 +88,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
   async function listen() {
     store = injectedStore ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
     await warmUp(settings, log, metrics)
-    const docs = new DocumentRegistry(store, settings, log, metrics)
+    const docs = new DocumentRegistry(store, settings, log, metrics, webhooks ? events : undefined)
     registry = docs
     const gate = new Gate(settings)
     const serveMetrics = metricsEndpoint(metrics.registry, settings.metricsToken)
@@ -150,6 +168,9 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     await stopListening
     await stopMetrics
     await store?.close()
+    // Every write is done, so every change is known: report what the windows still hold.
+    events.flush()
+    await webhooks?.drain(WEBHOOK_FLUSH_MS)
     log.info('stopped')
   }
 
@@ -157,6 +178,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     settings,
     log,
     metrics,
+    events,
     listen,
     close: () => (closing ??= shutdown()),
     documentsLoaded: () => registry?.size ?? 0
@@ -181,6 +203,19 @@ function bind(server: Server, host: string, port: number, flag = ''): Promise<vo
       resolve()
     })
   })
+}
+
+// Nothing listens: events cost a call that does nothing.
+const NO_EVENTS: DocumentEvents = { created() {}, changed() {}, deleted() {}, flush() {} }
+
+// Unsigned events could be forged by anyone who can reach a receiver.
+function checkWebhookSettings(settings: ServerSettings): void {
+  if (settings.webhookUrls.length === 0) return
+  if (settings.webhookSecret === undefined || settings.webhookSecret.length < 16) throw new Error('webhookUrls need a webhookSecret of at least 16 characters')
+  for (const url of settings.webhookUrls) {
+    const checked = checkWebhookUrl(url)
+    if (!checked.ok) throw new Error(`webhookUrls: ${checked.error}`)
+  }
 }
 
 function hostInUrl(host: string): string {

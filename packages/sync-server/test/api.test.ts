@@ -227,7 +227,7 @@ describe('HTTP API', () => {
     const client = connect(secured.wsUrl, 'docs/doomed', { params: { token: write } })
     await client.synced()
     const closes: number[] = []
-    client.provider.on('connection-close', (event: { code: number } | null) => void (event && closes.push(event.code)))
+    client.provider.on('connection-close', (event) => void closes.push((event as { code?: number } | null)?.code ?? -1))
     const deleted = await call(base, 'DELETE', '/api/admin/docs/docs/doomed', { token: admin })
     expect(deleted.status).toBe(200)
     expect(deleted.json).toEqual({ document: 'docs/doomed', deleted: true })

@@ -16,6 +16,8 @@ export type FlagKind =
   | { kind: 'origins' }
   /** Comma-separated IP addresses or CIDR ranges. */
   | { kind: 'proxies' }
+  /** http(s) URLs: the flag may be repeated, each value a comma-separated list. */
+  | { kind: 'urls' }
 
 /** One `quire serve` flag. */
 export interface FlagSpec {
@@ -293,5 +295,45 @@ export const serveFlags: readonly FlagSpec[] = [
     type: { kind: 'int', min: 100, max: 600_000 },
     shown: '10000',
     help: 'an HTTP request or WebSocket upgrade must send its headers within this time'
+  },
+  {
+    flag: 'webhook-url',
+    env: 'WEBHOOK_URL',
+    setting: 'webhookUrls',
+    type: { kind: 'urls' },
+    shown: '(none)',
+    help: 'POST signed JSON events (document created, changed, deleted) to this http(s) URL; repeat the flag or give a comma-separated list'
+  },
+  {
+    flag: 'webhook-secret',
+    env: 'WEBHOOK_SECRET',
+    setting: 'webhookSecret',
+    type: { kind: 'secret' },
+    shown: '(none)',
+    help: 'HMAC-SHA256 key that signs webhook events (at least 16 characters); required with --webhook-url'
+  },
+  {
+    flag: 'webhook-debounce-ms',
+    env: 'WEBHOOK_DEBOUNCE_MS',
+    setting: 'webhookDebounceMs',
+    type: { kind: 'int', min: 0, max: 3_600_000 },
+    shown: '2000',
+    help: 'document.changed is sent at most once per document per this many milliseconds, naming everyone who changed it meanwhile'
+  },
+  {
+    flag: 'webhook-timeout-ms',
+    env: 'WEBHOOK_TIMEOUT_MS',
+    setting: 'webhookTimeoutMs',
+    type: { kind: 'int', min: 100, max: 600_000 },
+    shown: '5000',
+    help: 'a webhook receiver must answer within this time, or the attempt fails and is retried'
+  },
+  {
+    flag: 'webhook-queue-size',
+    env: 'WEBHOOK_QUEUE_SIZE',
+    setting: 'webhookQueueSize',
+    type: { kind: 'int', min: 1, max: 10_000_000 },
+    shown: '10000',
+    help: 'webhook deliveries held at once (waiting or retrying); past it, new events are dropped, counted and logged'
   }
 ]

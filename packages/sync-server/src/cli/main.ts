@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
+import { backupCommand, type CommandResult, restoreCommand } from './backup-command.js'
 import { documentCommand, isDocumentCommand } from './document-commands.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { readSecretFile } from './secret-file.js'
@@ -20,9 +21,11 @@ Commands:
   export    write a document to a file as text, Markdown or a Yjs update
   import    create or replace a document from a file
   rm        delete a document
+  backup    copy a running server's data (or a data folder) consistently (quire backup --help)
+  restore   copy a backup into an empty data folder (quire restore --help)
 
-The document commands work against a running server (--url) or on a data folder no server
-holds (--data); "quire <command> --help" says more.
+The document commands and backup work against a running server (--url) or on a data folder no
+server holds (--data); "quire <command> --help" says more.
 `
 
 // The monorepo's built web app, found from this file (dist/cli/main.js or src/cli/main.ts).
@@ -43,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(result.output)
     return 0
   }
+  if (command === 'backup') return report('backup', await backupCommand(rest, process.env))
+  if (command === 'restore') return report('restore', await restoreCommand(rest))
   if (isDocumentCommand(command)) {
     return documentCommand(command, rest, process.env, {
       stdout: (bytes) => process.stdout.write(bytes),
@@ -118,6 +123,16 @@ async function main(argv: string[]): Promise<number> {
   })
   await server.close()
   return 0
+}
+
+// Print a command's result: its output and 0, or its error and status.
+function report(command: string, result: CommandResult): number {
+  if (result.ok) {
+    process.stdout.write(result.output)
+    return 0
+  }
+  process.stderr.write(`quire ${command}: ${result.error}\n${result.code === 2 ? `Run "quire ${command} --help" for usage.\n` : ''}`)
+  return result.code
 }
 
 main(process.argv.slice(2)).then(

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { normaliseProxy } from '../connection/client-address.js'
 import { normaliseOrigin } from '../connection/origin-policy.js'
 import type { ServerOptions } from '../server.js'
+import { checkWebhookUrl } from '../webhooks/receiver-url.js'
 import { type FlagSpec, serveFlags } from './flags.js'
 
 /** Where the CLI is to read the auth secret from, and the flag or variable that named it. */
@@ -19,10 +20,13 @@ export type ParsedServe = { ok: true; help: boolean; options: ServerOptions; sec
 
 /** Parse `quire serve` arguments; flags win over environment variables. */
 export function parseServeArgs(args: string[], env: Record<string, string | undefined>): ParsedServe {
-  let values: Record<string, string | boolean | undefined>
+  let values: Record<string, string | boolean | string[] | undefined>
   try {
     const options = Object.fromEntries(
-      serveFlags.map((spec) => [spec.flag, { type: spec.type.kind === 'boolean' ? ('boolean' as const) : ('string' as const) }])
+      serveFlags.map((spec) => [
+        spec.flag,
+        { type: spec.type.kind === 'boolean' ? ('boolean' as const) : ('string' as const), multiple: spec.type.kind === 'urls' }
+      ])
     )
     values = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values
   } catch (error) {
@@ -32,7 +36,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
   const options: Record<string, unknown> = {}
   const sources: Record<string, string> = {}
   for (const spec of serveFlags) {
-    const fromFlag = values[spec.flag]
+    const given = values[spec.flag]
+    // A repeatable flag's values are one list, as if given comma-separated.
+    const fromFlag = Array.isArray(given) ? given.join(',') : given
     const raw = fromFlag ?? env[spec.env]
     // An empty variable means unset, except for a secret: `AUTH_SECRET=` is a mistake, not a wish to run open.
     if (raw === undefined || (raw === '' && spec.type.kind !== 'secret')) continue
@@ -41,6 +47,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     if (!value.ok) return value
     options[spec.setting] = value.value
     sources[spec.setting] = source
+  }
+  if ((options.webhookUrls as string[] | undefined)?.length && options.webhookSecret === undefined) {
+    return { ok: false, error: `${sources.webhookUrls} needs --webhook-secret (or WEBHOOK_SECRET, at least 16 characters) to sign its events` }
   }
   return chooseSecret(options, sources)
 }
@@ -86,6 +95,8 @@ function convert(spec: FlagSpec, raw: string | boolean, source: string): { ok: t
       return list(raw, source, normaliseOrigin, 'origin')
     case 'proxies':
       return list(raw, source, normaliseProxy, 'proxy')
+    case 'urls':
+      return list(raw, source, checkWebhookUrl, 'url')
     case 'secret':
       // Never echo a secret back.
       if (raw === '') return { ok: false, error: `${source} is set but empty; give at least 16 characters, or leave it out entirely` }

@@ -8,6 +8,7 @@ import type { AdmissionLimits } from '../guard/update-admission.js'
 import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
+import type { DocumentEvents } from '../webhooks/document-events.js'
 import type { SharedDocument } from './document.js'
 import type { HoldLimits } from './held-frames.js'
 import type { LoadedDocument } from './load.js'
@@ -49,4 +50,6 @@ export interface DocumentContext {
   onFailed(doc: SharedDocument, code: number, reason: string): void
   /** Whether storage writes are succeeding, for readiness. */
   health: StorageHealth
+  /** Told of stored changes (webhooks); undefined when nobody listens. */
+  events?: DocumentEvents
 }

@@ -15,6 +15,7 @@ import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
+import { authorsOf } from '../webhooks/authors.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
@@ -45,12 +46,15 @@ export class SharedDocument implements LogOwner, AnswerSource {
   // While Yjs applies one update: the changes it reports, queued only once it has finished.
   private applying: PendingUpdate[] | undefined
   private closed = false
+  // Nothing stored yet: the first stored change creates the document (for events).
+  private fresh: boolean
 
   constructor(
     readonly name: string,
     loaded: LoadedDocument,
     private readonly ctx: DocumentContext
   ) {
+    this.fresh = loaded.snapshotBytes === 0 && loaded.logEntries === 0
     this.log = new DocumentLog(name, loaded, ctx, this)
     this.answers = new SyncAnswers(this, ctx.metrics, ctx.settings.releaseAfterMs)
     this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
@@ -451,8 +455,22 @@ export class SharedDocument implements LogOwner, AnswerSource {
     if (peer.extensions.has('ack')) this.log.whenDurable((error) => (error ? undefined : this.send(peer, { type: 'ack', index })))
   }
 
-  /** For the log: changes are written; relay each to every peer but the one it came from. */
+  /** For the log: changes are written; relay them, then report them to whoever listens (webhooks). */
   written(items: PendingUpdate[]): void {
+    this.relay(items)
+    const events = this.ctx.events
+    if (!events) return
+    const authors = authorsOf(
+      items.map((item) => item.origin),
+      (origin) => this.presence.namesOf(origin)
+    )
+    if (this.fresh) events.created(this.name, this.log.storedBytes, authors)
+    this.fresh = false
+    events.changed(this.name, this.log.storedBytes, authors)
+  }
+
+  // Relay each change to every peer but the one it came from.
+  private relay(items: PendingUpdate[]): void {
     for (const item of items) this.broadcast(writeFrame({ type: 'sync-update', update: item.update }), 'sync-update', item.origin)
   }
 

@@ -26,6 +26,8 @@ export interface PresenceRefusal {
 
 // What a peer that has shown no presence controls: one shared set, not one per peer.
 const CONTROLS_NOTHING: ReadonlySet<number> = new Set()
+// Longer presence names are cut when reported (webhooks).
+const MAX_NAME_LENGTH = 200
 // An awareness update with no entries (varUint count 0).
 const NO_PRESENCE = new Uint8Array([0])
 
@@ -88,6 +90,18 @@ export class Presence {
       return { code: CloseCode.InvalidUpdate, reason: 'awareness update could not be applied' }
     }
     return undefined
+  }
+
+  /** The `user.name` strings of the presence states `peer` controls: unverified, whatever its client claims. */
+  namesOf(peer: unknown): string[] {
+    const ids = this.controlled.get(peer as Peer)
+    if (!ids || ids.size === 0 || !this.awareness) return []
+    const names: string[] = []
+    for (const id of ids) {
+      const name = (this.awareness.getStates().get(id) as { user?: { name?: unknown } } | undefined)?.user?.name
+      if (typeof name === 'string' && name !== '') names.push(name.slice(0, MAX_NAME_LENGTH))
+    }
+    return names
   }
 
   /** Stop the Awareness (and its timer), if one was created. */

@@ -9,7 +9,8 @@ import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
 import { StorageHealth } from '../storage/health.js'
-import type { DocumentStore } from '../storage/store.js'
+import type { DocumentStore, SnapshotReader } from '../storage/store.js'
+import type { DocumentEvents } from '../webhooks/document-events.js'
 import type { DocumentContext, DocumentReader, DocumentSettings } from './context.js'
 import { SharedDocument } from './document.js'
 import { buildDoc, loadDocument, loadState, storedFacts } from './load.js'
@@ -38,9 +39,11 @@ export class DocumentRegistry {
     private readonly store: DocumentStore,
     private readonly settings: RegistrySettings,
     private readonly log: Logger,
-    private readonly metrics: Metrics
+    private readonly metrics: Metrics,
+    events?: DocumentEvents
   ) {
     this.context = {
+      events,
       store,
       settings,
       log,
@@ -151,7 +154,13 @@ export class DocumentRegistry {
     this.unloading.set(name, deleting)
     await deleting
     this.log.info({ doc: name, existed }, 'document deleted')
+    if (existed) this.context.events?.deleted(name)
     return existed
+  }
+
+  /** Everything stored at this instant, for an online backup; undefined if the store cannot take one. */
+  snapshot(): SnapshotReader | undefined {
+    return this.store.snapshot?.()
   }
 
   /** Close every document (flushing writes, ending peers with 1001). */

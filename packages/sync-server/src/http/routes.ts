@@ -12,6 +12,7 @@ import { type Gate, parseRequestTarget } from '../connection/admission.js'
 import type { DocumentRegistry } from '../documents/registry.js'
 import type { Metrics } from '../metrics.js'
 import { ACCESS_PREFIX, answerAccess } from './access-route.js'
+import { adminBackupRoutes } from './api/admin-backup.js'
 import { adminDocumentRoutes } from './api/admin-documents.js'
 import { adminServerRoutes } from './api/admin-server.js'
 import { documentRoutes } from './api/documents.js'
@@ -26,7 +27,14 @@ import { staticSite } from './static-site.js'
  * Every `/api/...` route, one module per resource. A new resource adds its module here and its
  * paths to the OpenAPI description (api/openapi.ts); test/openapi.test.ts checks they agree.
  */
-export const API_ROUTES: readonly ApiRoute[] = [...documentRoutes, ...factsRoutes, ...adminDocumentRoutes, ...adminServerRoutes, ...openApiRoutes]
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...documentRoutes,
+  ...factsRoutes,
+  ...adminDocumentRoutes,
+  ...adminServerRoutes,
+  ...adminBackupRoutes,
+  ...openApiRoutes
+]
 
 /** What the routes read from the running server. */
 export interface RouteContext {

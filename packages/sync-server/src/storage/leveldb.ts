@@ -10,7 +10,7 @@
  * (~2 ms for a document typed as 100,000 updates). Reads and compactions start after `c:<name>`.
  */
 import { Level } from 'level'
-import type { DocumentStore, StoredDocument } from './store.js'
+import type { DocumentStore, SnapshotReader, StoredDocument, StoredEntry } from './store.js'
 
 /** Why a data folder could not be opened. */
 export class StoreOpenError extends Error {
@@ -27,6 +27,15 @@ const logKey = (name: string, seq: number) => logPrefix(name) + toHex(seq)
 const logPrefixEnd = (name: string) => `l:${name};`
 const compactedKey = (name: string) => `c:${name}`
 const toHex = (seq: number) => seq.toString(16).padStart(16, '0')
+
+/** What a copy wrote: how many entries and how many bytes of keys and values. */
+export interface CopyResult {
+  entries: number
+  bytes: number
+}
+
+// How much one snapshot read may gather before it yields.
+const SNAPSHOT_READ_BYTES = 1024 * 1024
 
 interface PendingAppends {
   ops: Array<{ type: 'put'; key: string; value: Uint8Array }>
@@ -47,18 +56,16 @@ export class LevelStore implements DocumentStore {
     private readonly sync: boolean
   ) {}
 
-  /** Open (creating if needed) the folder; `sync` makes every write fsync before it resolves. */
-  static async open(folder: string, options: { sync: boolean }): Promise<LevelStore> {
-    const db = new Level<string, Uint8Array>(folder, { keyEncoding: 'utf8', valueEncoding: 'view' })
+  /**
+   * Open the folder, creating it if needed (unless `createIfMissing` is false: a backup to read
+   * must already be there); `sync` makes every write fsync before it resolves.
+   */
+  static async open(folder: string, options: { sync: boolean; createIfMissing?: boolean }): Promise<LevelStore> {
+    const db = new Level<string, Uint8Array>(folder, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: options.createIfMissing ?? true })
     try {
       await db.open()
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause
-      const locked = cause?.code === 'LEVEL_LOCKED'
-      const message = locked
-        ? `data folder ${folder} is in use by another process (LevelDB lock held)`
-        : `cannot open data folder ${folder}: ${String((cause as Error | undefined)?.message ?? error)}`
-      throw new StoreOpenError(message, error)
+      throw openError(folder, error)
     }
     const store = new LevelStore(db, options.sync)
     // The empty name is no document's (N2). Reading it opens LevelDB's table files and runs the
@@ -160,4 +167,78 @@ export class LevelStore implements DocumentStore {
     await this.pending?.written
     await this.db.close()
   }
+
+  /** Read every entry as stored at this instant (see {@link SnapshotReader}); writers carry on meanwhile. */
+  snapshot(): SnapshotReader {
+    // LevelDB takes the iterator's snapshot now, synchronously: this is the backup's instant.
+    const iterator = this.db.iterator({ highWaterMarkBytes: SNAPSHOT_READ_BYTES })
+    let closing: Promise<void> | undefined
+    return {
+      read: async (max) => (await iterator.nextv(max)) as StoredEntry[],
+      close: () => (closing ??= iterator.close())
+    }
+  }
+
+  /**
+   * Make a new LevelDB folder at `folder` (absent or empty: the caller checks) holding `entries`,
+   * written in batches as they come and synced to disk before this resolves.
+   */
+  static async createFrom(folder: string, entries: AsyncIterable<StoredEntry[]>): Promise<CopyResult> {
+    const db = new Level<string, Uint8Array>(folder, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: true, errorIfExists: true })
+    try {
+      await db.open()
+    } catch (error) {
+      throw openError(folder, error)
+    }
+    const result: CopyResult = { entries: 0, bytes: 0 }
+    // Each chunk is written when the next arrives, and the last one synced: LevelDB's log is
+    // written in order, so that one fsync makes every chunk before it durable too.
+    let held: StoredEntry[] | undefined
+    const write = (chunk: StoredEntry[], sync: boolean) =>
+      db.batch(
+        chunk.map(([key, value]) => ({ type: 'put' as const, key, value })),
+        { sync }
+      )
+    try {
+      for await (const chunk of entries) {
+        if (chunk.length === 0) continue
+        if (held) await write(held, false)
+        held = chunk
+        result.entries += chunk.length
+        for (const [key, value] of chunk) result.bytes += Buffer.byteLength(key) + value.length
+      }
+      if (held) await write(held, true)
+    } finally {
+      await db.close()
+    }
+    return result
+  }
+
+  /** The document a stored key belongs to, or undefined for a key that is none of the schema's. */
+  static documentOfKey(key: string): string | undefined {
+    const match = /^(?:s|c):(.+)$/.exec(key) ?? /^l:(.+):[0-9a-f]{16}$/.exec(key)
+    return match?.[1]
+  }
+}
+
+/** Every entry `reader` yields, in chunks of about `chunk` entries; closes the reader at the end or on error. */
+export async function* readAll(reader: SnapshotReader, chunk = 1000): AsyncGenerator<StoredEntry[]> {
+  try {
+    for (;;) {
+      const entries = await reader.read(chunk)
+      if (entries.length === 0) return
+      yield entries
+    }
+  } finally {
+    await reader.close()
+  }
+}
+
+function openError(folder: string, error: unknown): StoreOpenError {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause
+  if (cause?.code === 'LEVEL_LOCKED') return new StoreOpenError(`data folder ${folder} is in use by another process (LevelDB lock held)`, error)
+  const detail = String(cause?.message ?? (error as Error).message ?? error)
+  if (/does not exist/.test(detail)) return new StoreOpenError(`${folder} is not a LevelDB folder (${detail})`, error)
+  if (/exists/.test(detail)) return new StoreOpenError(`${folder} already holds a LevelDB database`, error)
+  return new StoreOpenError(`cannot open data folder ${folder}: ${detail}`, error)
 }

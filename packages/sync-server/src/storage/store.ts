@@ -9,6 +9,20 @@ export interface StoredDocument {
   log: Array<{ seq: number; value: Uint8Array }>
 }
 
+/** One stored key and its value, as a backup copies it. */
+export type StoredEntry = [key: string, value: Uint8Array]
+
+/**
+ * A read of the whole store as it was at one instant (a LevelDB snapshot, taken when the reader
+ * is made): writes made while it is read are not seen, so a copy is consistent.
+ */
+export interface SnapshotReader {
+  /** Up to about `max` further entries, in key order; none once everything is read. */
+  read(max: number): Promise<StoredEntry[]>
+  /** Release the snapshot; call it whether or not everything was read. */
+  close(): Promise<void>
+}
+
 /** Where documents live between loads. */
 export interface DocumentStore {
   /** Everything stored for `name`; an unknown document is an empty one. */
@@ -32,4 +46,6 @@ export interface DocumentStore {
   delete(name: string): Promise<void>
   /** Release the store; further calls reject. */
   close(): Promise<void>
+  /** Read everything stored at this instant, for an online backup; a backend that cannot leaves it out. */
+  snapshot?(): SnapshotReader
 }

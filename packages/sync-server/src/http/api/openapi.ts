@@ -194,6 +194,23 @@ export function openApiDocument(): Record<string, unknown> {
           }
         }
       },
+      '/api/admin/backup': {
+        parameters: [token],
+        post: {
+          summary:
+            'Online backup: every stored entry as of the moment the request is admitted, as a backup stream (quire backup --url writes it into a new LevelDB folder)',
+          security: adminAuth,
+          responses: {
+            200: {
+              description:
+                'The backup stream: "QUIRE-BACKUP-1\\n", then per stored entry varUint key length, key, varUint value length, value; then varUint 0 and varUint entry count. A stream without that end was cut short.',
+              content: { 'application/vnd.quire.backup': { schema: { type: 'string', format: 'binary' } } }
+            },
+            401: E[401],
+            403: E[403]
+          }
+        }
+      },
       '/api/admin/server': {
         parameters: [token],
         get: {
