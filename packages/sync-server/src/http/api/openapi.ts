@@ -2,7 +2,8 @@
  * The OpenAPI 3.1 description of the `/api` routes, written by hand (AP9). test/openapi.test.ts
  * holds it against the real routes both ways: every route is described, and every described
  * operation answers each described status with the described media type and JSON shape. A new
- * route adds its path here.
+ * route adds its path here. Every request may also get 405 (with Allow) for a method the path
+ * does not take, 404 for an unknown /api path, and 429 after too many failed authentications.
  */
 import { serverVersion } from './admin-server.js'
 
@@ -14,7 +15,6 @@ const E = {
   401: error('The credential is missing or not valid.'),
   403: error('The credential does not allow this (another document, read-only, not an admin token; or administration is off).'),
   404: error('Nothing is stored under this name.'),
-  405: error('The path exists but not with this method (see the Allow header).'),
   413: error('The body is larger than the document size limit, or the change would take the document past it.'),
   415: error('The body has the wrong Content-Type.'),
   422: error('The Yjs update is malformed, or would cost too much to apply.'),
@@ -215,6 +215,26 @@ export function openApiDocument(): Record<string, unknown> {
                 }
               })
             },
+            401: E[401],
+            403: E[403]
+          }
+        }
+      },
+      '/api/access/{name}': {
+        parameters: [name, token],
+        get: {
+          summary: 'What a WebSocket to the document would be told (CORS for --allowed-origins)',
+          security: documentAuth,
+          responses: {
+            200: {
+              description: 'The upgrade would be admitted.',
+              content: json({
+                type: 'object',
+                required: ['document', 'access'],
+                properties: { document: { type: 'string' }, access: { type: 'string', enum: ['read', 'write'] } }
+              })
+            },
+            400: E[400],
             401: E[401],
             403: E[403]
           }
