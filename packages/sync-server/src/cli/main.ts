@@ -8,6 +8,7 @@ import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
 import { backupCommand, type CommandResult, restoreCommand } from './backup-command.js'
 import { documentCommand, isDocumentCommand } from './document-commands.js'
+import { historyCommand } from './history-command.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { readSecretFile } from './secret-file.js'
 import { tokenCommand } from './token-command.js'
@@ -23,6 +24,7 @@ Commands:
   rm        delete a document
   backup    copy a running server's data (or a data folder) consistently (quire backup --help)
   restore   copy a backup into an empty data folder (quire restore --help)
+  history   prune document history in a data folder (quire history --help)
 
 The document commands and backup work against a running server (--url) or on a data folder no
 server holds (--data); "quire <command> --help" says more.
@@ -48,6 +50,12 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'backup') return report('backup', await backupCommand(rest, process.env))
   if (command === 'restore') return report('restore', await restoreCommand(rest))
+  if (command === 'history') {
+    const result = await historyCommand(rest, process.env)
+    process.stdout.write(result.stdout)
+    process.stderr.write(result.stderr)
+    return result.code
+  }
   if (isDocumentCommand(command)) {
     return documentCommand(command, rest, process.env, {
       stdout: (bytes) => process.stdout.write(bytes),

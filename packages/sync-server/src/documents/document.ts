@@ -11,11 +11,15 @@
  * holding every frame that arrives meanwhile, in order. Idle readers thus cost their sockets, not
  * a copy of the document.
  */
-import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
+import { CloseCode, type Frame, writeFrame, writeHistoryEvent } from '@quire/protocol'
 import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
 import { authorsOf } from '../webhooks/authors.js'
+import { ANONYMOUS, type Author, authorOf } from '../history/authors.js'
+import { HistoryRecorder } from '../history/recorder.js'
+import { versionView } from '../history/versions.js'
+import type { VersionMeta } from '../storage/history-records.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
@@ -40,6 +44,8 @@ export class SharedDocument implements LogOwner, AnswerSource {
   private state: DocumentState
   private readonly answers: SyncAnswers
   private readonly log: DocumentLog
+  /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
+  readonly history: HistoryRecorder
   private releaseTimer: NodeJS.Timeout | undefined
   // Counts applied updates, so a release can tell whether one came while it compacted.
   private changes = 0
@@ -58,6 +64,26 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.log = new DocumentLog(name, loaded, ctx, this)
     this.answers = new SyncAnswers(this, ctx.metrics, ctx.settings.releaseAfterMs)
     this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
+    this.history = new HistoryRecorder({
+      name,
+      store: ctx.store,
+      log: ctx.log,
+      settings: ctx.settings,
+      ydoc: () => this.ydoc,
+      flushed: () => this.log.flushed(),
+      storedState: async () => (await this.readState()).update,
+      authorOf: (origin) => this.authorOf(origin),
+      announce: (event, version) => {
+        const bytes = writeFrame({ type: 'history', json: writeHistoryEvent({ event, version: versionView(version) }) })
+        let sent = 0
+        for (const peer of this.peers) {
+          if (!peer.extensions.has('history')) continue
+          peer.send(bytes)
+          sent++
+        }
+        if (sent > 0) ctx.metrics.countOut('history', sent)
+      }
+    })
     if (loaded.ydoc) {
       this.state = { kind: 'awake', ydoc: loaded.ydoc }
       this.watch(loaded.ydoc)
@@ -172,6 +198,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
       // Server-to-client messages carry nothing for us.
       case 'permission-denied':
       case 'ack':
+      case 'history':
         return
     }
   }
@@ -221,19 +248,47 @@ export class SharedDocument implements LogOwner, AnswerSource {
     }
   }
 
+  /**
+   * Restore (HS9): make the text `text` as one minimal-diff change like {@link replaceText},
+   * between a `before-restore` version of the state just before it and a `restore` version of
+   * the state right after, with nothing else in between. Resolves once the change and both
+   * versions are stored, with the versions (undefined when history is off for the document).
+   */
+  async restore(text: string, origin: ServerChange): Promise<{ before: VersionMeta; restored: VersionMeta } | undefined> {
+    await this.awake()
+    let outcome: Promise<ChangeOutcome> | undefined
+    const versions = await this.history.around((ydoc) => {
+      outcome = this.applyServerChange(ydoc, (d) => textReplacementUpdate(Y.encodeStateAsUpdate(d), text), origin)
+    })
+    await outcome
+    return versions
+  }
+
   // Wake the document if needed, then build, admit and apply one server change synchronously.
   private async serverChange(make: (ydoc: Y.Doc) => Uint8Array | undefined, origin: ServerChange): Promise<ChangeOutcome> {
+    await this.awake()
     // Checked and used in one synchronous stretch: a release cannot drop the Y.Doc in between.
+    const ydoc = this.ydoc
+    if (!ydoc) return this.serverChange(make, origin)
+    return this.applyServerChange(ydoc, make, origin)
+  }
+
+  // Resolves once the document is awake; wakes it if it is dormant.
+  private async awake(): Promise<void> {
     for (;;) {
       const state = this.state
       if (this.closed || state.kind === 'failed') throw new DocumentUnavailableError(this.name, 'it is closing')
-      if (state.kind === 'awake') break
+      if (state.kind === 'awake') return
       if (state.kind === 'waking') await state.done
       else this.wake(state.vector)
     }
-    const ydoc = (this.state as Extract<DocumentState, { kind: 'awake' }>).ydoc
+  }
+
+  // Build, admit and apply one server change to `ydoc` synchronously (a refusal throws at once);
+  // the promise resolves once the change is durable.
+  private applyServerChange(ydoc: Y.Doc, make: (ydoc: Y.Doc) => Uint8Array | undefined, origin: ServerChange): Promise<ChangeOutcome> {
     const update = make(ydoc)
-    if (update === undefined) return { changed: false, vector: Y.encodeStateVector(ydoc) }
+    if (update === undefined) return Promise.resolve({ changed: false, vector: Y.encodeStateVector(ydoc) })
     const admission = admitUpdate(ydoc, update, 'write', this.log.totalBytes, this.ctx.settings)
     switch (admission.verdict) {
       case 'refused':
@@ -243,7 +298,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
         this.ctx.metrics.rejectedUpdates.inc({ reason: admission.metric })
         throw new ChangeRefusedError('full', admission.reason)
       case 'known':
-        return { changed: false, vector: Y.encodeStateVector(ydoc) }
+        return Promise.resolve({ changed: false, vector: Y.encodeStateVector(ydoc) })
     }
     const restorePending = savePending(ydoc)
     const changes: PendingUpdate[] = []
@@ -260,11 +315,11 @@ export class SharedDocument implements LogOwner, AnswerSource {
     const vector = Y.encodeStateVector(ydoc)
     if (pendingBytes(ydoc) > this.ctx.settings.maxPendingBytes) {
       restorePending()
-      await this.log.flushed()
-      throw new ChangeRefusedError('invalid', TOO_MUCH_PENDING)
+      return this.log.flushed().then(() => {
+        throw new ChangeRefusedError('invalid', TOO_MUCH_PENDING)
+      })
     }
-    await this.log.flushed()
-    return { changed: changes.length > 0, vector }
+    return this.log.flushed().then(() => ({ changed: changes.length > 0, vector }))
   }
 
   /** Resolves when everything applied so far is stored. */
@@ -298,6 +353,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
     for (const peer of [...this.peers]) peer.close(code, reason)
     this.peers.clear()
     await this.log.idle()
+    if (durable) await this.history.close(true)
     if (durable && this.log.entries > 0) {
       try {
         // A document that was only ever read has no Y.Doc, but its log still wants compacting.
@@ -314,15 +370,16 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.state = { kind: 'failed' }
   }
 
-  // Take `ydoc`, rebuilt from storage, as the live state.
-  private awaken(ydoc: Y.Doc): void {
+  // Take `ydoc`, rebuilt from storage (`stored`, when at hand), as the live state.
+  private awaken(ydoc: Y.Doc, stored?: Uint8Array): void {
     this.ctx.metrics.documentsDormant.dec()
     this.state = { kind: 'awake', ydoc }
-    this.watch(ydoc)
+    this.watch(ydoc, stored)
   }
 
   // Store every change Yjs makes to `ydoc`, and release it once they stop.
-  private watch(ydoc: Y.Doc): void {
+  private watch(ydoc: Y.Doc, stored?: Uint8Array): void {
+    this.history.watch(ydoc, () => stored ?? Y.encodeStateAsUpdate(ydoc))
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (this.applying) return void this.applying.push({ update, origin })
       this.write({ update, origin })
@@ -340,6 +397,8 @@ export class SharedDocument implements LogOwner, AnswerSource {
     const changes = this.changes
     try {
       await this.settled()
+      // Going dormant ends a version (HS2): the Y.Doc it is cut from is about to go.
+      await this.history.close(false)
       if (this.log.entries > 0) await this.log.compactInBackground()
     } catch {
       return // a failed write drops the document; its failure is logged there
@@ -366,7 +425,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
       } catch (error) {
         return this.wakeFailed(error)
       }
-      this.awaken(ydoc)
+      this.awaken(ydoc, encoded.update)
       return first ? this.receive(first.peer, first.frame, first.index, first.bytes) : undefined
     }
     const held = new HeldFrames(this.ctx.settings)
@@ -449,6 +508,15 @@ export class SharedDocument implements LogOwner, AnswerSource {
     ydoc.destroy()
     this.state = { kind: 'failed' }
     this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
+  }
+
+  // Who made a change: a peer's token user (verified) or presence name (not), or what a server-made change says.
+  private authorOf(origin: unknown): Author {
+    if (!this.peers.has(origin as Peer)) return authorOf(origin)
+    const peer = origin as Peer
+    const shown = this.presence.userOf(peer)
+    if (peer.user !== undefined) return { name: peer.user, verified: true, color: shown.color ?? null }
+    return { name: shown.name ?? ANONYMOUS, verified: false, color: shown.color ?? null }
   }
 
   private acknowledge(peer: Peer, index: number): void {

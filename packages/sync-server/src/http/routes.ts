@@ -17,6 +17,7 @@ import { adminDocumentRoutes } from './api/admin-documents.js'
 import { adminServerRoutes } from './api/admin-server.js'
 import { documentRoutes } from './api/documents.js'
 import { factsRoutes } from './api/facts.js'
+import { historyRoutes } from './api/history.js'
 import { openApiRoutes } from './api/openapi-route.js'
 import { type ApiRoute, apiDispatcher } from './api-router.js'
 import type { MetricsHandler } from './metrics-endpoint.js'
@@ -29,6 +30,7 @@ import { staticSite } from './static-site.js'
  */
 export const API_ROUTES: readonly ApiRoute[] = [
   ...documentRoutes,
+  ...historyRoutes,
   ...factsRoutes,
   ...adminDocumentRoutes,
   ...adminServerRoutes,
