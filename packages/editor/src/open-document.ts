@@ -18,6 +18,8 @@ import { AckTracker, frameKind } from './acknowledgements.js'
 import { type BackoffOptions, DEFAULT_BACKOFF, Reconnector } from './backoff.js'
 import { closeReason, closeVerdict } from './close-policy.js'
 import { type Collaborator, collaboratorsOf } from './collaborators.js'
+import { type HistoryClient, history } from './history-client.js'
+import { HISTORY_EXTENSION, HISTORY_MESSAGE_TYPE, type HistoryEvent, readHistoryEvent } from './history-events.js'
 import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
 import { type FrameObserver, observedWebSocket } from './observed-socket.js'
 import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
@@ -38,6 +40,8 @@ export interface OpenDocumentOptions {
   offlineCache?: boolean
   /** Ask the server for saved acknowledgements (default `true`; turn off for stock y-websocket servers). */
   acknowledgements?: boolean
+  /** Ask the server for news of new versions and restores, the `history` event (default `true`). */
+  historyEvents?: boolean
   /** Reconnection backoff (default: 200 ms doubling to 5 s, with jitter). */
   backoff?: BackoffOptions
   /** The WebSocket class (default: the global `WebSocket`); in Node, pass the `ws` package's. */
@@ -50,6 +54,8 @@ export interface OpenDocumentEvents {
   status: (status: EditorStatus) => void
   /** Someone joined, left or changed their name or colour. */
   collaborators: (collaborators: Collaborator[]) => void
+  /** The server cut a version or someone restored one (only with `historyEvents`, on a Quire server). */
+  history: (event: HistoryEvent) => void
 }
 
 /** The y-websocket serverUrl for an http(s) or ws(s) URL. */
@@ -113,7 +119,8 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
 
     const params: Record<string, string> = {}
     if (options.token !== undefined) params.token = options.token
-    if (this.#acknowledgements) params[EXTENSIONS_PARAM] = ProtocolExtension.Ack
+    const extensions = [this.#acknowledgements && ProtocolExtension.Ack, (options.historyEvents ?? true) && HISTORY_EXTENSION].filter(Boolean)
+    if (extensions.length > 0) params[EXTENSIONS_PARAM] = extensions.join(',')
     // y-websocket appends '/' + roomname verbatim, so the room is the encoded path minus its '/'.
     this.provider = new WebsocketProvider(websocketUrl(options.serverUrl), documentPath(options.document).slice(1), this.doc, {
       connect: false,
@@ -163,6 +170,11 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     return collaboratorsOf(this.awareness)
   }
 
+  /** The document's history on its server, with this document's token. */
+  history(): HistoryClient {
+    return history(this.#options.serverUrl, this.#options.document, { token: this.#options.token })
+  }
+
   /** Disconnect and release everything; the IndexedDB cache is kept for next time. */
   override destroy(): void {
     this.#destroyed = this.#stopped = true
@@ -178,7 +190,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     return this.#options.acknowledgements ?? true
   }
 
-  // Counts what goes out, and takes the two frame types the editor handles itself: the server's
+  // Counts what goes out, and takes the frame types the editor handles itself: the server's history news,
   // acknowledgements (unknown to the provider) and permission-denied (which it only logs).
   #frameObserver(): FrameObserver {
     return {
@@ -188,6 +200,11 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
         this.#savedMayHaveChanged()
       },
       receiving: (bytes) => {
+        if (bytes[0] === HISTORY_MESSAGE_TYPE) {
+          const event = readHistoryEvent(bytes)
+          if (event !== undefined) this.emit('history', [event])
+          return true
+        }
         if (bytes[0] !== MessageType.Ack && bytes[0] !== MessageType.Auth) return false
         let frame: ReturnType<typeof readFrame>
         try {

@@ -1,0 +1,53 @@
+/**
+ * What changed between two texts, drawn in a read-only editor with `@codemirror/merge`'s unified
+ * view: the newer text with insertions underlined and deletions struck through in place (never by
+ * colour alone, so it reads without colour vision, in dark mode and on a phone), and long
+ * unchanged stretches folded into a "N unchanged lines" bar that opens on click.
+ */
+import { unifiedMergeView } from '@codemirror/merge'
+import { EditorState, type Extension } from '@codemirror/state'
+import { EditorView } from '@codemirror/view'
+
+/** How to show a diff. */
+export interface VersionDiffOptions {
+  /** The older text; the editor holds the newer one. */
+  original: string
+  /** Unchanged lines to keep around each change before folding the rest (default 2; `false`: never fold). */
+  margin?: number | false
+}
+
+// currentColor keeps the marks readable on any background; the tint only helps the eye.
+const diffTheme = EditorView.theme({
+  '.cm-changedText, ins.cm-insertedLine': {
+    textDecoration: 'underline 2px',
+    textUnderlineOffset: '3px',
+    background: 'color-mix(in srgb, #2a9d4b 18%, transparent) !important'
+  },
+  '.cm-deletedChunk .cm-deletedText, .cm-deletedChunk del, .cm-deletedLine del': {
+    textDecoration: 'line-through 2px',
+    background: 'color-mix(in srgb, #d9443a 16%, transparent) !important'
+  },
+  '.cm-deletedChunk': { paddingLeft: '6px', borderLeft: '3px double currentColor', opacity: '0.9' },
+  '.cm-changedLine': { background: 'color-mix(in srgb, #2a9d4b 7%, transparent) !important' },
+  '.cm-collapsedLines': { fontStyle: 'italic', color: 'inherit !important', background: 'color-mix(in srgb, currentColor 8%, transparent) !important' },
+  '.cm-line, .cm-deletedLine': { overflowWrap: 'anywhere' }
+})
+
+/** A read-only editor extension showing how its text differs from `options.original`. */
+export function versionDiff(options: VersionDiffOptions): Extension {
+  const margin = options.margin ?? 2
+  return [
+    unifiedMergeView({
+      original: options.original,
+      mergeControls: false,
+      gutter: true,
+      highlightChanges: true,
+      syntaxHighlightDeletions: false,
+      ...(margin === false ? {} : { collapseUnchanged: { margin, minSize: margin + 2 } })
+    }),
+    EditorState.readOnly.of(true),
+    EditorView.editable.of(false),
+    EditorView.lineWrapping,
+    diffTheme
+  ]
+}
