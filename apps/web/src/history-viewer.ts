@@ -63,7 +63,11 @@ export function versionViewer(context: ViewerContext): VersionViewer {
   const download = h('button', { type: 'button', class: 'button', 'data-action': 'download' }, 'Download')
   const nameButton = h('button', { type: 'button', class: 'button', 'data-action': 'name', 'aria-expanded': 'false' }, 'Name…')
   const restore = h('button', { type: 'button', class: 'button primary', 'data-action': 'restore' }, 'Restore this version')
-  const close = h('button', { type: 'button', class: 'button', 'data-action': 'close', 'aria-label': 'Close this version' }, 'Close')
+  const close = h(
+    'button',
+    { type: 'button', class: 'button close-version', 'data-action': 'close', 'aria-label': 'Close this version', title: 'Close this version' },
+    '×'
+  )
   const nameInput = h('input', { class: 'version-name', maxlength: '200', 'aria-label': 'Name of this version', placeholder: 'Sent to the editor' })
   const nameForm = h(
     'form',
@@ -89,9 +93,9 @@ export function versionViewer(context: ViewerContext): VersionViewer {
     h(
       'div',
       { class: 'viewer-bar' },
-      title,
+      h('div', { class: 'viewer-head' }, title, close),
       h('div', { class: 'viewer-modes', role: 'group', 'aria-label': 'Show' }, ...modeButtons),
-      h('div', { class: 'viewer-actions', role: 'group', 'aria-label': 'Version actions' }, copy, download, nameButton, restore, close)
+      h('div', { class: 'viewer-actions', role: 'group', 'aria-label': 'Version actions' }, copy, download, nameButton, restore)
     ),
     nameForm,
     message,

@@ -18,12 +18,13 @@ export interface VersionDiffOptions {
 
 // currentColor keeps the marks readable on any background; the tint only helps the eye.
 const diffTheme = EditorView.theme({
-  '.cm-changedText, ins.cm-insertedLine': {
+  // The merge view wraps a whole changed chunk in <ins>/<del>; only the changed words are marked.
+  '.cm-changedText': {
     textDecoration: 'underline 2px',
     textUnderlineOffset: '3px',
     background: 'color-mix(in srgb, #2a9d4b 18%, transparent) !important'
   },
-  '.cm-deletedChunk .cm-deletedText, .cm-deletedChunk del, .cm-deletedLine del': {
+  '.cm-deletedText': {
     textDecoration: 'line-through 2px',
     background: 'color-mix(in srgb, #d9443a 16%, transparent) !important'
   },
@@ -43,6 +44,8 @@ export function versionDiff(options: VersionDiffOptions): Extension {
       gutter: true,
       highlightChanges: true,
       syntaxHighlightDeletions: false,
+      // A word changed in a sentence reads in place, struck through beside its replacement.
+      allowInlineDiffs: true,
       ...(margin === false ? {} : { collapseUnchanged: { margin, minSize: margin + 2 } })
     }),
     EditorState.readOnly.of(true),
