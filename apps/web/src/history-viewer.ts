@@ -7,7 +7,7 @@
  */
 import { EditorState, type Extension } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
-import { authorshipMarks, type EditorHandle, type HistoryClient, type RestoreResult, type Version, versionDiff } from '@quire/editor'
+import { authorColor, authorLabel, authorshipMarks, type EditorHandle, type HistoryClient, type RestoreResult, type Version, versionDiff } from '@quire/editor'
 import { h } from './dom.js'
 import { downloadText, exportFileName } from './export-document.js'
 import { dayLabel, timeSpan } from './history-days.js'
@@ -86,6 +86,7 @@ export function versionViewer(context: ViewerContext): VersionViewer {
     h('del', {}, 'struck through'),
     ': removed · folded bars hide unchanged lines (click to open)'
   )
+  const authors = h('p', { class: 'authors-legend', hidden: true })
   const host = h('div', { class: 'viewer-text' })
   const element = h(
     'section',
@@ -101,6 +102,7 @@ export function versionViewer(context: ViewerContext): VersionViewer {
     message,
     live,
     legend,
+    authors,
     host
   )
 
@@ -152,6 +154,7 @@ export function versionViewer(context: ViewerContext): VersionViewer {
     const mine = ++request
     for (const button of modeButtons) button.setAttribute('aria-pressed', String(button.dataset.mode === mode))
     legend.hidden = mode !== 'previous' && mode !== 'now'
+    authors.hidden = mode !== 'authors'
     host.setAttribute('aria-busy', 'true')
     try {
       let doc: string
@@ -169,6 +172,15 @@ export function versionViewer(context: ViewerContext): VersionViewer {
         const [text, spans] = await Promise.all([textOf(version.id), client.authorship(version.id)])
         doc = text
         extensions = authorshipMarks(spans)
+        const people = new Map(spans.map((span) => [authorLabel(span.author), span.author]))
+        authors.replaceChildren(
+          people.size === 0 ? 'No one wrote this text yet.' : 'Written by ',
+          ...[...people].flatMap(([label, author], index) => [
+            index === 0 ? '' : ', ',
+            h('span', { class: 'author-key', style: `--author-color: ${authorColor(author)}` }, label)
+          ]),
+          people.size === 0 ? '' : '. Each stretch is underlined in its author’s colour and starts with their name; hover for the time.'
+        )
       }
       if (mine !== request) return
       view?.destroy()
