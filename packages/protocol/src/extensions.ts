@@ -10,7 +10,9 @@ export const EXTENSIONS_PARAM = 'ext'
 /** Extensions this protocol version defines. */
 export const Extension = {
   /** The server acknowledges each update-bearing frame once it is durable (F8). */
-  Ack: 'ack'
+  Ack: 'ack',
+  /** The server tells the document's clients about new versions and restores (F10). */
+  History: 'history'
 } as const
 
 /** An extension name from {@link Extension}. */

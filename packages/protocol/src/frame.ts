@@ -1,5 +1,5 @@
 /**
- * The y-websocket wire format, and Quire's opt-in additions (rules F1–F9 in PROTOCOL.md).
+ * The y-websocket wire format, and Quire's opt-in additions (rules F1–F10 in PROTOCOL.md).
  * `writeFrame` and `readFrame` are inverses; `readFrame` is strict, because every frame it
  * reads comes from an untrusted socket.
  */
@@ -14,7 +14,9 @@ export const MessageType = {
   Auth: 2,
   QueryAwareness: 3,
   /** Quire extension `ack`: sent only to clients that asked for it (F8). */
-  Ack: 100
+  Ack: 100,
+  /** Quire extension `history`: sent only to clients that asked for it (F10). */
+  History: 101
 } as const
 
 /** The second varUint of a sync frame (F2), as y-protocols/sync numbers them. */
@@ -32,6 +34,8 @@ export type Frame =
   | { type: 'query-awareness' }
   | { type: 'permission-denied'; reason: string }
   | { type: 'ack'; index: number }
+  /** A history event as JSON text (F10); history-event.ts reads and writes its contents. */
+  | { type: 'history'; json: string }
 
 /** Encode a frame for the wire. */
 export function writeFrame(frame: Frame): Uint8Array {
@@ -61,6 +65,10 @@ export function writeFrame(frame: Frame): Uint8Array {
     case 'ack':
       encoding.writeVarUint(encoder, MessageType.Ack)
       encoding.writeVarUint(encoder, frame.index)
+      break
+    case 'history':
+      encoding.writeVarUint(encoder, MessageType.History)
+      encoding.writeVarString(encoder, frame.json)
       break
   }
   return encoding.toUint8Array(encoder)
@@ -101,6 +109,9 @@ export function readFrame(bytes: Uint8Array): Frame {
     }
     case MessageType.Ack:
       frame = { type: 'ack', index: readUint(decoder, 'ack index') }
+      break
+    case MessageType.History:
+      frame = { type: 'history', json: readString(decoder, 'history event') }
       break
     default:
       throw new ProtocolError(`unknown message type ${messageType}`)

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest'
 import { EXTENSIONS_PARAM, Extension, type ExtensionName, formatExtensions, parseExtensions } from '../src/index.js'
 
 describe('extensions', () => {
-  it('X1: the query parameter is "ext" and "ack" is the one extension defined', () => {
+  it('X1: the query parameter is "ext" and "ack" and "history" are the extensions defined', () => {
     expect(EXTENSIONS_PARAM).toBe('ext')
-    expect(Object.values(Extension)).toEqual(['ack'])
+    expect(Object.values(Extension)).toEqual(['ack', 'history'])
   })
 
   it('X1: no parameter, an empty one, or only unknown names mean no extensions (a stock client)', () => {

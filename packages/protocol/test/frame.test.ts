@@ -1,5 +1,5 @@
 /**
- * The frame codec (PROTOCOL.md F1–F9): round trips for every frame type, the exact byte layouts,
+ * The frame codec (PROTOCOL.md F1–F10): round trips for every frame type, the exact byte layouts,
  * strict decoding of untrusted bytes, and compatibility with the frames y-protocols and
  * y-websocket write themselves. Property tests use fixed seeds; fast-check prints the seed and
  * the counterexample path when one fails.
@@ -12,7 +12,19 @@ import * as authProtocol from 'y-protocols/auth'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
-import { AuthType, CloseCode, type Frame, MessageType, ProtocolError, readFrame, SyncType, writeFrame } from '../src/index.js'
+import {
+  AuthType,
+  CloseCode,
+  type Frame,
+  type HistoryVersion,
+  MessageType,
+  ProtocolError,
+  readFrame,
+  readHistoryEvent,
+  SyncType,
+  writeFrame,
+  writeHistoryEvent
+} from '../src/index.js'
 
 const SEED = 20240611
 const runs = { seed: SEED, numRuns: 300 }
@@ -25,7 +37,8 @@ const frameArb: fc.Arbitrary<Frame> = fc.oneof(
   bytes.map((update) => ({ type: 'awareness' as const, update })),
   fc.constant({ type: 'query-awareness' as const }),
   fc.string({ unit: 'binary', maxLength: 80 }).map((reason) => ({ type: 'permission-denied' as const, reason })),
-  fc.oneof(fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })).map((index) => ({ type: 'ack' as const, index }))
+  fc.oneof(fc.nat(), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })).map((index) => ({ type: 'ack' as const, index })),
+  fc.string({ maxLength: 80 }).map((json) => ({ type: 'history' as const, json }))
 )
 
 const u8 = (...values: number[]) => new Uint8Array(values)
@@ -52,7 +65,7 @@ function wrap(messageType: number, body: (encoder: encoding.Encoder) => void): U
 }
 
 describe('round trips', () => {
-  it('F1–F8: readFrame(writeFrame(frame)) is the frame, for every frame type (property)', () => {
+  it('F1–F10: readFrame(writeFrame(frame)) is the frame, for every frame type (property)', () => {
     fc.assert(
       fc.property(frameArb, (frame) => {
         expect(readFrame(writeFrame(frame))).toEqual(frame)
@@ -61,7 +74,7 @@ describe('round trips', () => {
     )
   })
 
-  it('F1–F8: writeFrame(readFrame(bytes)) is the bytes, for canonical frames (property)', () => {
+  it('F1–F10: writeFrame(readFrame(bytes)) is the bytes, for canonical frames (property)', () => {
     fc.assert(
       fc.property(frameArb, (frame) => {
         const wire = writeFrame(frame)
@@ -71,8 +84,8 @@ describe('round trips', () => {
     )
   })
 
-  it('F1: the message type numbers are the y-websocket ones, plus 100 for the ack extension', () => {
-    expect(MessageType).toEqual({ Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3, Ack: 100 })
+  it('F1: the message type numbers are the y-websocket ones, plus 100 and 101 for the ack and history extensions', () => {
+    expect(MessageType).toEqual({ Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3, Ack: 100, History: 101 })
     expect(SyncType).toEqual({ Step1: 0, Step2: 1, Update: 2 })
     expect(AuthType).toEqual({ PermissionDenied: 0 })
   })
@@ -388,5 +401,46 @@ describe('non-minimal varUints', () => {
     expect([...writeFrame({ type: 'query-awareness' })]).toEqual([3])
     // 0xe4 0x00 is 100 in two bytes: an ack frame with no index is truncated.
     expectMalformed(u8(0xe4, 0x00), /ends before the ack index/)
+  })
+})
+
+describe('history events', () => {
+  const version: HistoryVersion = {
+    id: '7',
+    start: 1_700_000_000_000,
+    end: 1_700_000_060_000,
+    authors: [{ name: 'Ada', verified: true, color: '#30bced' }],
+    added: 12,
+    removed: 3,
+    label: 'Sent to the editor',
+    kind: 'edit'
+  }
+
+  it('F10: a history frame is [101, varString JSON], and its event reads back', () => {
+    const json = writeHistoryEvent({ event: 'version', version })
+    const wire = writeFrame({ type: 'history', json })
+    expect(wire[0]).toBe(101)
+    const frame = readFrame(wire)
+    expect(frame).toEqual({ type: 'history', json })
+    expect(readHistoryEvent((frame as { json: string }).json)).toEqual({ event: 'version', version })
+  })
+
+  it('F10: readHistoryEvent refuses anything that is not exactly an event, and drops unknown fields', () => {
+    for (const bad of [
+      '',
+      'null',
+      '[]',
+      '{"event":"x"}',
+      JSON.stringify({ event: 'restore', version: { ...version, start: -1 } }),
+      JSON.stringify({ event: 'version', version: { ...version, kind: 'other' } }),
+      JSON.stringify({ event: 'version', version: { ...version, authors: [{ name: 1 }] } })
+    ]) {
+      expect(() => readHistoryEvent(bad), bad).toThrow(ProtocolError)
+    }
+    expect(readHistoryEvent(JSON.stringify({ event: 'restore', version: { ...version, extra: 1 }, more: 2 }))).toEqual({ event: 'restore', version })
+  })
+
+  it('F7/F10: a history frame whose text is not UTF-8 is malformed', () => {
+    expectMalformed(u8(101, 1, 0xff), /not valid UTF-8/)
   })
 })

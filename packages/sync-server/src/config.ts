@@ -1,9 +1,10 @@
 import { DefaultLimits } from '@quire/protocol'
 import { defaultIntegrationBudget, type IntegrationBudget } from './guard/integration-cost.js'
 import { defaultUpdateLimits, type UpdateLimits } from './guard/update-check.js'
+import { defaultHistorySettings, type HistorySettings } from './history/settings.js'
 
 /** Server settings with their defaults; the CLI flags map onto these one to one. */
-export interface ServerSettings {
+export interface ServerSettings extends HistorySettings {
   /** TCP port; 0 picks a free one. */
   port: number
   /** Interface to listen on. */
@@ -121,5 +122,6 @@ export const defaultSettings: ServerSettings = {
   handshakeTimeoutMs: 10_000,
   updateLimits: defaultUpdateLimits,
   integrationBudget: defaultIntegrationBudget,
-  maxPendingBytes: 256 * 1024
+  maxPendingBytes: 256 * 1024,
+  ...defaultHistorySettings
 }

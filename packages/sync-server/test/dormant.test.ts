@@ -226,6 +226,9 @@ describe('dormant documents', () => {
       append: (...args) => memory.append(...args),
       compact: (...args) => memory.compact(...args),
       size: (name) => memory.size(name),
+      readHistoryHead: (name) => memory.readHistoryHead(name),
+      readHistory: (name) => memory.readHistory(name),
+      writeHistory: (name, write) => memory.writeHistory(name, write),
       close: () => memory.close()
     }
     const metrics = createMetrics()

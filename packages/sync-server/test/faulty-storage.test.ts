@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createServer, type QuireServer } from '../src/server.js'
 import { LevelStore } from '../src/storage/leveldb.js'
-import type { DocumentStore, StoredDocument } from '../src/storage/store.js'
+import type { DocumentStore, HistoryWrite, StoredDocument, StoredHistory } from '../src/storage/store.js'
 import { storedDocument } from './helpers/stored.js'
 import { watched } from './helpers/watched.js'
 
@@ -69,6 +69,15 @@ class FaultyStore implements DocumentStore {
   }
   size(name: string): Promise<number> {
     return this.inner.size(name)
+  }
+  readHistoryHead(name: string): Promise<Uint8Array | undefined> {
+    return this.inner.readHistoryHead(name)
+  }
+  readHistory(name: string): Promise<StoredHistory> {
+    return this.inner.readHistory(name)
+  }
+  writeHistory(name: string, write: HistoryWrite): Promise<void> {
+    return this.inner.writeHistory(name, write)
   }
   close(): Promise<void> {
     return this.inner.close()

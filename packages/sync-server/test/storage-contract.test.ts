@@ -98,6 +98,42 @@ describe.each(backends)('SC1: storage contract: $name', (backend) => {
     await again.close()
   })
 
+  it('SC1/HS1: history: head and versions read back in id order, written atomically, apart per document and apart from compaction', async () => {
+    const { store, reopen } = await backend.open()
+    expect(await store.readHistoryHead('doc')).toBeUndefined()
+    expect(await store.readHistory('doc')).toEqual({ head: undefined, versions: [] })
+    await store.writeHistory('doc', {
+      put: [
+        { id: 2, value: bytes(2) },
+        { id: 1, value: bytes(1) },
+        { id: 300, value: bytes(3) }
+      ],
+      delete: [],
+      head: bytes(9)
+    })
+    await store.writeHistory('doc/x', { put: [{ id: 1, value: bytes(42) }], delete: [], head: bytes(8) })
+    await store.writeHistory('doc', { put: [{ id: 1, value: bytes(11) }], delete: [2], head: bytes(10) })
+    await store.append('doc', 1, bytes(5))
+    await store.compact('doc', bytes(6), 1)
+    const check = async (s: DocumentStore) => {
+      const history = await s.readHistory('doc')
+      expect([...(history.head ?? [])]).toEqual([10])
+      expect(history.versions.map((v) => [v.id, ...v.value])).toEqual([
+        [1, 11],
+        [300, 3]
+      ])
+      expect([...((await s.readHistoryHead('doc')) ?? [])]).toEqual([10])
+      expect((await s.readHistory('doc/x')).versions.map((v) => [v.id, ...v.value])).toEqual([[1, 42]])
+      expect((await s.readHistory('do')).versions).toEqual([])
+    }
+    await check(store)
+    await store.close()
+    if (!reopen) return
+    const again = await reopen()
+    await check(again)
+    await again.close()
+  })
+
   it('rejects calls after close', async () => {
     const { store } = await backend.open()
     await store.close()

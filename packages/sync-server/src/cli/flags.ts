@@ -285,5 +285,45 @@ export const serveFlags: readonly FlagSpec[] = [
     type: { kind: 'int', min: 100, max: 600_000 },
     shown: '10000',
     help: 'an HTTP request or WebSocket upgrade must send its headers within this time'
+  },
+  {
+    flag: 'history',
+    env: 'HISTORY',
+    setting: 'history',
+    type: { kind: 'choice', choices: ['on', 'off'] },
+    shown: 'on',
+    help: 'keep document history (versions); off records none (stored versions stay readable)'
+  },
+  {
+    flag: 'history-idle-ms',
+    env: 'HISTORY_IDLE_MS',
+    setting: 'historyIdleMs',
+    type: { kind: 'int', min: 100, max: 86_400_000 },
+    shown: '10000',
+    help: 'cut a version once a document has had no change for this long'
+  },
+  {
+    flag: 'history-max-ms',
+    env: 'HISTORY_MAX_MS',
+    setting: 'historyMaxMs',
+    type: { kind: 'int', min: 1000, max: 86_400_000 },
+    shown: '300000',
+    help: 'a version spans at most this much continuous editing'
+  },
+  {
+    flag: 'history-detail-ms',
+    env: 'HISTORY_DETAIL_MS',
+    setting: 'historyDetailMs',
+    type: { kind: 'int', min: 0, max: 2 ** 42 },
+    shown: '2592000000',
+    help: 'versions older than this (30 days) are merged into one per hour; named ones are kept (0: never)'
+  },
+  {
+    flag: 'history-keep-ms',
+    env: 'HISTORY_KEEP_MS',
+    setting: 'historyKeepMs',
+    type: { kind: 'int', min: 0, max: 2 ** 42 },
+    shown: '0',
+    help: 'versions older than this are merged away, named ones kept (0: keep forever)'
   }
 ]

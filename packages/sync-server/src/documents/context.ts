@@ -5,6 +5,7 @@
 import type { Logger } from 'pino'
 import type * as Y from 'yjs'
 import type { AdmissionLimits } from '../guard/update-admission.js'
+import type { HistorySettings } from '../history/settings.js'
 import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
@@ -14,7 +15,7 @@ import type { LoadedDocument } from './load.js'
 import type { PresenceLimits } from './presence.js'
 
 /** Settings a document needs. */
-export interface DocumentSettings extends PresenceLimits, HoldLimits, AdmissionLimits {
+export interface DocumentSettings extends PresenceLimits, HoldLimits, AdmissionLimits, HistorySettings {
   /**
    * Compact once this many log entries follow the snapshot, or once the log holds as many bytes
    * as the snapshot (at least 64 KiB): loading then reads at most about twice the document, and

@@ -11,10 +11,13 @@
  * holding every frame that arrives meanwhile, in order. Idle readers thus cost their sockets, not
  * a copy of the document.
  */
-import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
+import { CloseCode, type Frame, writeFrame, writeHistoryEvent } from '@quire/protocol'
 import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
+import { ANONYMOUS, type Author, authorOf } from '../history/authors.js'
+import { HistoryRecorder } from '../history/recorder.js'
+import { versionView } from '../history/versions.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
@@ -33,6 +36,8 @@ export class SharedDocument {
   private state: DocumentState
   private readonly answers: SyncAnswers
   private readonly log: DocumentLog
+  /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
+  readonly history: HistoryRecorder
   private releaseTimer: NodeJS.Timeout | undefined
   // Counts applied updates, so a release can tell whether one came while it compacted.
   private changes = 0
@@ -63,6 +68,25 @@ export class SharedDocument {
       refuse: (peer, reason) => this.reject(peer, CloseCode.InvalidUpdate, reason)
     })
     this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
+    this.history = new HistoryRecorder({
+      name,
+      store: ctx.store,
+      log: ctx.log,
+      settings: ctx.settings,
+      ydoc: () => this.ydoc,
+      flushed: () => this.log.flushed(),
+      authorOf: (origin) => this.authorOf(origin),
+      announce: (event, version) => {
+        const bytes = writeFrame({ type: 'history', json: writeHistoryEvent({ event, version: versionView(version) }) })
+        let sent = 0
+        for (const peer of this.peers) {
+          if (!peer.extensions.has('history')) continue
+          peer.send(bytes)
+          sent++
+        }
+        if (sent > 0) ctx.metrics.countOut('history', sent)
+      }
+    })
     if (loaded.ydoc) {
       this.state = { kind: 'awake', ydoc: loaded.ydoc }
       this.watch(loaded.ydoc)
@@ -142,6 +166,7 @@ export class SharedDocument {
       // Server-to-client messages carry nothing for us.
       case 'permission-denied':
       case 'ack':
+      case 'history':
         return
     }
   }
@@ -177,6 +202,7 @@ export class SharedDocument {
     for (const peer of [...this.peers]) peer.close(code, reason)
     this.peers.clear()
     await this.log.idle()
+    if (durable) await this.history.close(true)
     if (durable && this.log.entries > 0) {
       try {
         // A document that was only ever read has no Y.Doc, but its log still wants compacting.
@@ -193,15 +219,16 @@ export class SharedDocument {
     this.state = { kind: 'failed' }
   }
 
-  // Take `ydoc`, rebuilt from storage, as the live state.
-  private awaken(ydoc: Y.Doc): void {
+  // Take `ydoc`, rebuilt from storage (`stored`, when at hand), as the live state.
+  private awaken(ydoc: Y.Doc, stored?: Uint8Array): void {
     this.ctx.metrics.documentsDormant.dec()
     this.state = { kind: 'awake', ydoc }
-    this.watch(ydoc)
+    this.watch(ydoc, stored)
   }
 
   // Store every change Yjs makes to `ydoc`, and release it once they stop.
-  private watch(ydoc: Y.Doc): void {
+  private watch(ydoc: Y.Doc, stored?: Uint8Array): void {
+    this.history.watch(ydoc, () => stored ?? Y.encodeStateAsUpdate(ydoc))
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
       if (this.applying) return void this.applying.push({ update, origin })
       this.write({ update, origin })
@@ -219,6 +246,8 @@ export class SharedDocument {
     const changes = this.changes
     try {
       await this.settled()
+      // Going dormant ends a version (HS2): the Y.Doc it is cut from is about to go.
+      await this.history.close(false)
       if (this.log.entries > 0) await this.log.compactInBackground()
     } catch {
       return // a failed write drops the document; its failure is logged there
@@ -245,7 +274,7 @@ export class SharedDocument {
       } catch (error) {
         return this.wakeFailed(error)
       }
-      this.awaken(ydoc)
+      this.awaken(ydoc, encoded.update)
       return this.receive(first.peer, first.frame, first.index, first.bytes)
     }
     const held = new HeldFrames(this.ctx.settings)
@@ -328,6 +357,15 @@ export class SharedDocument {
     ydoc.destroy()
     this.state = { kind: 'failed' }
     this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
+  }
+
+  // Who made a change: a peer's token user (verified) or presence name (not), or what a server-made change says.
+  private authorOf(origin: unknown): Author {
+    if (!this.peers.has(origin as Peer)) return authorOf(origin)
+    const peer = origin as Peer
+    const shown = this.presence.userOf(peer)
+    if (peer.user !== undefined) return { name: peer.user, verified: true, color: shown.color ?? null }
+    return { name: shown.name ?? ANONYMOUS, verified: false, color: shown.color ?? null }
   }
 
   private acknowledge(peer: Peer, index: number): void {

@@ -51,6 +51,17 @@ export class Presence {
     return this.awareness && ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids) : NO_PRESENCE
   }
 
+  /** The name and colour `peer` shows in its presence (`user.name`, `user.color`), if any. */
+  userOf(peer: Peer): { name: string | undefined; color: string | undefined } {
+    for (const id of this.controlled.get(peer) ?? []) {
+      const user = (this.states.get(id) as { user?: { name?: unknown; color?: unknown } } | undefined)?.user
+      if (typeof user?.name === 'string' || typeof user?.color === 'string') {
+        return { name: typeof user.name === 'string' ? user.name : undefined, color: typeof user.color === 'string' ? user.color : undefined }
+      }
+    }
+    return { name: undefined, color: undefined }
+  }
+
   /** A peer joined; it controls nothing yet. */
   join(peer: Peer): void {
     this.controlled.set(peer, CONTROLS_NOTHING)

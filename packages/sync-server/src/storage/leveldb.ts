@@ -3,6 +3,8 @@
  *   s:<name>                  snapshot record
  *   l:<name>:<seq, 16 hex>    log record
  *   c:<name>                  the seq the latest compaction covered, as 16 hex digits
+ *   v:<name>:<id, 16 hex>     version record (history)
+ *   vh:<name>                 history head record
  * Names never contain ":" (PROTOCOL.md N3), so one document's keys never interleave another's.
  *
  * Compaction deletes log entries, and LevelDB keeps each deletion as a tombstone until its own
@@ -10,7 +12,7 @@
  * (~2 ms for a document typed as 100,000 updates). Reads and compactions start after `c:<name>`.
  */
 import { Level } from 'level'
-import type { DocumentStore, StoredDocument } from './store.js'
+import type { DocumentStore, HistoryWrite, StoredDocument, StoredHistory } from './store.js'
 
 /** Why a data folder could not be opened. */
 export class StoreOpenError extends Error {
@@ -26,6 +28,10 @@ const logKey = (name: string, seq: number) => logPrefix(name) + toHex(seq)
 // ";" sorts right after ":", so [prefix, prefixEnd) holds exactly one document's log.
 const logPrefixEnd = (name: string) => `l:${name};`
 const compactedKey = (name: string) => `c:${name}`
+const versionPrefix = (name: string) => `v:${name}:`
+const versionKey = (name: string, id: number) => versionPrefix(name) + toHex(id)
+const versionPrefixEnd = (name: string) => `v:${name};`
+const headKey = (name: string) => `vh:${name}`
 const toHex = (seq: number) => seq.toString(16).padStart(16, '0')
 
 interface PendingAppends {
@@ -122,6 +128,32 @@ export class LevelStore implements DocumentStore {
   async size(name: string): Promise<number> {
     const { snapshot, log } = await this.read(name)
     return (snapshot?.length ?? 0) + log.reduce((sum, entry) => sum + entry.value.length, 0)
+  }
+
+  readHistoryHead(name: string): Promise<Uint8Array | undefined> {
+    return this.db.get(headKey(name))
+  }
+
+  async readHistory(name: string): Promise<StoredHistory> {
+    const head = await this.db.get(headKey(name))
+    const versions: StoredHistory['versions'] = []
+    for await (const [key, value] of this.db.iterator({ gte: versionPrefix(name), lt: versionPrefixEnd(name) })) {
+      versions.push({ id: Number.parseInt(key.slice(versionPrefix(name).length), 16), value })
+    }
+    return { head, versions }
+  }
+
+  async writeHistory(name: string, write: HistoryWrite): Promise<void> {
+    const batch = this.db.batch()
+    for (const id of write.delete) batch.del(versionKey(name, id))
+    for (const { id, value } of write.put) batch.put(versionKey(name, id), value)
+    batch.put(headKey(name), write.head)
+    await batch.write({ sync: this.sync })
+  }
+
+  /** Names of the documents that have a history (for `quire history prune`). */
+  async *historyNames(): AsyncGenerator<string> {
+    for await (const key of this.db.keys({ gte: 'vh:', lt: 'vh;' })) yield key.slice(3)
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,17 @@
-import type { DocumentStore, StoredDocument } from './store.js'
+import type { DocumentStore, HistoryWrite, StoredDocument, StoredHistory } from './store.js'
 
 /** A {@link DocumentStore} in memory: for unit tests of the layers above storage. */
 export class MemoryStore implements DocumentStore {
   private readonly docs = new Map<string, { snapshot: Uint8Array | undefined; log: Map<number, Uint8Array> }>()
+  private readonly histories = new Map<string, { head: Uint8Array | undefined; versions: Map<number, Uint8Array> }>()
   private closed = false
+
+  private history(name: string) {
+    this.entry(name)
+    let history = this.histories.get(name)
+    if (!history) this.histories.set(name, (history = { head: undefined, versions: new Map() }))
+    return history
+  }
 
   private entry(name: string) {
     if (this.closed) throw new Error('store is closed')
@@ -31,6 +39,23 @@ export class MemoryStore implements DocumentStore {
   async size(name: string): Promise<number> {
     const { snapshot, log } = await this.read(name)
     return (snapshot?.length ?? 0) + log.reduce((sum, entry) => sum + entry.value.length, 0)
+  }
+
+  async readHistoryHead(name: string): Promise<Uint8Array | undefined> {
+    return this.history(name).head
+  }
+
+  async readHistory(name: string): Promise<StoredHistory> {
+    const history = this.history(name)
+    const versions = [...history.versions].sort(([a], [b]) => a - b).map(([id, value]) => ({ id, value }))
+    return { head: history.head, versions }
+  }
+
+  async writeHistory(name: string, write: HistoryWrite): Promise<void> {
+    const history = this.history(name)
+    for (const id of write.delete) history.versions.delete(id)
+    for (const { id, value } of write.put) history.versions.set(id, value.slice())
+    history.head = write.head.slice()
   }
 
   async close(): Promise<void> {

@@ -71,7 +71,8 @@ export function readSnapshotRecord(bytes: Uint8Array): SnapshotRecord {
   })
 }
 
-function readRecord<T>(bytes: Uint8Array, what: string, body: (decoder: decoding.Decoder) => T): T {
+/** Decode a record of format 1 with `body`, as every stored record is: damage of any kind becomes {@link DamagedRecordError}. */
+export function readRecord<T>(bytes: Uint8Array, what: string, body: (decoder: decoding.Decoder) => T): T {
   const decoder = decoding.createDecoder(bytes)
   let value: T
   try {
@@ -86,8 +87,8 @@ function readRecord<T>(bytes: Uint8Array, what: string, body: (decoder: decoding
   return value
 }
 
-// lib0 trusts declared lengths; a damaged length must not read past the record.
-function readBytes(decoder: decoding.Decoder): Uint8Array {
+/** Read a `varUint8Array` whose declared length must not run past the record (lib0 trusts lengths). */
+export function readBytes(decoder: decoding.Decoder): Uint8Array {
   const length = decoding.readVarUint(decoder)
   if (length > decoder.arr.length - decoder.pos) throw new DamagedRecordError('declared length runs past the record')
   return decoding.readUint8Array(decoder, length)

@@ -9,6 +9,22 @@ export interface StoredDocument {
   log: Array<{ seq: number; value: Uint8Array }>
 }
 
+/** A document's history: its head record and its version records in id order (history-records.ts). */
+export interface StoredHistory {
+  head: Uint8Array | undefined
+  versions: Array<{ id: number; value: Uint8Array }>
+}
+
+/** One atomic change to a document's history. */
+export interface HistoryWrite {
+  /** Version records to store (replacing any with the same id). */
+  put: Array<{ id: number; value: Uint8Array }>
+  /** Version ids to delete. */
+  delete: number[]
+  /** The new head record. */
+  head: Uint8Array
+}
+
 /** Where documents live between loads. */
 export interface DocumentStore {
   /** Everything stored for `name`; an unknown document is an empty one. */
@@ -22,6 +38,12 @@ export interface DocumentStore {
   compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void>
   /** Bytes stored for `name` (snapshot plus log values). */
   size(name: string): Promise<number>
+  /** The history head of `name`, if it has one: all a version cut needs (never read at load). */
+  readHistoryHead(name: string): Promise<Uint8Array | undefined>
+  /** The history of `name`: head and every version record. */
+  readHistory(name: string): Promise<StoredHistory>
+  /** In one atomic write: put and delete version records and replace the head. A crash leaves the old history or the new. */
+  writeHistory(name: string, write: HistoryWrite): Promise<void>
   /** Release the store; further calls reject. */
   close(): Promise<void>
 }

@@ -2,7 +2,7 @@
  * Drive the document layer without sockets: a Peer that records what it is sent, and stores
  * that wrap a real one to delay or fail writes on demand.
  */
-import { type Frame, readFrame } from '@quire/protocol'
+import { type ExtensionName, type Frame, readFrame } from '@quire/protocol'
 import { pino } from 'pino'
 import { defaultSettings } from '../../src/config.js'
 import type { DocumentContext, DocumentSettings } from '../../src/documents/context.js'
@@ -10,7 +10,7 @@ import { buildDoc, loadDocument, loadState } from '../../src/documents/load.js'
 import type { Peer } from '../../src/documents/peer.js'
 import { createMetrics } from '../../src/metrics.js'
 import { StorageHealth } from '../../src/storage/health.js'
-import type { DocumentStore } from '../../src/storage/store.js'
+import type { DocumentStore, HistoryWrite } from '../../src/storage/store.js'
 
 /** A peer that keeps every frame it is sent. */
 export class RecordingPeer implements Peer {
@@ -18,7 +18,7 @@ export class RecordingPeer implements Peer {
   closedWith: { code: number; reason: string } | undefined
   constructor(
     readonly id: string,
-    readonly extensions: ReadonlySet<'ack'> = new Set(),
+    readonly extensions: ReadonlySet<ExtensionName> = new Set(),
     readonly access: 'read' | 'write' = 'write',
     readonly user: string | undefined = undefined
   ) {}
@@ -59,6 +59,15 @@ export class GatedStore implements DocumentStore {
   }
   size(name: string) {
     return this.inner.size(name)
+  }
+  readHistoryHead(name: string) {
+    return this.inner.readHistoryHead(name)
+  }
+  readHistory(name: string) {
+    return this.inner.readHistory(name)
+  }
+  writeHistory(name: string, write: HistoryWrite) {
+    return this.inner.writeHistory(name, write)
   }
   close() {
     return this.inner.close()

@@ -1,0 +1,271 @@
+/**
+ * One loaded document's history as it is written (HS1–HS4): who changed it since the last version,
+ * and when to cut the next one (after `historyIdleMs` without a change, once a version spans
+ * `historyMaxMs`, when it goes dormant or unloads, when named, around a restore). Never on the
+ * write path: a cut reads the Y.Doc, waits until everything it covers is durable, then writes its
+ * version record and the new head in one atomic write. Cuts run one at a time, in order.
+ *
+ * The head (where the last version ends) is read at the first cut, not at load (HS5). A document
+ * stored before history existed gets its stored state as a first version of kind `import`.
+ */
+import type { Logger } from 'pino'
+import * as Y from 'yjs'
+import {
+  type HistoryHead,
+  readHeadRecord,
+  type VersionAuthor,
+  type VersionKind,
+  type VersionMeta,
+  writeHeadRecord,
+  writeVersionRecord
+} from '../storage/history-records.js'
+import type { DocumentStore } from '../storage/store.js'
+import type { Author } from './authors.js'
+import { cutVersion, deleteRangesOf, EMPTY_BASE } from './delta.js'
+import { applyRetention } from './retention.js'
+import { type HistorySettings, RETENTION_EVERY_MS } from './settings.js'
+
+/** What a recorder needs from its document and the server. */
+export interface RecorderContext {
+  name: string
+  store: DocumentStore
+  log: Logger
+  settings: HistorySettings
+  /** The live Y.Doc, when the document is awake. */
+  ydoc(): Y.Doc | undefined
+  /** Resolves once everything applied so far is stored; rejects if a write failed. */
+  flushed(): Promise<void>
+  /** Who made a change with this transaction origin. */
+  authorOf(origin: unknown): Author
+  /** A version was cut: tell the document's clients. */
+  announce(event: 'version' | 'restore', version: VersionMeta): void
+}
+
+interface Pending {
+  start: number
+  end: number
+  authors: Map<string, VersionAuthor>
+}
+
+/** The history recorder of one loaded document. */
+export class HistoryRecorder {
+  private head: HistoryHead | undefined
+  private pending: Pending | undefined
+  private chain: Promise<unknown> = Promise.resolve()
+  private idleTimer: NodeJS.Timeout | undefined
+  // The stored state the Y.Doc was built from, until the head is known: a first `import` version.
+  private stored: Uint8Array | undefined
+
+  constructor(private readonly ctx: RecorderContext) {}
+
+  /**
+   * Watch `ydoc`, just built from the stored state, for changes and their authors. `stored` gives
+   * that state as one update; it is asked for only while the head is unknown (a first import).
+   */
+  watch(ydoc: Y.Doc, stored: () => Uint8Array): void {
+    if (this.ctx.settings.history === 'off') return
+    if (!this.head) this.stored ??= stored()
+    ydoc.on('afterTransaction', (tr: Y.Transaction) => this.transaction(tr))
+  }
+
+  /** Who changed the document since the last version, if anyone did. */
+  get pendingAuthors(): VersionAuthor[] {
+    return [...(this.pending?.authors.values() ?? [])]
+  }
+
+  /** When the unversioned changes began, if there are any. */
+  get pendingSince(): number | undefined {
+    return this.pending?.start
+  }
+
+  /** Cut a version of what changed since the last one (if anything did, or if `label` names it). Resolves with it. */
+  cut(kind: VersionKind = 'edit', label: string | null = null): Promise<VersionMeta | undefined> {
+    return this.step(async () => {
+      if (!this.pending && label === null && kind === 'edit') return undefined
+      const head = await this.loadHead()
+      const ydoc = this.ctx.ydoc()
+      if (!head?.enabled || !ydoc) return undefined
+      const version = this.cutNow(head, ydoc, kind, label)
+      await this.store(head, [version])
+      this.ctx.announce('version', version.meta)
+      return version.meta
+    })
+  }
+
+  /**
+   * Run `change` (a server-made change to the live Y.Doc, applied synchronously) between two cuts:
+   * a `before-restore` version of the state just before it, and a `restore` version right after.
+   * Nothing else can change the document between the three. Resolves once both are stored.
+   */
+  around(change: (ydoc: Y.Doc) => void): Promise<{ before: VersionMeta; restored: VersionMeta } | undefined> {
+    return this.step(async () => {
+      const head = await this.loadHead()
+      const ydoc = this.ctx.ydoc()
+      if (!ydoc) throw new Error('the document is not awake')
+      if (!head?.enabled) {
+        change(ydoc)
+        return undefined
+      }
+      const before = this.cutNow(head, ydoc, 'before-restore', null)
+      change(ydoc)
+      const restored = this.cutNow(head, ydoc, 'restore', null)
+      await this.store(head, [before, restored])
+      this.ctx.announce('version', before.meta)
+      this.ctx.announce('restore', restored.meta)
+      return { before: before.meta, restored: restored.meta }
+    })
+  }
+
+  /** Turn history on or off for this document; off drops what was not yet cut. */
+  setEnabled(enabled: boolean): Promise<void> {
+    return this.step(async () => {
+      const head = (await this.loadHead()) ?? this.emptyHead()
+      if (head.enabled === enabled) return
+      if (!enabled && this.pending) {
+        const ydoc = this.ctx.ydoc()
+        if (ydoc) await this.store(head, [this.cutNow(head, ydoc, 'edit', null)])
+      }
+      head.enabled = enabled
+      // Turned on again: the next version starts from what the document is then.
+      const ydoc = this.ctx.ydoc()
+      if (enabled && ydoc) head.base = { vector: Y.decodeStateVector(Y.encodeStateVector(ydoc)), deleted: deleteRangesOf(ydoc) }
+      this.pending = undefined
+      await this.ctx.store.writeHistory(this.ctx.name, { put: [], delete: [], head: writeHeadRecord(head) })
+      this.head = head
+    })
+  }
+
+  /** Whether history is on for this document. */
+  async enabled(): Promise<boolean> {
+    await this.chain.catch(() => undefined)
+    return (await this.loadHead())?.enabled ?? false
+  }
+
+  /** Resolves once every cut asked for so far has been stored (or has failed and been logged). */
+  async settled(): Promise<void> {
+    for (;;) {
+      const chain = this.chain
+      await chain.catch(() => undefined)
+      if (chain === this.chain) return
+    }
+  }
+
+  /** The document unloads or goes dormant: cut what is pending, and apply retention now and then when unloading. */
+  async close(unloading: boolean): Promise<void> {
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+    await this.cut().catch(() => undefined)
+    // Only a document changed while loaded has its head in memory; one only read needs no retention.
+    if (!unloading || !this.head?.enabled || Date.now() - this.head.prunedAt < RETENTION_EVERY_MS) return
+    await this.step(async () => {
+      await applyRetention(this.ctx.store, this.ctx.name, this.ctx.settings, Date.now())
+      this.head = undefined
+    }).catch((error: unknown) => this.ctx.log.error({ doc: this.ctx.name, err: error }, 'history retention failed; versions are kept as they were'))
+  }
+
+  // One transaction finished: note who changed what, and when to cut.
+  private transaction(tr: Y.Transaction): void {
+    let clients: number[] | undefined
+    for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) (clients ??= []).push(client)
+    if (!clients && tr.deleteSet.clients.size === 0) return
+    const now = Date.now()
+    const pending = (this.pending ??= { start: now, end: now, authors: new Map() })
+    pending.end = now
+    const author = this.ctx.authorOf(tr.origin)
+    const key = `${author.verified ? 1 : 0}:${author.name}`
+    let entry = pending.authors.get(key)
+    if (!entry) pending.authors.set(key, (entry = { ...author, clients: [] }))
+    entry.color ??= author.color
+    for (const client of clients ?? []) if (!entry.clients.includes(client)) entry.clients.push(client)
+    if (now - pending.start >= this.ctx.settings.historyMaxMs) void this.cut().catch(() => undefined)
+    if (this.idleTimer) this.idleTimer.refresh()
+    else {
+      this.idleTimer = setTimeout(() => void this.cut().catch(() => undefined), this.ctx.settings.historyIdleMs)
+      this.idleTimer.unref()
+    }
+  }
+
+  // Cut synchronously: the version record and the head that follows it, held in memory until stored.
+  private cutNow(head: HistoryHead, ydoc: Y.Doc, kind: VersionKind, label: string | null): { meta: VersionMeta; bytes: Uint8Array } {
+    const cut = cutVersion(ydoc, head.base)
+    const now = Date.now()
+    const pending = this.pending
+    this.pending = undefined
+    const meta: VersionMeta = {
+      id: head.lastId + 1,
+      start: pending?.start ?? now,
+      end: pending?.end ?? now,
+      kind,
+      label,
+      added: cut.added,
+      removed: cut.removed,
+      authors: [...(pending?.authors.values() ?? [])]
+    }
+    head.lastId = meta.id
+    head.base = cut.base
+    return { meta, bytes: writeVersionRecord({ ...meta, delta: cut.delta }) }
+  }
+
+  // Store versions once everything they cover is durable. On failure the head is read again at
+  // the next cut (memory ran ahead of storage), and the changes go into that cut.
+  private async store(head: HistoryHead, versions: Array<{ meta: VersionMeta; bytes: Uint8Array }>): Promise<void> {
+    try {
+      await this.ctx.flushed()
+      await this.ctx.store.writeHistory(this.ctx.name, {
+        put: versions.map((version) => ({ id: version.meta.id, value: version.bytes })),
+        delete: [],
+        head: writeHeadRecord(head)
+      })
+    } catch (error) {
+      this.head = undefined
+      this.ctx.log.error({ doc: this.ctx.name, err: error }, 'writing a version failed; its changes go into the next one')
+      throw error
+    }
+  }
+
+  private step<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.chain.catch(() => undefined).then(run)
+    this.chain = next
+    return next
+  }
+
+  private emptyHead(): HistoryHead {
+    return { lastId: 0, enabled: true, prunedAt: Date.now(), base: EMPTY_BASE }
+  }
+
+  // The stored head; a document without one starts its history here, from what it had stored.
+  private async loadHead(): Promise<HistoryHead | undefined> {
+    if (this.ctx.settings.history === 'off') return undefined
+    if (this.head) return this.head
+    const bytes = await this.ctx.store.readHistoryHead(this.ctx.name)
+    if (bytes) {
+      this.head = readHeadRecord(bytes)
+      this.stored = undefined
+      return this.head
+    }
+    const head = this.emptyHead()
+    const stored = this.stored
+    this.stored = undefined
+    if (stored && stored.length > 2) {
+      const ydoc = new Y.Doc()
+      try {
+        Y.applyUpdate(ydoc, stored)
+        const cut = cutVersion(ydoc, head.base)
+        const now = Date.now()
+        const meta: VersionMeta = { id: 1, start: now, end: now, kind: 'import', label: null, added: cut.added, removed: 0, authors: [] }
+        const imported = { ...head, lastId: 1, base: cut.base }
+        await this.ctx.store.writeHistory(this.ctx.name, {
+          put: [{ id: 1, value: writeVersionRecord({ ...meta, delta: cut.delta }) }],
+          delete: [],
+          head: writeHeadRecord(imported)
+        })
+        this.head = imported
+        return imported
+      } finally {
+        ydoc.destroy()
+      }
+    }
+    this.head = head
+    return head
+  }
+}
