@@ -97,7 +97,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 beforeAll(async () => {
   shots = process.env.QUIRE_SHOTS ?? (await mkdtemp(join(tmpdir(), 'quire-history-shots-')))
   await mkdir(shots, { recursive: true })
-  server = await startServer(await freshDataDir(), 0, { flags: ['--auth-secret', SECRET, '--history-quiet', String(QUIET_MS)] })
+  server = await startServer(await freshDataDir(), 0, { flags: ['--auth-secret', SECRET, '--history-idle-ms', String(QUIET_MS)] })
   browser = await launchBrowser()
   console_ = new ConsoleWatch(server.url)
   ada = await person('ada')

@@ -4,39 +4,19 @@
  * restore one. The token travels in an `Authorization: Bearer` header, never in the address, so
  * it stays out of logs and browser history. Plain `fetch`, so it works in browsers and in Node.
  */
-import { documentPath } from '@quire/protocol'
+import { documentPath, type HistoryAuthor, type HistoryVersion, type HistoryVersionKind } from '@quire/protocol'
 
-/** Who wrote something, as far as the server can vouch for it. */
-export interface Author {
-  /** The token's `user` claim, or else the name the person showed in the document. */
-  name: string
-  /** `true` when the name comes from a token the server checked; `false` for a presence name. */
-  verified: boolean
-  /** Their caret colour, when the server knows it. */
-  color: string | null
-}
+/** Who wrote something, as far as the server can vouch for it: `verified` when the name is a token's `user` claim. */
+export type Author = HistoryAuthor
 
 /** Why a version was cut. */
-export type VersionKind = 'edit' | 'restore' | 'before-restore' | 'import'
+export type VersionKind = HistoryVersionKind
 
-/** One version of a document: the text as it stood at `end`, and what led there since the one before. */
-export interface Version {
-  /** Opaque; pass it back to the other calls. */
-  id: string
-  /** When its first change was made (ms since the epoch). */
-  start: number
-  /** When its last change was made (ms since the epoch). */
-  end: number
-  /** Who wrote its changes. */
-  authors: Author[]
-  /** Characters added since the version before. */
-  added: number
-  /** Characters removed since the version before. */
-  removed: number
-  /** Its name ("Sent to the editor"), or `null`. */
-  label: string | null
-  kind: VersionKind
-}
+/**
+ * One version of a document: its time span (ms since the epoch), authors, characters added and
+ * removed since the version before, its name or `null`, and why it was cut.
+ */
+export type Version = HistoryVersion
 
 /** One stretch of a diff between two texts. */
 export interface DiffChange {

@@ -9,7 +9,6 @@ import type { Extension } from '@codemirror/state'
 import { EditorView, type Panel, showPanel } from '@codemirror/view'
 import { authorLabel } from './authorship-marks.js'
 import type { Version } from './history-client.js'
-import type { HistoryEvent } from './history-events.js'
 import type { OpenDocument } from './open-document.js'
 import { versionDiff } from './version-diff.js'
 
@@ -108,7 +107,7 @@ function createPanel(view: EditorView, open: OpenDocument, options: HistoryPanel
       restore.disabled = false
     }
   })
-  const onHistory = (_event: HistoryEvent): void => void refresh()
+  const onHistory = (): void => void refresh()
   const onStatus = (): void => {
     restore.hidden = open.status.readOnly
   }

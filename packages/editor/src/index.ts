@@ -1,3 +1,4 @@
+export type { HistoryEvent } from '@quire/protocol'
 export { authorColor, authorLabel, authorshipDecorations, authorshipMarks, spanTitle } from './authorship-marks.js'
 export type { BackoffOptions } from './backoff.js'
 export { type CloseVerdict, closeReason, closeVerdict, type FinalConnection } from './close-policy.js'
@@ -18,7 +19,6 @@ export {
   type Version,
   type VersionKind
 } from './history-client.js'
-export { HISTORY_EXTENSION, HISTORY_MESSAGE_TYPE, type HistoryEvent, readHistoryEvent } from './history-events.js'
 export { type HistoryPanelOptions, historyPanel, versionSummary } from './history-panel.js'
 export { randomUser, type User } from './identity.js'
 export { type OpenDocument, type OpenDocumentEvents, type OpenDocumentOptions, openDocument } from './open-document.js'

@@ -7,7 +7,16 @@
  * to see frames, `shouldReconnect` to keep reconnecting in the editor's hands, `maxBackoffTime`),
  * its events, `connect()` and `disconnect()`. See README.md, "How it uses y-websocket".
  */
-import { checkDocumentName, documentPath, EXTENSIONS_PARAM, MessageType, Extension as ProtocolExtension, readFrame } from '@quire/protocol'
+import {
+  checkDocumentName,
+  documentPath,
+  EXTENSIONS_PARAM,
+  type HistoryEvent,
+  MessageType,
+  Extension as ProtocolExtension,
+  readFrame,
+  readHistoryEvent
+} from '@quire/protocol'
 import { ObservableV2 } from 'lib0/observable'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
@@ -19,7 +28,6 @@ import { type BackoffOptions, DEFAULT_BACKOFF, Reconnector } from './backoff.js'
 import { closeReason, closeVerdict } from './close-policy.js'
 import { type Collaborator, collaboratorsOf } from './collaborators.js'
 import { type HistoryClient, history } from './history-client.js'
-import { HISTORY_EXTENSION, HISTORY_MESSAGE_TYPE, type HistoryEvent, readHistoryEvent } from './history-events.js'
 import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
 import { type FrameObserver, observedWebSocket } from './observed-socket.js'
 import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
@@ -119,7 +127,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
 
     const params: Record<string, string> = {}
     if (options.token !== undefined) params.token = options.token
-    const extensions = [this.#acknowledgements && ProtocolExtension.Ack, (options.historyEvents ?? true) && HISTORY_EXTENSION].filter(Boolean)
+    const extensions = [this.#acknowledgements && ProtocolExtension.Ack, (options.historyEvents ?? true) && ProtocolExtension.History].filter(Boolean)
     if (extensions.length > 0) params[EXTENSIONS_PARAM] = extensions.join(',')
     // y-websocket appends '/' + roomname verbatim, so the room is the encoded path minus its '/'.
     this.provider = new WebsocketProvider(websocketUrl(options.serverUrl), documentPath(options.document).slice(1), this.doc, {
@@ -200,12 +208,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
         this.#savedMayHaveChanged()
       },
       receiving: (bytes) => {
-        if (bytes[0] === HISTORY_MESSAGE_TYPE) {
-          const event = readHistoryEvent(bytes)
-          if (event !== undefined) this.emit('history', [event])
-          return true
-        }
-        if (bytes[0] !== MessageType.Ack && bytes[0] !== MessageType.Auth) return false
+        if (bytes[0] !== MessageType.Ack && bytes[0] !== MessageType.Auth && bytes[0] !== MessageType.History) return false
         let frame: ReturnType<typeof readFrame>
         try {
           frame = readFrame(bytes)
@@ -217,10 +220,23 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
           this.#savedMayHaveChanged()
         } else if (frame.type === 'permission-denied') {
           this.#apply({ type: 'read-only', reason: frame.reason || 'The server does not accept changes from you.' })
+        } else if (frame.type === 'history') {
+          this.#heardHistory(frame.json)
         }
         return true
       }
     }
+  }
+
+  // News a newer server words differently is dropped: the panel still lists versions on demand.
+  #heardHistory(json: string): void {
+    let event: HistoryEvent
+    try {
+      event = readHistoryEvent(json)
+    } catch {
+      return
+    }
+    this.emit('history', [event])
   }
 
   #savedMayHaveChanged(): void {

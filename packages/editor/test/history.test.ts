@@ -3,12 +3,13 @@
  * diffs, names and restores versions with a Bearer token; a read token reads but cannot name or
  * restore; an open document hears of new versions and restores through the `history` extension.
  */
+
+import type { HistoryEvent } from '@quire/protocol'
 import { runCli, type ServerProcess, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
 import * as Y from 'yjs'
 import { HistoryError, history, LIVE } from '../src/history-client.js'
-import type { HistoryEvent } from '../src/history-events.js'
 import { type OpenDocument, openDocument } from '../src/open-document.js'
 
 const SECRET = 'editor-history-secret-0123456789'
@@ -21,7 +22,7 @@ afterEach(async () => {
 })
 
 async function server(): Promise<ServerProcess> {
-  const started = await startServer({ dataDir: tempDataDir(), args: ['--auth-secret', SECRET, '--history-quiet', QUIET_MS] })
+  const started = await startServer({ dataDir: tempDataDir(), args: ['--auth-secret', SECRET, '--history-idle-ms', QUIET_MS] })
   cleanups.push(() => (started.proc.exitCode === null && started.proc.signalCode === null ? started.kill('SIGTERM') : undefined))
   return started
 }
