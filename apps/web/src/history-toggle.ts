@@ -5,8 +5,25 @@
 import { h } from './dom.js'
 import type { HistoryPanelContext } from './history-panel.js'
 
-/** A History button that, once pressed, adds the panel and viewer to `workspace` and opens them. */
-export function historyToggle(context: HistoryPanelContext, workspace: HTMLElement): HTMLButtonElement {
+/** How long the footer says that the text was restored. */
+export const RESTORE_NEWS_MS = 20_000
+
+/**
+ * A History button that, once pressed, adds the panel and viewer to `workspace` and opens them.
+ * Whether or not it was pressed, `footer` says when someone restores a version, since the text
+ * then changes for everyone at once.
+ */
+export function historyToggle(context: HistoryPanelContext, workspace: HTMLElement, footer: HTMLElement): HTMLButtonElement {
+  const news = h('span', { class: 'history-news', role: 'status' })
+  footer.append(news)
+  let clear: ReturnType<typeof setTimeout> | undefined
+  context.editor.on('history', ({ event, version }) => {
+    if (event !== 'restore') return
+    const at = new Date(version.end).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+    news.textContent = `An earlier version was restored at ${at}: the text changed for everyone (see History).`
+    clearTimeout(clear)
+    clear = setTimeout(() => (news.textContent = ''), RESTORE_NEWS_MS)
+  })
   const button = h(
     'button',
     { type: 'button', class: 'button history-toggle', 'aria-expanded': 'false', 'aria-controls': 'history-panel', style: 'order: 4' },
