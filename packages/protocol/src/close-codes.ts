@@ -23,6 +23,8 @@ export const CloseCode = {
   Unauthorized: 4401,
   /** The token does not allow what the client tried. */
   Forbidden: 4403,
+  /** The document was deleted (by an operator, through the admin API or `quire rm`); reconnecting starts a new, empty one. */
+  DocumentDeleted: 4410,
   /** An awareness state was larger than the server allows. */
   AwarenessTooLarge: 4413,
   /**

@@ -29,6 +29,8 @@ export interface ServerSettings extends HistorySettings {
   maxQueuedFrames: number
   /** HS256 secret for access tokens (at least 16 characters); undefined runs the server open (no tokens). */
   authSecret: string | undefined
+  /** A fixed credential for the admin API (at least 16 characters); undefined: only admin tokens (with --auth-secret) administer. */
+  adminToken: string | undefined
   /** Bearer token `GET /metrics` requires; undefined serves the metrics to anyone who reaches them. */
   metricsToken: string | undefined
   /** Serve `/metrics` on this port (and not on the main one); undefined keeps it on the main port. */
@@ -98,6 +100,7 @@ export const defaultSettings: ServerSettings = {
   releaseAfterMs: 10_000,
   maxQueuedFrames: DefaultLimits.maxQueuedFramesWhileLoading,
   authSecret: undefined,
+  adminToken: undefined,
   metricsToken: undefined,
   metricsPort: undefined,
   metricsHost: '127.0.0.1',

@@ -55,6 +55,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
   const settings: ServerSettings = { ...defaultSettings, ...stripUndefined(overrides) }
   // An empty or short secret would look like access control and be none.
   if (settings.authSecret !== undefined && settings.authSecret.length < 16) throw new Error('authSecret must be at least 16 characters long')
+  if (settings.adminToken !== undefined && settings.adminToken.length < 16) throw new Error('adminToken must be at least 16 characters long')
   if (settings.metricsToken !== undefined && settings.metricsToken.length < 16) throw new Error('metricsToken must be at least 16 characters long')
   const log = logger ?? pino({ level: logLevel ?? 'info' })
   const metrics = createMetrics()
@@ -80,7 +81,12 @@ export function createServer(options: ServerOptions = {}): QuireServer {
         connectionsCheckingInterval: Math.min(1000, settings.handshakeTimeoutMs)
       },
       createRoutes({
-        metrics: settings.metricsPort === undefined ? serveMetrics : undefined,
+        metricsEndpoint: settings.metricsPort === undefined ? serveMetrics : undefined,
+        registry: docs,
+        settings,
+        log,
+        metrics,
+        startedAt: Date.now(),
         ready: () => ready && docs.health.ok,
         webDir: settings.webDir,
         gate,

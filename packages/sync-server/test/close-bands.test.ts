@@ -20,6 +20,7 @@ const FINAL = new Set<keyof typeof CloseCode>([
   'Forbidden',
   'AwarenessTooLarge',
   'InvalidUpdate',
+  'DocumentDeleted',
   'MessageTooBig',
   'PolicyViolation'
 ])

@@ -229,6 +229,8 @@ describe('dormant documents', () => {
       readHistoryHead: (name) => memory.readHistoryHead(name),
       readHistory: (name) => memory.readHistory(name),
       writeHistory: (name, write) => memory.writeHistory(name, write),
+      list: (options) => memory.list(options),
+      delete: (name) => memory.delete(name),
       close: () => memory.close()
     }
     const metrics = createMetrics()

@@ -79,6 +79,12 @@ class FaultyStore implements DocumentStore {
   writeHistory(name: string, write: HistoryWrite): Promise<void> {
     return this.inner.writeHistory(name, write)
   }
+  list(options: Parameters<DocumentStore['list']>[0]): Promise<string[]> {
+    return this.inner.list(options)
+  }
+  delete(name: string): Promise<void> {
+    return this.inner.delete(name)
+  }
   close(): Promise<void> {
     return this.inner.close()
   }

@@ -127,11 +127,51 @@ describe.each(backends)('SC1: storage contract: $name', (backend) => {
       expect((await s.readHistory('do')).versions).toEqual([])
     }
     await check(store)
-    await store.close()
-    if (!reopen) return
-    const again = await reopen()
-    await check(again)
+    let again = store
+    if (reopen) {
+      await store.close()
+      again = await reopen()
+      await check(again)
+    }
+    await again.delete('doc')
+    expect(await again.readHistory('doc')).toEqual({ head: undefined, versions: [] })
+    expect((await again.readHistory('doc/x')).versions).toHaveLength(1)
     await again.close()
+  })
+
+  it('AP7: list gives stored names under a prefix in order, a page at a time, log-only documents included', async () => {
+    const { store } = await backend.open()
+    // Names that sort differently as "<name>:" keys than as names ("a-1:" < "a:"), log-only and compacted ones.
+    for (const name of ['a', 'a-1', 'a/b', 'a0', 'b', 'ab']) await store.append(name, 1, bytes(1))
+    await store.compact('a0', bytes(9), 1)
+    await store.compact('ab', bytes(9), 1)
+    await store.read('never-written')
+    const all = await store.list({ prefix: '', after: undefined, limit: 100 })
+    expect(all).toEqual(['a', 'a-1', 'a/b', 'a0', 'ab', 'b'])
+    expect(await store.list({ prefix: 'a', after: undefined, limit: 2 })).toEqual(['a', 'a-1'])
+    expect(await store.list({ prefix: 'a', after: 'a-1', limit: 2 })).toEqual(['a/b', 'a0'])
+    expect(await store.list({ prefix: 'a', after: 'a0', limit: 2 })).toEqual(['ab'])
+    expect(await store.list({ prefix: 'a/', after: undefined, limit: 10 })).toEqual(['a/b'])
+    expect(await store.list({ prefix: 'zz', after: undefined, limit: 10 })).toEqual([])
+    await store.close()
+  })
+
+  it('AP7: delete removes everything of one document and nothing of another; the name can be used again', async () => {
+    const { store } = await backend.open()
+    await store.append('doc', 1, bytes(1))
+    await store.compact('doc', bytes(5), 1)
+    await store.append('doc', 2, bytes(2))
+    await store.append('doc-2', 1, bytes(7))
+    await store.append('doc/x', 1, bytes(8))
+    await store.delete('doc')
+    expect(await store.read('doc')).toEqual({ snapshot: undefined, log: [] })
+    expect(await store.size('doc')).toBe(0)
+    expect(plain(await store.read('doc-2'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [7] }] })
+    expect(plain(await store.read('doc/x'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [8] }] })
+    expect(await store.list({ prefix: '', after: undefined, limit: 10 })).toEqual(['doc-2', 'doc/x'])
+    await store.append('doc', 1, bytes(3))
+    expect(plain(await store.read('doc'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [3] }] })
+    await store.close()
   })
 
   it('rejects calls after close', async () => {

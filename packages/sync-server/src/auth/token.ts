@@ -4,6 +4,8 @@
  *   access  "read" or "write"
  *   exp     expiry (required), iat
  *   user    optional display name the server puts into the holder's awareness state
+ *   admin   true: an operator's token (`quire token --admin`); it may use the admin API, and
+ *           reads and writes every document (its doc and access claims are implied)
  */
 // jose loads on first use: an open server never needs it, and start-up time is reconnect time.
 const jose = () => import('jose')
@@ -15,6 +17,8 @@ export interface Grant {
   /** Seconds since the epoch. */
   expiresAt: number
   user: string | undefined
+  /** An operator's token: the admin API, and every document. */
+  admin: boolean
 }
 
 /** Why a token was not accepted; `expired` and `invalid` answer 401. */
@@ -62,6 +66,18 @@ export async function signToken(
     .sign(encoder.encode(secret))
 }
 
+/** Sign an operator's token (admin claim) for `expiresInSeconds`. */
+export async function signAdminToken(secret: string, grant: { expiresInSeconds: number; user?: string | undefined }): Promise<string> {
+  const claims: Record<string, string | boolean> = { admin: true }
+  if (grant.user !== undefined) claims.user = grant.user
+  const { SignJWT } = await jose()
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + grant.expiresInSeconds)
+    .sign(encoder.encode(secret))
+}
+
 /** Verify a token; throws {@link TokenError} saying what was wrong. */
 export async function verifyToken(secret: string, token: string | null | undefined): Promise<Grant> {
   if (!token) throw new TokenError('missing', 'a token is required (?token=...)')
@@ -75,15 +91,17 @@ export async function verifyToken(secret: string, token: string | null | undefin
     if (error instanceof errors.JWTClaimValidationFailed) throw new TokenError('invalid-claims', `token claim "${error.claim}" is not valid`)
     throw new TokenError('malformed', 'token is not a well-formed HS256 JWT')
   }
-  const { doc, access, exp, user } = payload
+  const { doc, access, exp, user, admin } = payload
+  if (admin !== undefined && admin !== true) throw new TokenError('invalid-claims', 'token claim "admin" must be true when present')
+  if (user !== undefined && (typeof user !== 'string' || user.length > 100))
+    throw new TokenError('invalid-claims', 'token claim "user" must be a string of at most 100 characters')
+  if (admin === true) return { doc: '*', access: 'write', expiresAt: exp as number, user, admin: true }
   if (typeof doc !== 'string' || !DOC_PATTERN.test(doc))
     throw new TokenError('invalid-claims', 'token claim "doc" must be a document name or a prefix ending in *')
   const trap = prefixProblem(doc)
   if (trap !== undefined) throw new TokenError('invalid-claims', `token claim "doc" is refused: ${trap}`)
   if (access !== 'read' && access !== 'write') throw new TokenError('invalid-claims', 'token claim "access" must be "read" or "write"')
-  if (user !== undefined && (typeof user !== 'string' || user.length > 100))
-    throw new TokenError('invalid-claims', 'token claim "user" must be a string of at most 100 characters')
-  return { doc, access, expiresAt: exp as number, user }
+  return { doc, access, expiresAt: exp as number, user: user as string | undefined, admin: false }
 }
 
 /** Whether a grant's `doc` covers the canonical document `name`. */

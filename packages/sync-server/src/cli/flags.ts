@@ -111,6 +111,14 @@ export const serveFlags: readonly FlagSpec[] = [
     help: 'read the secret from this file (one trailing newline ignored), so it does not show in ps; not with --auth-secret'
   },
   {
+    flag: 'admin-token',
+    env: 'ADMIN_TOKEN',
+    setting: 'adminToken',
+    type: { kind: 'secret' },
+    shown: '(none)',
+    help: 'credential for the admin API (at least 16 characters; "Authorization: Bearer <token>"); with --auth-secret, tokens from quire token --admin work too'
+  },
+  {
     flag: 'metrics-token',
     env: 'METRICS_TOKEN',
     setting: 'metricsToken',

@@ -2,10 +2,11 @@
  * The `quire` command: argument errors exit 2, start-up failures exit 1 with a sentence that
  * says what happened, and SIGINT/SIGTERM shut down cleanly and exit 0.
  */
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
+import { documentCommand, isDocumentCommand } from './document-commands.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { readSecretFile } from './secret-file.js'
 import { tokenCommand } from './token-command.js'
@@ -15,6 +16,13 @@ const USAGE = `Usage: quire <command> [flags]
 Commands:
   serve     start the sync server and web app (quire serve --help for flags)
   token     print an access token for a server with --auth-secret (quire token --help)
+  ls        list stored documents (quire ls --help)
+  export    write a document to a file as text, Markdown or a Yjs update
+  import    create or replace a document from a file
+  rm        delete a document
+
+The document commands work against a running server (--url) or on a data folder no server
+holds (--data); "quire <command> --help" says more.
 `
 
 // The monorepo's built web app, found from this file (dist/cli/main.js or src/cli/main.ts).
@@ -34,6 +42,13 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stdout.write(result.output)
     return 0
+  }
+  if (isDocumentCommand(command)) {
+    return documentCommand(command, rest, process.env, {
+      stdout: (bytes) => process.stdout.write(bytes),
+      stderr: (text) => process.stderr.write(text),
+      stdin: () => readFileSync(0)
+    })
   }
   if (command !== 'serve') {
     process.stderr.write(`quire: ${command ? `unknown command "${command}"` : 'missing command'}\n\n${USAGE}`)

@@ -4,16 +4,19 @@
 import { parseArgs } from 'node:util'
 import { checkDocumentName } from '@quire/protocol'
 import { parseDuration } from '../auth/duration.js'
-import { prefixProblem, signToken } from '../auth/token.js'
+import { prefixProblem, signAdminToken, signToken } from '../auth/token.js'
 import { MIN_SECRET_LENGTH, readSecretFile } from './secret-file.js'
 
 /** The `quire token --help` text. */
 export const TOKEN_HELP = `Usage: quire token --doc NAME --access read|write [--expires 1h] [--user NAME] [--secret S | --secret-file F]
+       quire token --admin [--expires 1h] [--user NAME] [--secret S | --secret-file F]
 
 Print an access token for a server started with --auth-secret.
 
   --doc NAME        a document name, a folder ending in /* (team/*), or * for all
   --access A        read (sync and read only) or write
+  --admin           an operator's token instead: the admin API (/api/admin/..., quire ls and rm),
+                    and read and write access to every document; not with --doc or --access
   --expires D       lifetime: a number with s, m, h or d (default 1h)
   --user NAME       a display name the server shows for the holder (optional)
   --secret S        the server's secret (default: env AUTH_SECRET)
@@ -36,6 +39,7 @@ export async function tokenCommand(
         user: { type: 'string' },
         secret: { type: 'string' },
         'secret-file': { type: 'string' },
+        admin: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       },
       strict: true,
@@ -48,6 +52,7 @@ export async function tokenCommand(
   const found = secretFrom(values, env)
   if (!found.ok) return found
   const secret = found.secret
+  if (values.admin) return adminToken(secret, values)
   const doc = values.doc as string | undefined
   if (!doc) return { ok: false, error: '--doc is required' }
   const prefix = doc.endsWith('*') ? doc.slice(0, -1) : undefined
@@ -67,6 +72,19 @@ export async function tokenCommand(
   const user = values.user as string | undefined
   if (user !== undefined && (user.length === 0 || user.length > 100)) return { ok: false, error: '--user must be 1 to 100 characters' }
   return { ok: true, output: `${await signToken(secret, { doc, access, expiresInSeconds: expires, user })}\n` }
+}
+
+// An operator's token: it covers every document, so naming one would be a contradiction.
+async function adminToken(
+  secret: string,
+  values: Record<string, string | boolean | undefined>
+): Promise<{ ok: true; output: string } | { ok: false; error: string }> {
+  if (values.doc !== undefined || values.access !== undefined) return { ok: false, error: '--admin covers every document: leave out --doc and --access' }
+  const expires = parseDuration((values.expires as string | undefined) ?? '1h')
+  if (expires === undefined) return { ok: false, error: `--expires must be a number followed by s, m, h or d (like 90m), got "${values.expires}"` }
+  const user = values.user as string | undefined
+  if (user !== undefined && (user.length === 0 || user.length > 100)) return { ok: false, error: '--user must be 1 to 100 characters' }
+  return { ok: true, output: `${await signAdminToken(secret, { expiresInSeconds: expires, user })}\n` }
 }
 
 // Flags win over the environment; within one of them, a secret and a secret file are ambiguous.

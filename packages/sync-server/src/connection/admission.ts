@@ -4,7 +4,7 @@
  * that are not allowed and tokens for another document (403), addresses that failed too often
  * and addresses or tokens holding too many connections (429), and full servers or documents (503).
  */
-import { createHash } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import { EXTENSIONS_PARAM, type ExtensionName, parseDocumentPath, parseExtensions } from '@quire/protocol'
 import { FailureLimiter } from '../auth/failure-limiter.js'
@@ -42,6 +42,8 @@ export type Admission = (Extract<Verdict, { ok: true }> & { place: Place }) | Re
 /** Gate settings (see ServerSettings). */
 export interface GateSettings extends ConnectionLimits {
   authSecret: string | undefined
+  /** A fixed operator credential for the admin API (`--admin-token`); undefined: admin tokens only. */
+  adminToken: string | undefined
   maxAuthFailures: number
   authBlockMs: number
   allowedOrigins: readonly string[]
@@ -131,7 +133,55 @@ export class Gate {
       return refusal
     }
   }
+
+  /**
+   * Whether `token` is an operator's credential: the `--admin-token`, or a token signed with the
+   * auth secret carrying the admin claim. Never open, even on an open server: with neither set,
+   * every request is refused. Failures are limited like document tokens' (429 after too many).
+   */
+  async checkAdmin(token: string | undefined, address: string): Promise<AdminVerdict> {
+    const { adminToken, authSecret } = this.settings
+    if (adminToken === undefined && authSecret === undefined) {
+      return refuse(
+        403,
+        'administration is off on this server: start it with --admin-token (or --auth-secret and a token from quire token --admin)',
+        'admin_off'
+      )
+    }
+    const blocked = this.failures.blockedFor(address)
+    if (blocked > 0) return refuse(429, `too many failed authentications; try again in ${Math.ceil(blocked / 1000)} s`, 'auth_blocked')
+    if (!token) return refuse(401, 'an admin credential is required (Authorization: Bearer <token>)', 'token_missing')
+    if (adminToken !== undefined && sameSecret(token, adminToken)) return { ok: true, user: undefined }
+    if (authSecret !== undefined) {
+      const fingerprint = createHash('sha256').update(token).digest('base64url')
+      const previous = this.failures.previous(fingerprint)
+      if (previous) return previous
+      try {
+        const grant = await verifyToken(authSecret, token)
+        return grant.admin
+          ? { ok: true, user: grant.user }
+          : refuse(403, 'this token grants documents, not administration (mint one with quire token --admin)', 'forbidden')
+      } catch (error) {
+        if (!(error instanceof TokenError)) throw error
+        const refusal = refuse(401, error.message, `token_${error.problem.replace('-', '_')}`)
+        if (LASTING.has(error.problem)) this.failures.remember(fingerprint, refusal)
+        if (GUESSES.has(error.problem)) this.failures.count(address)
+        return refusal
+      }
+    }
+    this.failures.count(address)
+    return refuse(401, 'admin credential is not valid', 'token_bad_signature')
+  }
 }
+
+// Compared in constant time over digests, so neither the content nor the length leaks.
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest()
+  return timingSafeEqual(digest(given), digest(expected))
+}
+
+/** Who passed the admin check: the token's user, if it names one. */
+export type AdminVerdict = { ok: true; user: string | undefined } | Refusal
 
 /** A request target split into its raw path and its query. */
 export interface RequestTarget {

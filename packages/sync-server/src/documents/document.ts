@@ -26,7 +26,9 @@ import { EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
 import { DocumentLog, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
+import { type ChangeOutcome, ChangeRefusedError, DocumentUnavailableError, type ServerChange } from './server-change.js'
 import { SyncAnswers } from './sync-answers.js'
+import { textReplacementUpdate } from './text-field.js'
 
 /** A document in memory, shared by its peers. */
 export class SharedDocument {
@@ -117,6 +119,11 @@ export class SharedDocument {
     return this.answers.encoded?.update.length ?? this.log.totalBytes
   }
 
+  /** What is stored for the document: bytes (snapshot and log), when its latest change was written, and its connected clients. */
+  get facts(): { bytes: number; changedAt: number | undefined; clients: number } {
+    return { bytes: this.log.storedBytes, changedAt: this.log.changedAt, clients: this.peers.size }
+  }
+
   /** True once the document has been closed; a closed document takes no peers. */
   get isClosed(): boolean {
     return this.closed
@@ -169,6 +176,97 @@ export class SharedDocument {
       case 'history':
         return
     }
+  }
+
+  /**
+   * Apply `update`, a change the server makes itself (not a peer's), with `origin` saying who wrote
+   * it. The same admission as a peer's update with write access (shape, integration cost, size,
+   * pending bytes); stored before anyone sees it, then relayed to every peer. Wakes a dormant
+   * document. Resolves once the change is durable; rejects with {@link ChangeRefusedError}
+   * (nothing stored) or {@link DocumentUnavailableError}, or with the storage error of a failed write.
+   */
+  async applyServerUpdate(update: Uint8Array, origin: ServerChange): Promise<ChangeOutcome> {
+    return this.serverChange(() => update.slice(), origin)
+  }
+
+  /**
+   * Make the document's text `text` as one change (a minimal diff, see text-field.ts), like
+   * {@link applyServerUpdate}. Resolves unchanged when the text is already `text`.
+   */
+  async replaceText(text: string, origin: ServerChange): Promise<ChangeOutcome> {
+    return this.serverChange((ydoc) => textReplacementUpdate(Y.encodeStateAsUpdate(ydoc), text), origin)
+  }
+
+  /**
+   * The document's state as one update and its state vector, everything in it durable (a change
+   * applied but not yet stored is waited for). Does not wake a dormant document.
+   */
+  async readState(): Promise<{ update: Uint8Array; vector: Uint8Array }> {
+    for (;;) {
+      const state = this.state
+      if (this.closed || state.kind === 'failed') throw new DocumentUnavailableError(this.name, 'it is closing')
+      if (state.kind === 'waking') {
+        await state.done
+        continue
+      }
+      if (state.kind === 'awake') {
+        // Encoded first, then waited on: everything the encoding holds was pushed before the wait.
+        const read = { update: Y.encodeStateAsUpdate(state.ydoc), vector: Y.encodeStateVector(state.ydoc) }
+        await this.log.flushed()
+        return read
+      }
+      const encoded = this.answers.encoded
+      if (encoded) return { update: encoded.update, vector: state.vector }
+      const stored = (await this.ctx.read.state(this.name)).state
+      // It may have woken (and changed) while storage was read: read again from memory.
+      if (this.state.kind === 'dormant') return stored
+    }
+  }
+
+  // Wake the document if needed, then build, admit and apply one server change synchronously.
+  private async serverChange(make: (ydoc: Y.Doc) => Uint8Array | undefined, origin: ServerChange): Promise<ChangeOutcome> {
+    // Checked and used in one synchronous stretch: a release cannot drop the Y.Doc in between.
+    for (;;) {
+      const state = this.state
+      if (this.closed || state.kind === 'failed') throw new DocumentUnavailableError(this.name, 'it is closing')
+      if (state.kind === 'awake') break
+      if (state.kind === 'waking') await state.done
+      else this.wake(state.vector)
+    }
+    const ydoc = (this.state as Extract<DocumentState, { kind: 'awake' }>).ydoc
+    const update = make(ydoc)
+    if (update === undefined) return { changed: false, vector: Y.encodeStateVector(ydoc) }
+    const admission = admitUpdate(ydoc, update, 'write', this.log.totalBytes, this.ctx.settings)
+    switch (admission.verdict) {
+      case 'refused':
+        this.ctx.metrics.rejectedUpdates.inc({ reason: 'invalid_update' })
+        throw new ChangeRefusedError('invalid', admission.reason)
+      case 'denied':
+        this.ctx.metrics.rejectedUpdates.inc({ reason: admission.metric })
+        throw new ChangeRefusedError('full', admission.reason)
+      case 'known':
+        return { changed: false, vector: Y.encodeStateVector(ydoc) }
+    }
+    const restorePending = savePending(ydoc)
+    const changes: PendingUpdate[] = []
+    this.applying = changes
+    try {
+      Y.applyUpdate(ydoc, update, origin)
+    } catch (error) {
+      this.applying = undefined
+      this.applyFailed(ydoc, undefined, error)
+      throw new DocumentUnavailableError(this.name, 'the update could not be applied; the document is reloaded from storage')
+    }
+    this.applying = undefined
+    for (const change of changes) this.write(change)
+    const vector = Y.encodeStateVector(ydoc)
+    if (pendingBytes(ydoc) > this.ctx.settings.maxPendingBytes) {
+      restorePending()
+      await this.log.flushed()
+      throw new ChangeRefusedError('invalid', TOO_MUCH_PENDING)
+    }
+    await this.log.flushed()
+    return { changed: changes.length > 0, vector }
   }
 
   /** Resolves when everything applied so far is stored. */
@@ -263,8 +361,8 @@ export class SharedDocument {
     ydoc.destroy()
   }
 
-  // Rebuild the Y.Doc, holding `first` and every frame after it until it is back.
-  private wake(vector: Uint8Array, first: HeldFrame): void {
+  // Rebuild the Y.Doc, holding `first` (if a peer's frame woke it) and every frame after it until it is back.
+  private wake(vector: Uint8Array, first?: HeldFrame): void {
     // A dormant document's encoded state is what is stored: no need to read it again.
     const encoded = this.answers.encoded
     if (encoded) {
@@ -275,7 +373,7 @@ export class SharedDocument {
         return this.wakeFailed(error)
       }
       this.awaken(ydoc, encoded.update)
-      return this.receive(first.peer, first.frame, first.index, first.bytes)
+      return first ? this.receive(first.peer, first.frame, first.index, first.bytes) : undefined
     }
     const held = new HeldFrames(this.ctx.settings)
     const done = this.ctx.read.ydoc(this.name).then(
@@ -291,7 +389,7 @@ export class SharedDocument {
       }
     )
     this.state = { kind: 'waking', vector, held, done }
-    this.hold(held, first)
+    if (first) this.hold(held, first)
   }
 
   // The registry has counted and logged the failure.
@@ -350,10 +448,10 @@ export class SharedDocument {
   // update is stored or relayed, the Y.Doc is never compacted or answered from again, and the
   // document is dropped: its peers reconnect (1011) and load it again from storage. Earlier
   // changes already queued are still written.
-  private applyFailed(ydoc: Y.Doc, peer: Peer, error: unknown): void {
+  private applyFailed(ydoc: Y.Doc, peer: Peer | undefined, error: unknown): void {
     this.ctx.metrics.errors.inc({ kind: 'apply' })
-    this.ctx.log.error({ doc: this.name, conn: peer.id, err: error }, 'Yjs failed while applying an update; the document is reloaded from storage')
-    this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
+    this.ctx.log.error({ doc: this.name, conn: peer?.id, err: error }, 'Yjs failed while applying an update; the document is reloaded from storage')
+    if (peer) this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
     ydoc.destroy()
     this.state = { kind: 'failed' }
     this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')

@@ -32,6 +32,8 @@ export interface LoadedDocument {
   snapshotBytes: number
   /** Bytes of the log entries after it. */
   logBytes: number
+  /** When the latest stored change was written (ms since the epoch); undefined for a document with nothing stored. */
+  changedAt?: number | undefined
 }
 
 /**
@@ -51,7 +53,7 @@ export async function loadDocument(store: DocumentStore, name: string): Promise<
     ydoc.destroy()
     throw damaged(name, error)
   }
-  return { ydoc, ...where(stored, found.lastSeq) }
+  return { ydoc, ...where(stored, found) }
 }
 
 /**
@@ -62,9 +64,10 @@ export async function loadDocument(store: DocumentStore, name: string): Promise<
 export async function loadState(store: DocumentStore, name: string): Promise<LoadedDocument & { state: { update: Uint8Array; vector: Uint8Array } }> {
   const stored = await store.read(name)
   try {
-    const { updates, lastSeq } = storedUpdates(stored)
+    const found = storedUpdates(stored)
+    const { updates } = found
     const update = updates.length === 0 ? EMPTY_UPDATE : updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates)
-    return { state: { update, vector: Y.encodeStateVectorFromUpdate(update) }, ...where(stored, lastSeq) }
+    return { state: { update, vector: Y.encodeStateVectorFromUpdate(update) }, ...where(stored, found) }
   } catch (error) {
     throw damaged(name, error)
   }
@@ -85,25 +88,40 @@ export function buildDoc(name: string, update: Uint8Array): Y.Doc {
 /** An update that changes nothing: the state of an empty document. */
 export const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
-function where(stored: StoredDocument, lastSeq: number) {
+function where(stored: StoredDocument, found: { lastSeq: number; changedAt: number | undefined }) {
   const logBytes = stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
-  return { nextSeq: lastSeq + 1, logEntries: stored.log.length, snapshotBytes: stored.snapshot?.length ?? 0, logBytes }
+  return { nextSeq: found.lastSeq + 1, logEntries: stored.log.length, snapshotBytes: stored.snapshot?.length ?? 0, logBytes, changedAt: found.changedAt }
 }
 
-// The snapshot's state, then each log entry's updates, in the order they were stored.
-function storedUpdates(stored: StoredDocument): { updates: Uint8Array[]; lastSeq: number } {
+/**
+ * A stored document's size and when its latest change was written, from its records alone
+ * (the updates are not applied). Throws as the records' decoders do on damaged bytes.
+ */
+export function storedFacts(stored: StoredDocument): { bytes: number; changedAt: number | undefined } {
+  const { changedAt } = storedUpdates(stored)
+  const bytes = (stored.snapshot?.length ?? 0) + stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
+  return { bytes, changedAt }
+}
+
+// The snapshot's state, then each log entry's updates, in the order they were stored. A
+// snapshot's timestamp is when the latest change it covers was written (see DocumentLog.compact).
+function storedUpdates(stored: StoredDocument): { updates: Uint8Array[]; lastSeq: number; changedAt: number | undefined } {
   const updates: Uint8Array[] = []
   let lastSeq = 0
+  let changedAt: number | undefined
   if (stored.snapshot) {
     const snapshot = readSnapshotRecord(stored.snapshot)
     updates.push(snapshot.state)
     lastSeq = snapshot.throughSeq
+    changedAt = snapshot.timestamp
   }
   for (const entry of stored.log) {
-    updates.push(...readLogRecord(entry.value).updates)
+    const record = readLogRecord(entry.value)
+    updates.push(...record.updates)
     lastSeq = Math.max(lastSeq, entry.seq)
+    changedAt = Math.max(changedAt ?? 0, record.timestamp)
   }
-  return { updates, lastSeq }
+  return { updates, lastSeq, changedAt }
 }
 
 function damaged(name: string, error: unknown): DocumentDamagedError {

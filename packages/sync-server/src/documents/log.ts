@@ -42,6 +42,7 @@ export class DocumentLog {
   private logEntries: number
   private logBytes: number
   private snapshotBytes: number
+  private lastWrite: number | undefined
   // Applied in memory, not yet written: counted against the size limit too.
   private unstoredBytes = 0
   private compacting: Promise<void> | undefined
@@ -58,6 +59,7 @@ export class DocumentLog {
     this.logEntries = loaded.logEntries
     this.logBytes = loaded.logBytes
     this.snapshotBytes = loaded.snapshotBytes
+    this.lastWrite = loaded.changedAt
     ctx.metrics.bytesStored.inc(this.storedBytes)
     this.queue = new WriteQueue((items) => this.persist(items))
   }
@@ -70,6 +72,11 @@ export class DocumentLog {
   /** Bytes stored and applied but not yet written: what the size limit is judged on. */
   get totalBytes(): number {
     return this.storedBytes + this.unstoredBytes
+  }
+
+  /** When the latest change was stored (ms since the epoch); undefined while nothing is. */
+  get changedAt(): number | undefined {
+    return this.lastWrite
   }
 
   /** Log entries after the snapshot. */
@@ -123,7 +130,8 @@ export class DocumentLog {
     if (!state) return
     const throughSeq = this.nextSeq - 1
     const covered = { entries: this.logEntries, bytes: this.logBytes }
-    const snapshot = writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state })
+    // The snapshot keeps when its latest change was written, so "last changed" survives compaction.
+    const snapshot = writeSnapshotRecord({ timestamp: this.lastWrite ?? Date.now(), throughSeq, state })
     await this.ctx.store.compact(this.name, snapshot, throughSeq)
     this.ctx.metrics.bytesStored.inc(snapshot.length - this.snapshotBytes - covered.bytes)
     this.snapshotBytes = snapshot.length
@@ -155,7 +163,8 @@ export class DocumentLog {
   private async persist(items: PendingUpdate[]): Promise<void> {
     const seq = this.nextSeq++
     const started = performance.now()
-    const record = writeLogRecord({ timestamp: Date.now(), updates: items.map((item) => item.update) })
+    const timestamp = Date.now()
+    const record = writeLogRecord({ timestamp, updates: items.map((item) => item.update) })
     try {
       await this.ctx.store.append(this.name, seq, record)
     } catch (error) {
@@ -173,6 +182,7 @@ export class DocumentLog {
     this.ctx.metrics.bytesStored.inc(record.length)
     this.logBytes += record.length
     this.logEntries++
+    this.lastWrite = Math.max(this.lastWrite ?? 0, timestamp)
     this.ctx.written(items)
     // Past the size limit, compact at once: the limit is judged on the document, not its log.
     const due =

@@ -5,13 +5,15 @@
  * Every read of a document goes through here, a dormant one reading itself back included, so
  * load failures are counted and logged in one place.
  */
+import { CloseCode } from '@quire/protocol'
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics.js'
 import { StorageHealth } from '../storage/health.js'
 import type { DocumentStore } from '../storage/store.js'
 import type { DocumentContext, DocumentReader, DocumentSettings } from './context.js'
 import { SharedDocument } from './document.js'
-import { buildDoc, loadDocument, loadState } from './load.js'
+import { buildDoc, loadDocument, loadState, storedFacts } from './load.js'
+import { type ChangeAuthor, type ChangeOutcome, ServerChange } from './server-change.js'
 
 /** Settings for the registry. */
 export interface RegistrySettings extends DocumentSettings {
@@ -24,6 +26,8 @@ export class DocumentRegistry {
   private readonly loaded = new Map<string, Promise<SharedDocument>>()
   private readonly unloading = new Map<string, Promise<void>>()
   private readonly idleTimers = new Map<string, NodeJS.Timeout>()
+  // Documents in use by withDocument, by name: they are not unloaded meanwhile.
+  private readonly holds = new Map<string, number>()
   /** Whether the most recent storage write succeeded. */
   readonly health = new StorageHealth()
 
@@ -66,6 +70,88 @@ export class DocumentRegistry {
       this.loaded.set(name, doc)
     }
     return doc
+  }
+
+  /**
+   * Run `use` on the document, loaded if it was not, kept in memory until `use` settles (an idle
+   * document is unloaded only afterwards). For the server's own reads and changes (HTTP API,
+   * history): a document without peers would otherwise be unloaded under them.
+   */
+  async withDocument<T>(name: string, use: (doc: SharedDocument) => Promise<T>): Promise<T> {
+    let doc = await this.open(name)
+    // Dropped (a failed write) or unloaded between the load and now: take the next copy.
+    while (doc.isClosed) doc = await this.open(name)
+    this.holds.set(name, (this.holds.get(name) ?? 0) + 1)
+    try {
+      return await use(doc)
+    } finally {
+      const left = (this.holds.get(name) ?? 1) - 1
+      if (left > 0) this.holds.set(name, left)
+      else this.holds.delete(name)
+      if (left === 0 && doc.peers.size === 0 && !doc.isClosed) this.scheduleUnload(doc)
+    }
+  }
+
+  /**
+   * Apply a Yjs update the server makes itself, recorded as written by `author` (see
+   * SharedDocument.applyServerUpdate: same admission as a peer's, stored before it is relayed to
+   * every peer, resolves once durable). Wakes a dormant document.
+   */
+  applyUpdate(name: string, update: Uint8Array, author: ChangeAuthor, kind = 'api'): Promise<ChangeOutcome> {
+    return this.withDocument(name, (doc) => doc.applyServerUpdate(update, new ServerChange(author, kind)))
+  }
+
+  /** Make the document's text `text` as one minimal-diff change by `author` (see SharedDocument.replaceText). */
+  replaceText(name: string, text: string, author: ChangeAuthor, kind = 'api'): Promise<ChangeOutcome> {
+    return this.withDocument(name, (doc) => doc.replaceText(text, new ServerChange(author, kind)))
+  }
+
+  /**
+   * What is stored for `name`: bytes, when its latest change was written, connected clients. From
+   * memory when it is loaded, else from its stored records (without loading it). Rejects on damaged records.
+   */
+  async facts(name: string): Promise<{ bytes: number; changedAt: number | undefined; clients: number }> {
+    const loaded = this.loaded.get(name)
+    const doc = loaded && (await loaded.catch(() => undefined))
+    if (doc && !doc.isClosed) return doc.facts
+    return { ...storedFacts(await this.store.read(name)), clients: 0 }
+  }
+
+  /** Names of stored documents, as {@link DocumentStore.list}. */
+  list(options: { prefix: string; after: string | undefined; limit: number }): Promise<string[]> {
+    return this.store.list(options)
+  }
+
+  /**
+   * Delete a document: its peers are closed with 4410 (DocumentDeleted), what it wrote is
+   * flushed, then everything stored for it is removed in one write. Loads of the name wait
+   * meanwhile and then start from an empty document. Resolves to whether anything was there.
+   */
+  async delete(name: string): Promise<boolean> {
+    for (;;) {
+      const unloading = this.unloading.get(name)
+      if (!unloading) break
+      await unloading
+    }
+    const loaded = this.loaded.get(name)
+    this.loaded.delete(name)
+    clearTimeout(this.idleTimers.get(name))
+    this.idleTimers.delete(name)
+    let existed = false
+    const deleting = (async () => {
+      const doc = loaded && (await loaded.catch(() => undefined))
+      if (doc && !doc.isClosed) {
+        existed = doc.peers.size > 0 || doc.facts.bytes > 0
+        await doc.close(CloseCode.DocumentDeleted, 'the document was deleted')
+        this.metrics.documentsLoaded.dec()
+      }
+      existed = (await this.store.size(name)) > 0 || existed
+      await this.store.delete(name)
+    })().finally(() => this.unloading.delete(name))
+    this.unloading.set(name, deleting)
+    await deleting
+    this.log.info({ doc: name, existed }, 'document deleted')
+    return existed
   }
 
   /** Close every document (flushing writes, ending peers with 1001). */
@@ -119,7 +205,7 @@ export class DocumentRegistry {
     clearTimeout(this.idleTimers.get(doc.name))
     const timer = setTimeout(() => {
       this.idleTimers.delete(doc.name)
-      if (doc.peers.size === 0 && !doc.isClosed) void this.unload(doc)
+      if (doc.peers.size === 0 && !doc.isClosed && !this.holds.has(doc.name)) void this.unload(doc)
     }, this.settings.unloadGraceMs)
     timer.unref()
     this.idleTimers.set(doc.name, timer)

@@ -2,6 +2,7 @@
  * Who wrote a change, as far as the server can vouch: the token's `user` claim (verified), else
  * the presence name the client shows (unverified), else nobody in particular.
  */
+import { ServerChange } from '../documents/server-change.js'
 import type { VersionAuthor } from '../storage/history-records.js'
 
 /** An author without client ids: what a change's origin tells. */
@@ -10,15 +11,10 @@ export type Author = Omit<VersionAuthor, 'clients'>
 /** The name given to changes nobody vouched for (no token user, no presence name). */
 export const ANONYMOUS = 'Anonymous'
 
-/** Whatever can say who made a change: peers and server-made changes carry one. */
-export interface Authored {
-  readonly author: () => Author
-}
-
-/** The author of a change made with `origin`, or anonymous. */
+/** The author of a change the server made (API, restore) with `origin`, or anonymous. */
 export function authorOf(origin: unknown): Author {
-  const authored = origin as Partial<Authored> | null | undefined
-  return typeof authored?.author === 'function' ? authored.author() : { name: ANONYMOUS, verified: false, color: null }
+  if (origin instanceof ServerChange && origin.author.user !== undefined) return { name: origin.author.user, verified: origin.author.verified, color: null }
+  return { name: ANONYMOUS, verified: false, color: null }
 }
 
 /** Authors of several versions as one list: one entry per (name, verified), client ids joined. */

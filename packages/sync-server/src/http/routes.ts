@@ -1,20 +1,44 @@
 /**
  * Plain HTTP on the server's port: health, readiness, metrics, the access check browsers use
- * to learn why a WebSocket was refused, and the built web app.
+ * to learn why a WebSocket was refused, the document and admin API (`/api/...`, dispatched to
+ * the route modules listed in {@link API_ROUTES}), and the built web app.
  */
 import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
+import type { Logger } from 'pino'
+import type { ServerSettings } from '../config.js'
 import { type Gate, parseRequestTarget } from '../connection/admission.js'
+import type { DocumentRegistry } from '../documents/registry.js'
+import type { Metrics } from '../metrics.js'
 import { ACCESS_PREFIX, answerAccess } from './access-route.js'
+import { adminDocumentRoutes } from './api/admin-documents.js'
+import { adminServerRoutes } from './api/admin-server.js'
+import { documentRoutes } from './api/documents.js'
+import { factsRoutes } from './api/facts.js'
+import { openApiRoutes } from './api/openapi-route.js'
+import { type ApiRoute, apiDispatcher } from './api-router.js'
 import type { MetricsHandler } from './metrics-endpoint.js'
 import { SECURITY_HEADERS } from './security-headers.js'
 import { staticSite } from './static-site.js'
 
+/**
+ * Every `/api/...` route, one module per resource. A new resource adds its module here and its
+ * paths to the OpenAPI description (api/openapi.ts); test/openapi.test.ts checks they agree.
+ */
+export const API_ROUTES: readonly ApiRoute[] = [...documentRoutes, ...factsRoutes, ...adminDocumentRoutes, ...adminServerRoutes, ...openApiRoutes]
+
 /** What the routes read from the running server. */
 export interface RouteContext {
   /** `GET /metrics`; undefined when the metrics are served on a port of their own. */
-  metrics: MetricsHandler | undefined
+  metricsEndpoint: MetricsHandler | undefined
+  /** The loaded documents: every read and change of a document goes through it. */
+  registry: DocumentRegistry
+  settings: ServerSettings
+  log: Logger
+  metrics: Metrics
+  /** When the server started listening (ms since the epoch). */
+  startedAt: number
   /** Storage open and upgrades accepted. */
   ready(): boolean
   /** Folder of the built web app; undefined when there is none. */
@@ -30,11 +54,13 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void
 /** The HTTP request handler. */
 export function createRoutes(ctx: RouteContext): Handler {
   const web = ctx.webDir && existsSync(join(ctx.webDir, 'index.html')) ? webApp(ctx.webDir) : undefined
+  const api = apiDispatcher(API_ROUTES)
   const handle: Handler = (req, res) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value)
     const target = parseRequestTarget(req.url ?? '')
     if (!target) return text(res, 400, 'request target must be a path')
     if (target.path.startsWith(ACCESS_PREFIX)) return answerAccess(ctx.gate, req, res, target)
+    if (target.path.startsWith('/api/')) return api(ctx, req, res, target)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
       return text(res, 405, 'method not allowed')
@@ -42,7 +68,7 @@ export function createRoutes(ctx: RouteContext): Handler {
     const path = target.path
     if (path === '/healthz') return text(res, 200, 'ok')
     if (path === '/readyz') return ctx.ready() ? text(res, 200, 'ready') : text(res, 503, 'not ready')
-    if (path === '/metrics' && ctx.metrics) return ctx.metrics(req, res)
+    if (path === '/metrics' && ctx.metricsEndpoint) return ctx.metricsEndpoint(req, res)
     if (web) return web(req, res)
     text(res, 404, 'not found')
   }

@@ -125,6 +125,40 @@ export class LevelStore implements DocumentStore {
     await batch.write({ sync: this.sync })
   }
 
+  // Names are ASCII up to "~" (N3), so "<prefix>\x7f" bounds every key under a prefix.
+  async list(options: { prefix: string; after: string | undefined; limit: number }): Promise<string[]> {
+    const { prefix, after, limit } = options
+    if (limit <= 0) return []
+    const floor = after !== undefined && after >= prefix ? after : undefined
+    const names = new Set<string>()
+    // Snapshot keys are in name order: the first `limit` of them are bounded work.
+    const range = floor === undefined ? { gte: snapshotKey(prefix) } : { gt: snapshotKey(floor) }
+    for await (const key of this.db.keys({ ...range, lt: `s:${prefix}\x7f`, limit })) names.add(key.slice(2))
+    // A document that has never been compacted has only log keys. Those sort by "<name>:", which
+    // is not name order ("a-1:" < "a:"), so the whole prefix is walked, one seek per document.
+    const logs = this.db.keys({ gte: `l:${prefix}`, lt: `l:${prefix}\x7f` })
+    try {
+      for (let key = await logs.next(); key !== undefined; key = await logs.next()) {
+        const name = key.slice(2, key.lastIndexOf(':'))
+        if (floor === undefined || name > floor) names.add(name)
+        logs.seek(logPrefixEnd(name))
+      }
+    } finally {
+      await logs.close()
+    }
+    return [...names].sort().slice(0, limit)
+  }
+
+  async delete(name: string): Promise<void> {
+    const batch = this.db.batch()
+    batch.del(snapshotKey(name))
+    batch.del(compactedKey(name))
+    for await (const key of this.db.keys({ gte: logPrefix(name), lt: logPrefixEnd(name) })) batch.del(key)
+    batch.del(headKey(name))
+    for await (const key of this.db.keys({ gte: versionPrefix(name), lt: versionPrefixEnd(name) })) batch.del(key)
+    await batch.write({ sync: this.sync })
+  }
+
   async size(name: string): Promise<number> {
     const { snapshot, log } = await this.read(name)
     return (snapshot?.length ?? 0) + log.reduce((sum, entry) => sum + entry.value.length, 0)

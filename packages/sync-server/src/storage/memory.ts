@@ -58,6 +58,22 @@ export class MemoryStore implements DocumentStore {
     history.head = write.head.slice()
   }
 
+  async list(options: { prefix: string; after: string | undefined; limit: number }): Promise<string[]> {
+    if (this.closed) throw new Error('store is closed')
+    const { prefix, after, limit } = options
+    return [...this.docs]
+      .filter(([name, doc]) => (doc.snapshot || doc.log.size > 0) && name.startsWith(prefix) && (after === undefined || name > after))
+      .map(([name]) => name)
+      .sort()
+      .slice(0, limit)
+  }
+
+  async delete(name: string): Promise<void> {
+    if (this.closed) throw new Error('store is closed')
+    this.docs.delete(name)
+    this.histories.delete(name)
+  }
+
   async close(): Promise<void> {
     this.closed = true
   }

@@ -44,6 +44,14 @@ export interface DocumentStore {
   readHistory(name: string): Promise<StoredHistory>
   /** In one atomic write: put and delete version records and replace the head. A crash leaves the old history or the new. */
   writeHistory(name: string, write: HistoryWrite): Promise<void>
+  /**
+   * Names of stored documents (those with a snapshot or a log entry) starting with `prefix`,
+   * after `after` if given, in ascending (UTF-16 code unit = byte, names being ASCII) order, at
+   * most `limit`. For paging: pass the last name of one page as `after` of the next.
+   */
+  list(options: { prefix: string; after: string | undefined; limit: number }): Promise<string[]>
+  /** In one atomic write: remove everything stored for `name` (it then reads as empty; the name can be used again). */
+  delete(name: string): Promise<void>
   /** Release the store; further calls reject. */
   close(): Promise<void>
 }

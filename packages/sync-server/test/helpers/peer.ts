@@ -69,6 +69,12 @@ export class GatedStore implements DocumentStore {
   writeHistory(name: string, write: HistoryWrite) {
     return this.inner.writeHistory(name, write)
   }
+  list(options: Parameters<DocumentStore['list']>[0]) {
+    return this.inner.list(options)
+  }
+  delete(name: string) {
+    return this.inner.delete(name)
+  }
   close() {
     return this.inner.close()
   }
