@@ -104,6 +104,10 @@ describe('AP9: OpenAPI description', () => {
       fetch(base + path, { method: 'PUT', headers: { Authorization: `Bearer ${write}`, 'Content-Type': 'text/plain' }, body })
     await put('/api/docs/d/there', 'some text')
     await put('/api/docs/d/to-delete', 'going')
+    // A version to read, name and restore: naming the live text cuts one.
+    await fetch(`${base}/api/docs/d/there/versions/live/label`, { method: 'PUT', headers: { Authorization: `Bearer ${write}` }, body: '{"label":"first"}' })
+    await put('/api/docs/d/there', 'some text, later')
+    await fetch(`${base}/api/docs/d/quiet/history`, { method: 'PUT', headers: { Authorization: `Bearer ${write}` }, body: '{"enabled":false}' })
     const etag = (await fetch(`${base}/api/docs/d/there`, { headers: { Authorization: `Bearer ${read}` } })).headers.get('etag')!
     const author = new Y.Doc()
     author.getText('codemirror').insert(0, 'an update')
@@ -132,6 +136,70 @@ describe('AP9: OpenAPI description', () => {
       'post /api/docs/{name} 413': { path: '/api/docs/d/updated', token: write, body: tooBig, type: octet },
       'post /api/docs/{name} 415': { path: '/api/docs/d/updated', token: write, body: 'text', type: 'text/plain' },
       'post /api/docs/{name} 422': { path: '/api/docs/d/updated', token: write, body: new Uint8Array([9, 9, 9, 9]), type: octet },
+      'get /api/docs/{name}/versions 200': { path: '/api/docs/d/there/versions', token: read },
+      'get /api/docs/{name}/versions 400': { path: '/api/docs/d/there/versions?limit=0', token: read },
+      'get /api/docs/{name}/versions 401': { path: '/api/docs/d/there/versions' },
+      'get /api/docs/{name}/versions 403': { path: '/api/docs/d/there/versions', token: other },
+      'get /api/docs/{name}/versions/{id} 200': { path: '/api/docs/d/there/versions/1', token: read },
+      'get /api/docs/{name}/versions/{id} 400': { path: '/api/docs/d/there/versions/x1', token: read },
+      'get /api/docs/{name}/versions/{id} 401': { path: '/api/docs/d/there/versions/1' },
+      'get /api/docs/{name}/versions/{id} 403': { path: '/api/docs/d/there/versions/1', token: other },
+      'get /api/docs/{name}/versions/{id} 404': { path: '/api/docs/d/there/versions/999', token: read },
+      'put /api/docs/{name}/versions/{id}/label 200': {
+        path: '/api/docs/d/there/versions/1/label',
+        token: write,
+        body: '{"label":"renamed"}',
+        type: 'application/json'
+      },
+      'put /api/docs/{name}/versions/{id}/label 400': {
+        path: '/api/docs/d/there/versions/1/label',
+        token: write,
+        body: '{"label":5}',
+        type: 'application/json'
+      },
+      'put /api/docs/{name}/versions/{id}/label 401': { path: '/api/docs/d/there/versions/1/label', body: '{"label":"x"}', type: 'application/json' },
+      'put /api/docs/{name}/versions/{id}/label 403': {
+        path: '/api/docs/d/there/versions/1/label',
+        token: read,
+        body: '{"label":"x"}',
+        type: 'application/json'
+      },
+      'put /api/docs/{name}/versions/{id}/label 404': {
+        path: '/api/docs/d/there/versions/999/label',
+        token: write,
+        body: '{"label":"x"}',
+        type: 'application/json'
+      },
+      'put /api/docs/{name}/versions/{id}/label 409': {
+        path: '/api/docs/d/quiet/versions/live/label',
+        token: write,
+        body: '{"label":"x"}',
+        type: 'application/json'
+      },
+      'post /api/docs/{name}/versions/{id}/restore 200': { path: '/api/docs/d/there/versions/1/restore', token: write },
+      'post /api/docs/{name}/versions/{id}/restore 400': { path: '/api/docs/d/there/versions/0/restore', token: write },
+      'post /api/docs/{name}/versions/{id}/restore 401': { path: '/api/docs/d/there/versions/1/restore' },
+      'post /api/docs/{name}/versions/{id}/restore 403': { path: '/api/docs/d/there/versions/1/restore', token: read },
+      'post /api/docs/{name}/versions/{id}/restore 404': { path: '/api/docs/d/there/versions/999/restore', token: write },
+      'post /api/docs/{name}/versions/{id}/restore 409': { path: '/api/docs/d/quiet/versions/1/restore', token: write },
+      'get /api/docs/{name}/diff 200': { path: '/api/docs/d/there/diff?from=1&to=live', token: read },
+      'get /api/docs/{name}/diff 400': { path: '/api/docs/d/there/diff?to=-1', token: read },
+      'get /api/docs/{name}/diff 401': { path: '/api/docs/d/there/diff?to=live' },
+      'get /api/docs/{name}/diff 403': { path: '/api/docs/d/there/diff?to=live', token: other },
+      'get /api/docs/{name}/diff 404': { path: '/api/docs/d/there/diff?from=999&to=live', token: read },
+      'get /api/docs/{name}/authorship 200': { path: '/api/docs/d/there/authorship?version=1', token: read },
+      'get /api/docs/{name}/authorship 400': { path: '/api/docs/d/there/authorship?version=one', token: read },
+      'get /api/docs/{name}/authorship 401': { path: '/api/docs/d/there/authorship' },
+      'get /api/docs/{name}/authorship 403': { path: '/api/docs/d/there/authorship', token: other },
+      'get /api/docs/{name}/authorship 404': { path: '/api/docs/d/there/authorship?version=999', token: read },
+      'get /api/docs/{name}/history 200': { path: '/api/docs/d/quiet/history', token: read },
+      'get /api/docs/{name}/history 400': { path: '/api/docs/d/bad%20name/history', token: read },
+      'get /api/docs/{name}/history 401': { path: '/api/docs/d/quiet/history' },
+      'get /api/docs/{name}/history 403': { path: '/api/docs/d/quiet/history', token: other },
+      'put /api/docs/{name}/history 200': { path: '/api/docs/d/quiet/history', token: write, body: '{"enabled":false}', type: 'application/json' },
+      'put /api/docs/{name}/history 400': { path: '/api/docs/d/quiet/history', token: write, body: '{"enabled":"no"}', type: 'application/json' },
+      'put /api/docs/{name}/history 401': { path: '/api/docs/d/quiet/history', body: '{"enabled":false}', type: 'application/json' },
+      'put /api/docs/{name}/history 403': { path: '/api/docs/d/quiet/history', token: read, body: '{"enabled":false}', type: 'application/json' },
       'get /api/facts/{name} 200': { path: '/api/facts/d/there', token: read },
       'get /api/facts/{name} 400': { path: '/api/facts/d/bad%20name', token: read },
       'get /api/facts/{name} 401': { path: '/api/facts/d/there' },

@@ -18,6 +18,7 @@ import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
 import { ANONYMOUS, type Author, authorOf } from '../history/authors.js'
 import { HistoryRecorder } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
+import type { VersionMeta } from '../storage/history-records.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
@@ -77,6 +78,7 @@ export class SharedDocument {
       settings: ctx.settings,
       ydoc: () => this.ydoc,
       flushed: () => this.log.flushed(),
+      storedState: async () => (await this.readState()).update,
       authorOf: (origin) => this.authorOf(origin),
       announce: (event, version) => {
         const bytes = writeFrame({ type: 'history', json: writeHistoryEvent({ event, version: versionView(version) }) })
@@ -223,19 +225,47 @@ export class SharedDocument {
     }
   }
 
+  /**
+   * Restore (HS9): make the text `text` as one minimal-diff change like {@link replaceText},
+   * between a `before-restore` version of the state just before it and a `restore` version of
+   * the state right after, with nothing else in between. Resolves once the change and both
+   * versions are stored, with the versions (undefined when history is off for the document).
+   */
+  async restore(text: string, origin: ServerChange): Promise<{ before: VersionMeta; restored: VersionMeta } | undefined> {
+    await this.awake()
+    let outcome: Promise<ChangeOutcome> | undefined
+    const versions = await this.history.around((ydoc) => {
+      outcome = this.applyServerChange(ydoc, (d) => textReplacementUpdate(Y.encodeStateAsUpdate(d), text), origin)
+    })
+    await outcome
+    return versions
+  }
+
   // Wake the document if needed, then build, admit and apply one server change synchronously.
   private async serverChange(make: (ydoc: Y.Doc) => Uint8Array | undefined, origin: ServerChange): Promise<ChangeOutcome> {
+    await this.awake()
     // Checked and used in one synchronous stretch: a release cannot drop the Y.Doc in between.
+    const ydoc = this.ydoc
+    if (!ydoc) return this.serverChange(make, origin)
+    return this.applyServerChange(ydoc, make, origin)
+  }
+
+  // Resolves once the document is awake; wakes it if it is dormant.
+  private async awake(): Promise<void> {
     for (;;) {
       const state = this.state
       if (this.closed || state.kind === 'failed') throw new DocumentUnavailableError(this.name, 'it is closing')
-      if (state.kind === 'awake') break
+      if (state.kind === 'awake') return
       if (state.kind === 'waking') await state.done
       else this.wake(state.vector)
     }
-    const ydoc = (this.state as Extract<DocumentState, { kind: 'awake' }>).ydoc
+  }
+
+  // Build, admit and apply one server change to `ydoc` synchronously (a refusal throws at once);
+  // the promise resolves once the change is durable.
+  private applyServerChange(ydoc: Y.Doc, make: (ydoc: Y.Doc) => Uint8Array | undefined, origin: ServerChange): Promise<ChangeOutcome> {
     const update = make(ydoc)
-    if (update === undefined) return { changed: false, vector: Y.encodeStateVector(ydoc) }
+    if (update === undefined) return Promise.resolve({ changed: false, vector: Y.encodeStateVector(ydoc) })
     const admission = admitUpdate(ydoc, update, 'write', this.log.totalBytes, this.ctx.settings)
     switch (admission.verdict) {
       case 'refused':
@@ -245,7 +275,7 @@ export class SharedDocument {
         this.ctx.metrics.rejectedUpdates.inc({ reason: admission.metric })
         throw new ChangeRefusedError('full', admission.reason)
       case 'known':
-        return { changed: false, vector: Y.encodeStateVector(ydoc) }
+        return Promise.resolve({ changed: false, vector: Y.encodeStateVector(ydoc) })
     }
     const restorePending = savePending(ydoc)
     const changes: PendingUpdate[] = []
@@ -262,11 +292,11 @@ export class SharedDocument {
     const vector = Y.encodeStateVector(ydoc)
     if (pendingBytes(ydoc) > this.ctx.settings.maxPendingBytes) {
       restorePending()
-      await this.log.flushed()
-      throw new ChangeRefusedError('invalid', TOO_MUCH_PENDING)
+      return this.log.flushed().then(() => {
+        throw new ChangeRefusedError('invalid', TOO_MUCH_PENDING)
+      })
     }
-    await this.log.flushed()
-    return { changed: changes.length > 0, vector }
+    return this.log.flushed().then(() => ({ changed: changes.length > 0, vector }))
   }
 
   /** Resolves when everything applied so far is stored. */

@@ -13,13 +13,14 @@ import * as Y from 'yjs'
 import {
   type HistoryHead,
   readHeadRecord,
+  readVersionRecord,
   type VersionAuthor,
   type VersionKind,
   type VersionMeta,
   writeHeadRecord,
   writeVersionRecord
 } from '../storage/history-records.js'
-import type { DocumentStore } from '../storage/store.js'
+import type { DocumentStore, StoredHistory } from '../storage/store.js'
 import type { Author } from './authors.js'
 import { cutVersion, deleteRangesOf, EMPTY_BASE } from './delta.js'
 import { applyRetention } from './retention.js'
@@ -35,6 +36,8 @@ export interface RecorderContext {
   ydoc(): Y.Doc | undefined
   /** Resolves once everything applied so far is stored; rejects if a write failed. */
   flushed(): Promise<void>
+  /** The document's stored state as one update (for a first `import` version when nothing else gave it). */
+  storedState(): Promise<Uint8Array>
   /** Who made a change with this transaction origin. */
   authorOf(origin: unknown): Author
   /** A version was cut: tell the document's clients. */
@@ -83,6 +86,8 @@ export class HistoryRecorder {
     return this.step(async () => {
       if (!this.pending && label === null && kind === 'edit') return undefined
       const head = await this.loadHead()
+      // Naming the live text when nothing changed since the last version names that version.
+      if (head?.enabled && !this.pending && kind === 'edit' && head.lastId > 0) return this.relabelNow(head.lastId, label)
       const ydoc = this.ctx.ydoc()
       if (!head?.enabled || !ydoc) return undefined
       const version = this.cutNow(head, ydoc, kind, label)
@@ -106,14 +111,41 @@ export class HistoryRecorder {
         change(ydoc)
         return undefined
       }
+      const pending = this.pending
       const before = this.cutNow(head, ydoc, 'before-restore', null)
-      change(ydoc)
+      try {
+        change(ydoc)
+      } catch (error) {
+        // Refused: nothing changed. Memory ran ahead of storage by one cut; read the head again.
+        this.head = undefined
+        this.pending = pending
+        throw error
+      }
       const restored = this.cutNow(head, ydoc, 'restore', null)
       await this.store(head, [before, restored])
       this.ctx.announce('version', before.meta)
       this.ctx.announce('restore', restored.meta)
       return { before: before.meta, restored: restored.meta }
     })
+  }
+
+  /** Name version `id` (or remove its name with null); resolves with it, or undefined when there is no such version. */
+  relabel(id: number, label: string | null): Promise<VersionMeta | undefined> {
+    return this.step(() => this.relabelNow(id, label))
+  }
+
+  private async relabelNow(id: number, label: string | null): Promise<VersionMeta | undefined> {
+    {
+      const head = await this.loadHead()
+      if (!head) return undefined
+      const entry = (await this.ctx.store.readHistory(this.ctx.name)).versions.find((version) => version.id === id)
+      if (!entry) return undefined
+      const record = { ...readVersionRecord(entry.value), label }
+      await this.ctx.store.writeHistory(this.ctx.name, { put: [{ id, value: writeVersionRecord(record) }], delete: [], head: writeHeadRecord(head) })
+      const { delta: _delta, ...meta } = record
+      this.ctx.announce('version', meta)
+      return meta
+    }
   }
 
   /** Turn history on or off for this document; off drops what was not yet cut. */
@@ -132,6 +164,20 @@ export class HistoryRecorder {
       this.pending = undefined
       await this.ctx.store.writeHistory(this.ctx.name, { put: [], delete: [], head: writeHeadRecord(head) })
       this.head = head
+    })
+  }
+
+  /**
+   * The stored history, once every cut asked for so far is stored. A document stored before
+   * history existed gets its first `import` version now (HS5), so that it lists one.
+   */
+  read(): Promise<StoredHistory> {
+    return this.step(async () => {
+      if (!this.head && this.ctx.settings.history === 'on') {
+        this.stored ??= await this.ctx.storedState()
+        await this.loadHead()
+      }
+      return this.ctx.store.readHistory(this.ctx.name)
     })
   }
 

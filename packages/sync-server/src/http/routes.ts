@@ -16,6 +16,7 @@ import { adminDocumentRoutes } from './api/admin-documents.js'
 import { adminServerRoutes } from './api/admin-server.js'
 import { documentRoutes } from './api/documents.js'
 import { factsRoutes } from './api/facts.js'
+import { historyRoutes } from './api/history.js'
 import { openApiRoutes } from './api/openapi-route.js'
 import { type ApiRoute, apiDispatcher } from './api-router.js'
 import type { MetricsHandler } from './metrics-endpoint.js'
@@ -26,7 +27,14 @@ import { staticSite } from './static-site.js'
  * Every `/api/...` route, one module per resource. A new resource adds its module here and its
  * paths to the OpenAPI description (api/openapi.ts); test/openapi.test.ts checks they agree.
  */
-export const API_ROUTES: readonly ApiRoute[] = [...documentRoutes, ...factsRoutes, ...adminDocumentRoutes, ...adminServerRoutes, ...openApiRoutes]
+export const API_ROUTES: readonly ApiRoute[] = [
+  ...documentRoutes,
+  ...historyRoutes,
+  ...factsRoutes,
+  ...adminDocumentRoutes,
+  ...adminServerRoutes,
+  ...openApiRoutes
+]
 
 /** What the routes read from the running server. */
 export interface RouteContext {

@@ -6,6 +6,7 @@
  * does not take, 404 for an unknown /api path, and 429 after too many failed authentications.
  */
 import { serverVersion } from './admin-server.js'
+import { historyPaths, historySchemas } from './history-openapi.js'
 
 const json = (schema: object) => ({ 'application/json': { schema } })
 const error = (description: string) => ({ description, content: json({ $ref: '#/components/schemas/Error' }) })
@@ -69,7 +70,8 @@ export function openApiDocument(): Record<string, unknown> {
           type: 'object',
           required: ['document', 'changed'],
           properties: { document: { type: 'string' }, changed: { type: 'boolean' }, created: { type: 'boolean' } }
-        }
+        },
+        ...historySchemas
       }
     },
     paths: {
@@ -138,6 +140,7 @@ export function openApiDocument(): Record<string, unknown> {
           }
         }
       },
+      ...historyPaths({ name, token, security: documentAuth, errors: E }),
       '/api/facts/{name}': {
         parameters: [name, token],
         get: {
