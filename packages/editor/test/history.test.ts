@@ -84,7 +84,12 @@ describe('history for embedders', () => {
     ])
     expect((await notes.diff(LIVE, first!.id)).filter((change) => change.kind !== 'equal')).toEqual([{ kind: 'insert', text: ' Ada reviews.' }])
     const spans = await notes.authorship(second.id)
-    expect(spans.map((span) => [span.from, span.to, span.author.name])).toEqual([[0, 'Ship on Monday. Ada reviews.'.length, 'Ada']])
+    // Each stretch as it was written (the two edits), both by the token's user.
+    expect(spans.map((span) => [span.from, span.to, span.author.name, span.author.verified])).toEqual([
+      [0, 'Ship on Monday.'.length, 'Ada', true],
+      ['Ship on Monday.'.length, 'Ship on Monday. Ada reviews.'.length, 'Ada', true]
+    ])
+    expect(spans[0]!.time).toBeLessThanOrEqual(spans[1]!.time)
 
     expect((await notes.name(first!.id, 'Sent to the editor')).label).toBe('Sent to the editor')
     expect((await notes.versions({ named: true })).map((version) => version.id)).toEqual([first!.id])
@@ -110,12 +115,18 @@ describe('history for embedders', () => {
     expect(document.text.toString()).toBe('Ship on Monday. Ada reviews.')
   })
 
-  it('says clearly when a version does not exist', async () => {
+  it("passes on the server's reason for an unknown or malformed version", async () => {
     const { httpUrl } = await server()
     const name = 'notes/none'
     const notes = history(httpUrl, name, { token: await token(name, 'write') })
-    const error = await notes.text('no-such-version').catch((caught: unknown) => caught)
-    expect(error).toBeInstanceOf(HistoryError)
-    expect((error as HistoryError).status).toBe(404)
+    for (const [id, status] of [
+      ['999999', 404],
+      ['no-such-version', 400]
+    ] as const) {
+      const error = await notes.text(id).catch((caught: unknown) => caught)
+      expect(error).toBeInstanceOf(HistoryError)
+      expect((error as HistoryError).status).toBe(status)
+      expect((error as HistoryError).message).toMatch(/version/)
+    }
   })
 })
