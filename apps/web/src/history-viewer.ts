@@ -62,7 +62,17 @@ export function versionViewer(context: ViewerContext): VersionViewer {
   const copy = h('button', { type: 'button', class: 'button', 'data-action': 'copy' }, 'Copy')
   const download = h('button', { type: 'button', class: 'button', 'data-action': 'download' }, 'Download')
   const nameButton = h('button', { type: 'button', class: 'button', 'data-action': 'name', 'aria-expanded': 'false' }, 'Name…')
-  const restore = h('button', { type: 'button', class: 'button primary', 'data-action': 'restore' }, 'Restore this version')
+  const restore = h(
+    'button',
+    {
+      type: 'button',
+      class: 'button primary',
+      'data-action': 'restore',
+      'aria-label': 'Restore this version',
+      title: 'Make this version the text for everyone'
+    },
+    'Restore'
+  )
   const close = h(
     'button',
     { type: 'button', class: 'button close-version', 'data-action': 'close', 'aria-label': 'Close this version', title: 'Close this version' },
