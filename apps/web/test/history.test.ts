@@ -305,4 +305,32 @@ describe('the History panel', () => {
       console_.errors.filter((error) => !/^\[reader\] console\.error: Failed to load resource: the server responded with a status of 403 /.test(error))
     ).toEqual([])
   })
+  it('folds the unchanged stretches of a long text around a change', async () => {
+    const filler = Array.from({ length: 40 }, (_, line) => `Unchanged line ${line + 1}.`).join('\n')
+    // A paste: one change, one version.
+    await ada.evaluate((text) => {
+      const view = window.quire!.view
+      view.dispatch({ changes: { from: view.state.doc.length, insert: `\n${text}\nThe end.\n` } })
+    }, filler)
+    await waitForVersionOf(await editorText(ada))
+    await bob.evaluate(() => {
+      const view = window.quire!.view
+      const at = view.state.doc.toString().lastIndexOf('The end.')
+      view.dispatch({ changes: { from: at, to: at + 'The end.'.length, insert: 'The very end.' } })
+    })
+    await waitForText(ada, await editorText(bob))
+    const [changed] = await waitForVersionOf(await editorText(bob))
+    await ada.locator(`button.version[data-id="${changed!.id}"]`).waitFor(WAIT)
+    await ada.locator(`button.version[data-id="${changed!.id}"]`).click()
+    await ada.getByRole('button', { name: 'Changes', exact: true }).click()
+    await viewerShows(ada, 'previous', changed!.id)
+    const folded = ada.locator('.viewer-text .cm-collapsedLines').first()
+    await folded.waitFor(WAIT)
+    expect(await folded.textContent()).toMatch(/^\d+ unchanged lines$/)
+    expect((await ada.locator('.viewer-text .cm-changedText').allTextContents()).join('')).toContain('very')
+    await shoot(ada, 'history-desktop-folded')
+    const lines = await ada.locator('.viewer-text .cm-line').count()
+    await folded.click()
+    await ada.waitForFunction((before) => document.querySelectorAll('.viewer-text .cm-line').length > before, lines, WAIT)
+  })
 })

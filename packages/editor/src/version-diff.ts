@@ -31,6 +31,8 @@ const diffTheme = EditorView.theme({
   '.cm-deletedChunk': { paddingLeft: '6px', borderLeft: '3px double currentColor', opacity: '0.9' },
   '.cm-changedLine': { background: 'color-mix(in srgb, #2a9d4b 7%, transparent) !important' },
   '.cm-collapsedLines': { fontStyle: 'italic', color: 'inherit !important', background: 'color-mix(in srgb, currentColor 8%, transparent) !important' },
+  // The merge view's own marks (⦚) are missing from many fonts; middle dots are in all of them.
+  '.cm-collapsedLines:before, .cm-collapsedLines:after': { content: '"···"' },
   '.cm-line, .cm-deletedLine': { overflowWrap: 'anywhere' }
 })
 
