@@ -305,7 +305,7 @@ describe('the History panel', () => {
       console_.errors.filter((error) => !/^\[reader\] console\.error: Failed to load resource: the server responded with a status of 403 /.test(error))
     ).toEqual([])
   })
-  it('folds the unchanged stretches of a long text around a change', async () => {
+  it('folds the unchanged stretches of a long text around a change, and opens them by keyboard', async () => {
     const filler = Array.from({ length: 40 }, (_, line) => `Unchanged line ${line + 1}.`).join('\n')
     // A paste: one change, one version.
     await ada.evaluate((text) => {
@@ -329,8 +329,11 @@ describe('the History panel', () => {
     expect(await folded.textContent()).toMatch(/^\d+ unchanged lines$/)
     expect((await ada.locator('.viewer-text .cm-changedText').allTextContents()).join('')).toContain('very')
     await shoot(ada, 'history-desktop-folded')
+    // A button for the keyboard too: focused, Enter opens it.
+    expect(await folded.getAttribute('role')).toBe('button')
     const lines = await ada.locator('.viewer-text .cm-line').count()
-    await folded.click()
+    await folded.focus()
+    await ada.keyboard.press('Enter')
     await ada.waitForFunction((before) => document.querySelectorAll('.viewer-text .cm-line').length > before, lines, WAIT)
   })
 })

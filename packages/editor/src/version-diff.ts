@@ -2,11 +2,11 @@
  * What changed between two texts, drawn in a read-only editor with `@codemirror/merge`'s unified
  * view: the newer text with insertions underlined and deletions struck through in place (never by
  * colour alone, so it reads without colour vision, in dark mode and on a phone), and long
- * unchanged stretches folded into a "N unchanged lines" bar that opens on click.
+ * unchanged stretches folded into a "N unchanged lines" bar that opens on click or, focused, Enter.
  */
 import { unifiedMergeView } from '@codemirror/merge'
 import { EditorState, type Extension } from '@codemirror/state'
-import { EditorView } from '@codemirror/view'
+import { EditorView, ViewPlugin } from '@codemirror/view'
 
 /** How to show a diff. */
 export interface VersionDiffOptions {
@@ -36,6 +36,33 @@ const diffTheme = EditorView.theme({
   '.cm-line, .cm-deletedLine': { overflowWrap: 'anywhere' }
 })
 
+// The merge view opens a fold on click only: each fold also becomes a button for the keyboard.
+const foldsByKeyboard = ViewPlugin.define((view) => {
+  const mark = (): void =>
+    view.requestMeasure({
+      read: () => null,
+      write: () => {
+        for (const fold of view.dom.querySelectorAll<HTMLElement>('.cm-collapsedLines:not([tabindex])')) {
+          fold.tabIndex = 0
+          fold.setAttribute('role', 'button')
+          fold.title = 'Show these unchanged lines'
+        }
+      }
+    })
+  mark()
+  return { update: mark }
+})
+
+const openFoldOnEnter = EditorView.domEventHandlers({
+  keydown(event) {
+    const fold = (event.target as Element).closest?.('.cm-collapsedLines')
+    if (fold === null || fold === undefined || (event.key !== 'Enter' && event.key !== ' ')) return false
+    event.preventDefault()
+    ;(fold as HTMLElement).click()
+    return true
+  }
+})
+
 /** A read-only editor extension showing how its text differs from `options.original`. */
 export function versionDiff(options: VersionDiffOptions): Extension {
   const margin = options.margin ?? 2
@@ -53,6 +80,8 @@ export function versionDiff(options: VersionDiffOptions): Extension {
     EditorState.readOnly.of(true),
     EditorView.editable.of(false),
     EditorView.lineWrapping,
-    diffTheme
+    diffTheme,
+    foldsByKeyboard,
+    openFoldOnEnter
   ]
 }
