@@ -35,7 +35,10 @@ const KIND_NOTE: Record<Version['kind'], string | undefined> = {
   import: 'first version'
 }
 
-function authorChip(author: Author): HTMLElement {
+/** An author's colour: the server's, else the caret colour of someone here by that name, else one from the name. */
+export type ColorOf = (author: Author) => string
+
+function authorChip(author: Author, colorOf: ColorOf): HTMLElement {
   return h(
     'span',
     {
@@ -43,13 +46,13 @@ function authorChip(author: Author): HTMLElement {
       'data-verified': String(author.verified),
       title: author.verified ? author.name : `${author.name}: a name typed in the document, not checked`
     },
-    h('span', { class: 'dot', style: `background-color: ${authorColor(author)}`, 'aria-hidden': 'true' }),
+    h('span', { class: 'dot', style: `background-color: ${colorOf(author)}`, 'aria-hidden': 'true' }),
     author.name,
     author.verified ? null : h('span', { class: 'unverified' }, ' (unverified)')
   )
 }
 
-function versionItem(version: Version, selected: boolean): HTMLElement {
+function versionItem(version: Version, selected: boolean, colorOf: ColorOf): HTMLElement {
   const kind = KIND_NOTE[version.kind]
   const button = h(
     'button',
@@ -61,7 +64,13 @@ function versionItem(version: Version, selected: boolean): HTMLElement {
       version.label === null ? null : h('span', { class: 'version-label' }, `“${version.label}”`),
       kind === undefined ? null : h('span', { class: 'version-kind' }, kind)
     ),
-    h('span', { class: 'version-authors' }, ...(version.authors.length === 0 ? [h('span', { class: 'author' }, 'no one')] : version.authors.map(authorChip))),
+    h(
+      'span',
+      { class: 'version-authors' },
+      ...(version.authors.length === 0
+        ? [h('span', { class: 'author' }, version.added + version.removed === 0 ? 'no changes' : 'unknown authors')]
+        : version.authors.map((author) => authorChip(author, colorOf)))
+    ),
     h(
       'span',
       { class: 'version-counts', 'aria-label': `${version.added} characters added, ${version.removed} removed` },
@@ -108,7 +117,14 @@ export function historyPanel(context: HistoryPanelContext, button: HTMLButtonEle
   let selectedId: string | undefined
   let loading = 0
 
+  const colorOf: ColorOf = (author) => {
+    if (author.color !== null) return authorColor(author)
+    const here = [editor.user, ...editor.collaborators()].find((person) => person.name === author.name)
+    return here === undefined ? authorColor(author) : authorColor({ ...author, color: here.color })
+  }
+
   const viewer = versionViewer({
+    colorOf,
     client,
     editor,
     documentName: context.documentName,
@@ -132,7 +148,7 @@ export function historyPanel(context: HistoryPanelContext, button: HTMLButtonEle
           'section',
           { class: 'day', 'aria-label': day.label },
           h('h3', {}, day.label),
-          h('ul', {}, ...day.versions.map((version) => versionItem(version, version.id === selectedId)))
+          h('ul', {}, ...day.versions.map((version) => versionItem(version, version.id === selectedId, colorOf)))
         )
       )
     )

@@ -7,7 +7,7 @@
  */
 import { EditorState, type Extension } from '@codemirror/state'
 import { EditorView } from '@codemirror/view'
-import { authorColor, authorLabel, authorshipMarks, type EditorHandle, type HistoryClient, type RestoreResult, type Version, versionDiff } from '@quire/editor'
+import { type Author, authorLabel, authorshipMarks, type EditorHandle, type HistoryClient, type RestoreResult, type Version, versionDiff } from '@quire/editor'
 import { h } from './dom.js'
 import { downloadText, exportFileName } from './export-document.js'
 import { dayLabel, timeSpan } from './history-days.js'
@@ -37,6 +37,8 @@ export interface ViewerContext {
   closed(): void
   /** The page's editor look (theme, language) for the read-only text. */
   look(): Extension
+  /** The colour to show for an author (their caret's, when known). */
+  colorOf(author: Author): string
 }
 
 /** The viewer's element and what the panel does with it. */
@@ -181,13 +183,13 @@ export function versionViewer(context: ViewerContext): VersionViewer {
       } else {
         const [text, spans] = await Promise.all([textOf(version.id), client.authorship(version.id)])
         doc = text
-        extensions = authorshipMarks(spans)
+        extensions = authorshipMarks(spans.map((span) => ({ ...span, author: { ...span.author, color: context.colorOf(span.author) } })))
         const people = new Map(spans.map((span) => [authorLabel(span.author), span.author]))
         authors.replaceChildren(
           people.size === 0 ? 'No one wrote this text yet.' : 'Written by ',
           ...[...people].flatMap(([label, author], index) => [
             index === 0 ? '' : ', ',
-            h('span', { class: 'author-key', style: `--author-color: ${authorColor(author)}` }, label)
+            h('span', { class: 'author-key', style: `--author-color: ${context.colorOf(author)}` }, label)
           ]),
           people.size === 0 ? '' : '. Each stretch is underlined in its author’s colour and starts with their name; hover for the time.'
         )
