@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
 import { documentCommand, isDocumentCommand } from './document-commands.js'
+import { historyCommand } from './history-command.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { readSecretFile } from './secret-file.js'
 import { tokenCommand } from './token-command.js'
@@ -20,6 +21,7 @@ Commands:
   export    write a document to a file as text, Markdown or a Yjs update
   import    create or replace a document from a file
   rm        delete a document
+  history   prune document history in a data folder (quire history --help)
 
 The document commands work against a running server (--url) or on a data folder no server
 holds (--data); "quire <command> --help" says more.
@@ -42,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stdout.write(result.output)
     return 0
+  }
+  if (command === 'history') {
+    const result = await historyCommand(rest, process.env)
+    process.stdout.write(result.stdout)
+    process.stderr.write(result.stderr)
+    return result.code
   }
   if (isDocumentCommand(command)) {
     return documentCommand(command, rest, process.env, {

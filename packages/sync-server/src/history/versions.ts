@@ -15,7 +15,7 @@ import { TEXT_NAME } from './delta.js'
 import { StateCache } from './state-cache.js'
 
 /** Versions between two cached states while replaying. */
-export const CHECKPOINT_EVERY = 64
+export const CHECKPOINT_EVERY = 256
 
 const cache = new StateCache(64 * 1024 * 1024)
 
