@@ -74,7 +74,7 @@ export interface HistoryClient {
   diff(to: string, from?: string): Promise<DiffChange[]>
   /** Who wrote each stretch of a version's text (or of the live text). */
   authorship(version: string): Promise<AuthorSpan[]>
-  /** Name a version, or remove its name with `null`. Needs write access. */
+  /** Name a version (or, with {@link LIVE}, the text as it is now), or remove its name with `null`. Needs write access. */
   name(id: string, label: string | null): Promise<Version>
   /** Make the live text that version's text, as one change everyone receives. Needs write access. */
   restore(id: string): Promise<RestoreResult>
