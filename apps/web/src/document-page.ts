@@ -10,6 +10,7 @@ import { h, logo } from './dom.js'
 import { editorSetup } from './editor-setup.js'
 import { editorTheme } from './editor-theme.js'
 import { downloadText, exportFileName } from './export-document.js'
+import { historyToggle } from './history-toggle.js'
 import { importButton } from './import-document.js'
 import { closeLikeAMenu } from './menus.js'
 import { offlineReloadAvailable } from './offline-reload.js'
@@ -104,6 +105,7 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
   const onChange = (listener: () => void): void => editor.document.text.observe(listener)
   const importControl = importButton(editor.view)
   tools.append(previewToggle(editor.view, preview, root.querySelector('.document-page')!, onChange), share, importControl, exportMenu, shortcutsButton())
+  tools.append(historyToggle({ editor, documentName: name, look: editorTheme }, root.querySelector('.workspace')!, footer))
   closeLikeAMenu(exportMenu)
   documentStatsView(editor.view, footer, onChange)
   const openNote = h('span', { class: 'open-note', hidden: true, title: OPEN_SERVER_WARNING }, 'Open server: anyone with the address can read and edit')

@@ -6,6 +6,7 @@ import { EditorView } from '@codemirror/view'
 import type * as Y from 'yjs'
 import { collaborative } from './collaborative.js'
 import type { Collaborator } from './collaborators.js'
+import type { HistoryClient } from './history-client.js'
 import type { User } from './identity.js'
 import { type OpenDocument, type OpenDocumentEvents, type OpenDocumentOptions, openDocument } from './open-document.js'
 import type { EditorStatus } from './status.js'
@@ -34,10 +35,12 @@ export interface EditorHandle {
   setUser(user: Partial<User>): void
   /** The other people in the document now. */
   collaborators(): Collaborator[]
-  /** Listen to `status` or `collaborators` changes. */
+  /** Listen to `status`, `collaborators` or `history` events. */
   on<E extends keyof OpenDocumentEvents>(event: E, listener: OpenDocumentEvents[E]): void
   /** Stop listening. */
   off<E extends keyof OpenDocumentEvents>(event: E, listener: OpenDocumentEvents[E]): void
+  /** The document's history on its server (versions, diffs, authorship, restore), with this editor's token. */
+  history(): HistoryClient
   /** Remove the editor and disconnect. */
   destroy(): void
 }
@@ -61,6 +64,7 @@ export function createEditor(options: EditorOptions): EditorHandle {
     collaborators: () => document.collaborators(),
     on: (event, listener) => void document.on(event, listener),
     off: (event, listener) => document.off(event, listener),
+    history: () => document.history(),
     destroy() {
       view.destroy()
       document.destroy()

@@ -7,7 +7,16 @@
  * to see frames, `shouldReconnect` to keep reconnecting in the editor's hands, `maxBackoffTime`),
  * its events, `connect()` and `disconnect()`. See README.md, "How it uses y-websocket".
  */
-import { checkDocumentName, documentPath, EXTENSIONS_PARAM, MessageType, Extension as ProtocolExtension, readFrame } from '@quire/protocol'
+import {
+  checkDocumentName,
+  documentPath,
+  EXTENSIONS_PARAM,
+  type HistoryEvent,
+  MessageType,
+  Extension as ProtocolExtension,
+  readFrame,
+  readHistoryEvent
+} from '@quire/protocol'
 import { ObservableV2 } from 'lib0/observable'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
@@ -18,6 +27,7 @@ import { AckTracker, frameKind } from './acknowledgements.js'
 import { type BackoffOptions, DEFAULT_BACKOFF, Reconnector } from './backoff.js'
 import { closeReason, closeVerdict } from './close-policy.js'
 import { type Collaborator, collaboratorsOf } from './collaborators.js'
+import { type HistoryClient, history } from './history-client.js'
 import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
 import { type FrameObserver, observedWebSocket } from './observed-socket.js'
 import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
@@ -38,6 +48,8 @@ export interface OpenDocumentOptions {
   offlineCache?: boolean
   /** Ask the server for saved acknowledgements (default `true`; turn off for stock y-websocket servers). */
   acknowledgements?: boolean
+  /** Ask the server for news of new versions and restores, the `history` event (default `true`). */
+  historyEvents?: boolean
   /** Reconnection backoff (default: 200 ms doubling to 5 s, with jitter). */
   backoff?: BackoffOptions
   /** The WebSocket class (default: the global `WebSocket`); in Node, pass the `ws` package's. */
@@ -50,6 +62,8 @@ export interface OpenDocumentEvents {
   status: (status: EditorStatus) => void
   /** Someone joined, left or changed their name or colour. */
   collaborators: (collaborators: Collaborator[]) => void
+  /** The server cut a version or someone restored one (only with `historyEvents`, on a Quire server). */
+  history: (event: HistoryEvent) => void
 }
 
 /** The y-websocket serverUrl for an http(s) or ws(s) URL. */
@@ -113,7 +127,8 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
 
     const params: Record<string, string> = {}
     if (options.token !== undefined) params.token = options.token
-    if (this.#acknowledgements) params[EXTENSIONS_PARAM] = ProtocolExtension.Ack
+    const extensions = [this.#acknowledgements && ProtocolExtension.Ack, (options.historyEvents ?? true) && ProtocolExtension.History].filter(Boolean)
+    if (extensions.length > 0) params[EXTENSIONS_PARAM] = extensions.join(',')
     // y-websocket appends '/' + roomname verbatim, so the room is the encoded path minus its '/'.
     this.provider = new WebsocketProvider(websocketUrl(options.serverUrl), documentPath(options.document).slice(1), this.doc, {
       connect: false,
@@ -163,6 +178,11 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     return collaboratorsOf(this.awareness)
   }
 
+  /** The document's history on its server, with this document's token. */
+  history(): HistoryClient {
+    return history(this.#options.serverUrl, this.#options.document, { token: this.#options.token })
+  }
+
   /** Disconnect and release everything; the IndexedDB cache is kept for next time. */
   override destroy(): void {
     this.#destroyed = this.#stopped = true
@@ -178,7 +198,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     return this.#options.acknowledgements ?? true
   }
 
-  // Counts what goes out, and takes the two frame types the editor handles itself: the server's
+  // Counts what goes out, and takes the frame types the editor handles itself: the server's history news,
   // acknowledgements (unknown to the provider) and permission-denied (which it only logs).
   #frameObserver(): FrameObserver {
     return {
@@ -188,7 +208,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
         this.#savedMayHaveChanged()
       },
       receiving: (bytes) => {
-        if (bytes[0] !== MessageType.Ack && bytes[0] !== MessageType.Auth) return false
+        if (bytes[0] !== MessageType.Ack && bytes[0] !== MessageType.Auth && bytes[0] !== MessageType.History) return false
         let frame: ReturnType<typeof readFrame>
         try {
           frame = readFrame(bytes)
@@ -200,10 +220,23 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
           this.#savedMayHaveChanged()
         } else if (frame.type === 'permission-denied') {
           this.#apply({ type: 'read-only', reason: frame.reason || 'The server does not accept changes from you.' })
+        } else if (frame.type === 'history') {
+          this.#heardHistory(frame.json)
         }
         return true
       }
     }
+  }
+
+  // News a newer server words differently is dropped: the panel still lists versions on demand.
+  #heardHistory(json: string): void {
+    let event: HistoryEvent
+    try {
+      event = readHistoryEvent(json)
+    } catch {
+      return
+    }
+    this.emit('history', [event])
   }
 
   #savedMayHaveChanged(): void {
