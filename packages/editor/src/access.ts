@@ -48,3 +48,26 @@ export async function checkAccess(url: string, fetchImpl: typeof fetch = fetch, 
     return { kind: 'unknown' }
   }
 }
+
+/**
+ * The access a token's claims name (Quire tokens are JWTs whose `access` claim is `read` or
+ * `write`), read without checking the signature: only the server can vouch for a token, but what
+ * a token claims is enough to keep a read-only person from typing before the server answers.
+ * Undefined for anything else (an opaque token, a garbled one).
+ */
+export function claimedAccess(token: string | undefined): 'read' | 'write' | undefined {
+  const payload = token?.split('.')[1]
+  if (payload === undefined) return undefined
+  try {
+    const json = atob(
+      payload
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(payload.length / 4) * 4, '=')
+    )
+    const access = (JSON.parse(json) as { access?: unknown } | null)?.access
+    return access === 'read' || access === 'write' ? access : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -13,7 +13,7 @@ import { IndexeddbPersistence } from 'y-indexeddb'
 import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { type Access, accessUrl, checkAccess } from './access.js'
+import { type Access, accessUrl, checkAccess, claimedAccess } from './access.js'
 import { AckTracker, frameKind } from './acknowledgements.js'
 import { type BackoffOptions, DEFAULT_BACKOFF, Reconnector } from './backoff.js'
 import { closeReason, closeVerdict } from './close-policy.js'
@@ -71,6 +71,14 @@ function browserStorage(): IdentityStorage | undefined {
   }
 }
 
+/**
+ * How long an editor that waits to learn whether the user may write stays read-only without an
+ * answer: past it, the server is taken to be unreachable and typing goes on offline.
+ */
+export const ACCESS_WAIT_MS = 3_000
+
+const READ_TOKEN = 'The access token only allows reading.'
+
 /** One open document, synced with the server; create it with {@link openDocument}. */
 export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   /** The Yjs document. */
@@ -105,7 +113,11 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     const name = checkDocumentName(options.document)
     if (!name.ok) throw new TypeError(`Invalid document name ${JSON.stringify(options.document)}: ${name.reason}`)
     this.#options = options
-    this.#status = initialStatus(options.readOnly ?? false)
+    // A read token is read-only before anything is sent; a token whose claims cannot be read,
+    // or none (the server may need one), waits for the server's word (awaitingAccess).
+    const claim = claimedAccess(options.token)
+    this.#status =
+      claim === 'read' && !options.readOnly ? initialStatus(true, false, READ_TOKEN) : initialStatus(options.readOnly ?? false, claim === undefined)
     this.#user = { ...rememberedUser(browserStorage()), ...options.user }
     const backoff = options.backoff ?? DEFAULT_BACKOFF
     const BaseWebSocket = options.WebSocketPolyfill ?? globalThis.WebSocket
@@ -134,6 +146,10 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     this.provider.connect()
     // Learn up front whether the token only allows reading, before anyone types.
     if (options.token !== undefined) void this.#askAccess().then((access) => this.#actOnAccess(access, false))
+    if (this.#status.awaitingAccess) {
+      const timer = setTimeout(() => this.#apply({ type: 'writable' }), ACCESS_WAIT_MS)
+      this.#cleanups.push(() => clearTimeout(timer))
+    }
   }
 
   /** The awareness (presence) instance shared with collaborators. */
@@ -225,6 +241,8 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       if (!synced) return
       this.#reconnector.succeeded()
       this.#apply({ type: 'synced' })
+      // Without a token, a connection that syncs is one the server lets write (an open server).
+      if (this.#options.token === undefined) this.#apply({ type: 'writable' })
     }
     const onConnectionClose = (event: CloseEvent | null): void => {
       this.#tracker.socketClosed()
@@ -324,7 +342,9 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       this.#apply({ type: 'stopped', connection: access.connection, reason: access.reason })
       return
     }
-    if (access.kind === 'granted' && access.access === 'read') this.#apply({ type: 'read-only', reason: 'The access token only allows reading.' })
+    if (access.kind === 'granted' && access.access === 'read') this.#apply({ type: 'read-only', reason: READ_TOKEN })
+    // Write access, or no answer (offline: typing goes on and is sent later).
+    else this.#apply({ type: 'writable' })
     if (access.kind === 'wait') this.#apply({ type: 'disconnected', reason: access.reason })
     else if (afterFailure) this.#apply({ type: 'disconnected' })
   }

@@ -166,4 +166,37 @@ describe('an open document against the real server', () => {
     expect(writer.text.toString()).toBe('written')
     expect(document.status.connection).toBe('connected')
   })
+
+  it('is read-only before anything is sent when the token claims only reading', async () => {
+    const { wsUrl } = await server({ args: ['--auth-secret', SECRET] })
+    const { document, seen } = open(wsUrl, 'notes/claimed', { token: await token(['--doc', 'notes/claimed', '--access', 'read']) })
+    // From the very first status: nobody can type before the server has answered anything.
+    expect(seen[0]).toMatchObject({ readOnly: true, readOnlyReason: 'The access token only allows reading.' })
+    await waitFor(connected(document), 'the document to connect')
+    expect(seen.every((status) => status.readOnly)).toBe(true)
+  })
+
+  it('without a token, waits read-only for the server: writable once an open server syncs', async () => {
+    const { wsUrl } = await server()
+    const { document, seen } = open(wsUrl, 'notes/open')
+    expect(seen[0]).toMatchObject({ readOnly: true, awaitingAccess: true })
+    await waitFor(connected(document), 'the document to connect')
+    await waitFor(() => !document.status.readOnly, 'writing to be allowed')
+    expect(document.status.awaitingAccess).toBeUndefined()
+  })
+
+  it('without a token, on a server that needs one: never writable, unauthorized', async () => {
+    const { wsUrl } = await server({ args: ['--auth-secret', SECRET] })
+    const { document, seen } = open(wsUrl, 'notes/closed')
+    await waitFor(() => document.status.connection === 'unauthorized', 'the refusal')
+    expect(seen.every((status) => status.readOnly)).toBe(true)
+  })
+
+  it('without a token and no server to ask, becomes writable so typing goes on offline', async () => {
+    const { wsUrl, kill } = await server()
+    await kill('SIGTERM')
+    const { document } = open(wsUrl, 'notes/offline')
+    await waitFor(() => document.status.connection === 'offline', 'offline')
+    await waitFor(() => !document.status.readOnly, 'writing to be allowed offline')
+  })
 })
