@@ -7,7 +7,7 @@
  * to see frames, `shouldReconnect` to keep reconnecting in the editor's hands, `maxBackoffTime`),
  * its events, `connect()` and `disconnect()`. See README.md, "How it uses y-websocket".
  */
-import { checkDocumentName, documentPath, EXTENSIONS_PARAM, MessageType, Extension as ProtocolExtension, readFrame } from '@quire/protocol'
+import { checkDocumentName, documentPath, EXTENSIONS_PARAM, MessageType, Extension as ProtocolExtension, readFrame, writeFrame } from '@quire/protocol'
 import { ObservableV2 } from 'lib0/observable'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
@@ -19,6 +19,7 @@ import { type BackoffOptions, DEFAULT_BACKOFF, Reconnector } from './backoff.js'
 import { closeReason, closeVerdict } from './close-policy.js'
 import { type Collaborator, collaboratorsOf } from './collaborators.js'
 import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
+import { DEFAULT_LIVENESS, Liveness, type LivenessOptions } from './liveness.js'
 import { type FrameObserver, observedWebSocket } from './observed-socket.js'
 import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
 
@@ -40,6 +41,12 @@ export interface OpenDocumentOptions {
   acknowledgements?: boolean
   /** Reconnection backoff (default: 200 ms doubling to 5 s, with jitter). */
   backoff?: BackoffOptions
+  /**
+   * How fast a silent (dead) connection is noticed: asked after `quietMs` of silence, given
+   * `answerMs` to answer, `connectMs` to connect. Default 4 s, 4 s, 10 s; without
+   * acknowledgements (a stock server, which does not answer the question) `quietMs` is 0: off.
+   */
+  liveness?: Partial<LivenessOptions>
   /** The WebSocket class (default: the global `WebSocket`); in Node, pass the `ws` package's. */
   WebSocketPolyfill?: typeof WebSocket
 }
@@ -97,6 +104,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   readonly #options: OpenDocumentOptions
   readonly #tracker = new AckTracker()
   readonly #reconnector: Reconnector
+  readonly #liveness: Liveness
   readonly #cleanups: Array<() => void> = []
   #status: EditorStatus
   #user: User
@@ -140,6 +148,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     this.#reconnector = new Reconnector(() => {
       if (!this.#stopped) this.provider.connect()
     }, backoff)
+    this.#liveness = new Liveness({ ...DEFAULT_LIVENESS, ...(this.#acknowledgements ? {} : { quietMs: 0 }), ...options.liveness })
     this.awareness.setLocalStateField('user', this.#user)
     this.cache = (options.offlineCache ?? true) ? new IndexeddbPersistence(cacheName(options), this.doc) : undefined
     this.#wire()
@@ -204,6 +213,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
         this.#savedMayHaveChanged()
       },
       receiving: (bytes) => {
+        this.#liveness.received(Date.now())
         if (bytes[0] !== MessageType.Ack && bytes[0] !== MessageType.Auth) return false
         let frame: ReturnType<typeof readFrame>
         try {
@@ -230,10 +240,14 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     const provider = this.provider
     let opened = false
     const onStatus = ({ status }: { status: string }): void => {
-      if (status === 'connecting') opened = false
+      if (status === 'connecting') {
+        opened = false
+        this.#liveness.connecting(Date.now())
+      }
       if (status === 'connected') {
         opened = true
         this.#opens++
+        this.#liveness.opened(Date.now())
       }
       if (status === 'connecting') this.#apply({ type: 'connecting' })
     }
@@ -245,6 +259,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       if (this.#options.token === undefined) this.#apply({ type: 'writable' })
     }
     const onConnectionClose = (event: CloseEvent | null): void => {
+      this.#liveness.closed()
       this.#tracker.socketClosed()
       this.#savedMayHaveChanged()
       // Closed by us (destroy, a refusal).
@@ -292,6 +307,14 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     }
     // Collaborators would otherwise see our caret for 30 s after the tab closes.
     const onPageHide = (): void => removeAwarenessStates(this.awareness, [this.doc.clientID], 'window unload')
+    // The browser knows at once when the network goes or comes back; a socket may not for long.
+    const onOffline = (): void => {
+      if (!this.#stopped && provider.ws !== null) this.#remake(false)
+    }
+    const onOnline = (): void => {
+      if (!this.#stopped && !provider.wsconnected) this.#remake(true)
+    }
+    const liveness = setInterval(() => this.#checkLiveness(), 1_000)
 
     provider.on('status', onStatus)
     provider.on('sync', onSync)
@@ -300,7 +323,12 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     this.doc.on('update', onUpdate)
     this.awareness.on('change', onAwareness)
     globalThis.addEventListener?.('pagehide', onPageHide)
+    globalThis.addEventListener?.('offline', onOffline)
+    globalThis.addEventListener?.('online', onOnline)
     this.#cleanups.push(() => {
+      clearInterval(liveness)
+      globalThis.removeEventListener?.('offline', onOffline)
+      globalThis.removeEventListener?.('online', onOnline)
       provider.off('status', onStatus)
       provider.off('sync', onSync)
       provider.off('connection-close', onConnectionClose)
@@ -309,6 +337,27 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       this.awareness.off('change', onAwareness)
       globalThis.removeEventListener?.('pagehide', onPageHide)
     })
+  }
+
+  #checkLiveness(): void {
+    if (this.#stopped) return
+    const ws = this.provider.ws
+    const action = this.#liveness.check(Date.now(), (ws?.bufferedAmount ?? 0) > 0)
+    if (action === 'probe' && ws?.readyState === 1) ws.send(writeFrame({ type: 'query-awareness' }))
+    if (action === 'dead') this.#remake(false)
+  }
+
+  /**
+   * Give up the current socket (dead, stuck connecting, or the network went) and make a new
+   * one: at once when the network just came back, otherwise after the usual backoff. Everything
+   * unacknowledged travels again on the next socket, as after any close.
+   */
+  #remake(now: boolean): void {
+    this.provider.disconnect()
+    if (now) {
+      this.#reconnector.cancel()
+      this.provider.connect()
+    } else this.#reconnector.schedule()
   }
 
   // Stop for good; also leaves the cross-tab channel: a stopped editor neither sends nor receives.

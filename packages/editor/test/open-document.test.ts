@@ -5,7 +5,7 @@
  * (C1) and follows read-only access.
  */
 
-import { runCli, type ServerProcess, startServer, connect as stockClient, tempDataDir, waitFor } from '@quire/testkit'
+import { runCli, type ServerProcess, startServer, startTcpProxy, connect as stockClient, tempDataDir, waitFor } from '@quire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
 import { type OpenDocument, type OpenDocumentOptions, openDocument } from '../src/open-document.js'
@@ -198,5 +198,28 @@ describe('an open document against the real server', () => {
     const { document } = open(wsUrl, 'notes/offline')
     await waitFor(() => document.status.connection === 'offline', 'offline')
     await waitFor(() => !document.status.readOnly, 'writing to be allowed offline')
+  })
+
+  it('notices a silent network drop within seconds, keeps typing, and saves it all once the network is back', async () => {
+    const { wsUrl, port } = await server()
+    const proxy = await startTcpProxy(port)
+    cleanups.push(() => proxy.close())
+    const { document } = open(`ws://127.0.0.1:${proxy.port}`, 'notes/silent')
+    await waitFor(connected(document), 'the document to connect')
+    document.text.insert(0, 'before the drop.')
+    await waitFor(() => document.status.saved, 'the first change to be saved')
+
+    // The network goes silent: no close, no error, nothing.
+    proxy.freeze()
+    const frozenAt = Date.now()
+    await waitFor(() => document.status.connection === 'offline', 'offline', 30_000)
+    // 4 s of silence, 4 s for an answer, checked every second; the provider alone takes 30 s.
+    expect(Date.now() - frozenAt).toBeLessThan(15_000)
+    document.text.insert(document.text.length, ' During.')
+    expect(document.status.saved).toBe(false)
+
+    proxy.thaw()
+    await waitFor(() => connected(document)() && document.status.saved, 'to reconnect and save', 60_000)
+    expect(await textOnServer(wsUrl, 'notes/silent')).toBe('before the drop. During.')
   })
 })
