@@ -59,6 +59,15 @@ function offlineMessage(status: EditorStatus, context: StatusContext): string {
   return `Reconnecting: the server turned the connection away for now${aside(status.reason)}. ${next}`
 }
 
+// Reloading would send the same change again; what gets out without losing anything.
+const RESTART =
+  "Your copy on this device is kept: download it, then start again from the server's copy and paste back what is missing (large pastes are sent in parts)."
+
+/** Whether syncing stopped over a change of this browser's, which starting again from the server's copy gets past. */
+export function canStartAgain(status: EditorStatus): boolean {
+  return status.connection === 'error' && (status.closeCode === CloseCode.MessageTooBig || status.closeCode === CloseCode.InvalidUpdate)
+}
+
 function errorMessage(status: EditorStatus): string {
   const reason = aside(status.reason)
   const kept = 'Your copy on this device is kept: export it, or reload to try again.'
@@ -66,7 +75,9 @@ function errorMessage(status: EditorStatus): string {
     case CloseCode.DocumentDamaged:
       return `The server cannot read this document's stored data${reason}, so it stopped syncing it and left the data untouched for an operator to repair. ${kept}`
     case CloseCode.InvalidUpdate:
-      return `The server refused a change from this browser${reason}, so syncing stopped. ${kept}`
+      return `The server refused a change from this browser${reason}, so syncing stopped. ${RESTART}`
+    case CloseCode.MessageTooBig:
+      return `A change from this browser was larger than the server accepts at once${reason}, so syncing stopped. ${RESTART}`
     case CloseCode.MalformedMessage:
       return `The server could not understand this browser${reason}, so syncing stopped. This page may be out of date. ${kept}`
     default:

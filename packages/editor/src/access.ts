@@ -4,6 +4,7 @@
  * which answers with the same decision and a reason a person can read.
  */
 import { documentPath } from '@quire/protocol'
+import { serverHttpUrl } from './server-api.js'
 
 /** What the server said about access to a document. */
 export type Access =
@@ -16,9 +17,7 @@ export type Access =
 
 /** The access endpoint for `document` on the server at `serverUrl` (`ws:`, `wss:`, `http:` or `https:`). */
 export function accessUrl(serverUrl: string, document: string, token?: string): string {
-  const url = new URL(serverUrl)
-  url.protocol = url.protocol === 'wss:' || url.protocol === 'https:' ? 'https:' : 'http:'
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/access${documentPath(document)}`
+  const url = serverHttpUrl(serverUrl, `/api/access${documentPath(document)}`)
   if (token !== undefined) url.searchParams.set('token', token)
   return url.toString()
 }

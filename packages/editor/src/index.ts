@@ -6,4 +6,5 @@ export { createEditor, type EditorHandle, type EditorOptions } from './create-ed
 export { randomUser, type User } from './identity.js'
 export { ACCESS_WAIT_MS, type OpenDocument, type OpenDocumentEvents, type OpenDocumentOptions, openDocument } from './open-document.js'
 export { remoteSelections } from './remote-selections.js'
+export type { ServerInfo, SharedAccess } from './server-api.js'
 export type { Connection, EditorStatus } from './status.js'

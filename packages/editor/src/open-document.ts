@@ -21,6 +21,7 @@ import { type Collaborator, collaboratorsOf } from './collaborators.js'
 import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
 import { DEFAULT_LIVENESS, Liveness, type LivenessOptions } from './liveness.js'
 import { type FrameObserver, observedWebSocket } from './observed-socket.js'
+import { fetchServerInfo, requestAccessLink, type ServerInfo, type SharedAccess, UNKNOWN_SERVER } from './server-api.js'
 import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
 
 /** How to open a document. */
@@ -47,6 +48,11 @@ export interface OpenDocumentOptions {
    * acknowledgements (a stock server, which does not answer the question) `quietMs` is 0: off.
    */
   liveness?: Partial<LivenessOptions>
+  /**
+   * The server's message limit; larger local changes are sent in parts under it. Default: what
+   * the server says at `GET /api/server`, or 16 MiB (the Quire default) when it does not say.
+   */
+  maxMessageBytes?: number
   /** The WebSocket class (default: the global `WebSocket`); in Node, pass the `ws` package's. */
   WebSocketPolyfill?: typeof WebSocket
 }
@@ -57,6 +63,8 @@ export interface OpenDocumentEvents {
   status: (status: EditorStatus) => void
   /** Someone joined, left or changed their name or colour. */
   collaborators: (collaborators: Collaborator[]) => void
+  /** Something the user should know that is not a status: a change that was refused before it was made. */
+  notice: (message: string) => void
 }
 
 /** The y-websocket serverUrl for an http(s) or ws(s) URL. */
@@ -108,6 +116,8 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   readonly #cleanups: Array<() => void> = []
   #status: EditorStatus
   #user: User
+  #server: ServerInfo
+  #serverAsked: Promise<ServerInfo> | undefined
   /** The access check in flight, shared by whoever asks meanwhile (each one counts on the server). */
   #accessCheck: Promise<Access> | undefined
   /** Sockets opened so far: an access answer about an earlier failure is stale once this moves. */
@@ -121,6 +131,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     const name = checkDocumentName(options.document)
     if (!name.ok) throw new TypeError(`Invalid document name ${JSON.stringify(options.document)}: ${name.reason}`)
     this.#options = options
+    this.#server = options.maxMessageBytes === undefined ? UNKNOWN_SERVER : { ...UNKNOWN_SERVER, maxMessageBytes: options.maxMessageBytes }
     // A read token is read-only before anything is sent; a token whose claims cannot be read,
     // or none (the server may need one), waits for the server's word (awaitingAccess).
     const claim = claimedAccess(options.token)
@@ -152,6 +163,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     this.awareness.setLocalStateField('user', this.#user)
     this.cache = (options.offlineCache ?? true) ? new IndexeddbPersistence(cacheName(options), this.doc) : undefined
     this.#wire()
+    void this.serverInfo()
     this.provider.connect()
     // Learn up front whether the token only allows reading, before anyone types.
     if (options.token !== undefined) void this.#askAccess().then((access) => this.#actOnAccess(access, false))
@@ -174,6 +186,35 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   /** The local user as collaborators see them. */
   get user(): User {
     return this.#user
+  }
+
+  /** The largest message the server accepts, as known now; larger local changes go in parts. */
+  get maxMessageBytes(): number {
+    return this.#server.maxMessageBytes
+  }
+
+  /**
+   * How the server is run (open, or with access tokens; its message limit), asked once; a server
+   * that did not say (unreachable, or a stock one) is asked again after the next sync.
+   */
+  serverInfo(): Promise<ServerInfo> {
+    if (this.#serverAsked === undefined) {
+      this.#serverAsked = fetchServerInfo(this.#options.serverUrl).then((info) => {
+        if (info.access === 'unknown') this.#serverAsked = undefined
+        if (!this.#destroyed) this.#server = this.#options.maxMessageBytes === undefined ? info : { ...info, maxMessageBytes: this.#options.maxMessageBytes }
+        return this.#server
+      })
+    }
+    return this.#serverAsked
+  }
+
+  /**
+   * Make an access link's token for this document with `access` (at most what this document's
+   * own token allows), optionally expiring sooner. Only servers with tokens make them; throws
+   * with the server's reason otherwise. Put the token in the link as `?token=`.
+   */
+  share(access: 'read' | 'write', expiresInSeconds?: number): Promise<SharedAccess> {
+    return requestAccessLink(this.#options.serverUrl, this.#options.document, this.#options.token, access, expiresInSeconds)
   }
 
   /** Change the local user's name or colour; remembered in this browser unless the host set the user. */
@@ -255,6 +296,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       if (!synced) return
       this.#reconnector.succeeded()
       this.#apply({ type: 'synced' })
+      if (this.#server.access === 'unknown') void this.serverInfo()
       // Without a token, a connection that syncs is one the server lets write (an open server).
       if (this.#options.token === undefined) this.#apply({ type: 'writable' })
     }

@@ -222,4 +222,27 @@ describe('an open document against the real server', () => {
     await waitFor(() => connected(document)() && document.status.saved, 'to reconnect and save', 60_000)
     expect(await textOnServer(wsUrl, 'notes/silent')).toBe('before the drop. During.')
   })
+
+  it('learns how the server is run, and makes view and edit links from a write token', async () => {
+    const { wsUrl } = await server({ args: ['--auth-secret', SECRET, '--max-message-bytes', '65536'] })
+    const { document } = open(wsUrl, 'notes/shared', { token: await token(['--doc', 'notes/shared', '--access', 'write']) })
+    expect(await document.serverInfo()).toEqual({ access: 'tokens', maxMessageBytes: 65536 })
+    expect(document.maxMessageBytes).toBe(65536)
+    const view = await document.share('read')
+    expect(view).toMatchObject({ document: 'notes/shared', access: 'read' })
+    const { document: viewer, seen } = open(wsUrl, 'notes/shared', { token: view.token })
+    await waitFor(connected(viewer), 'the view link to connect')
+    expect(seen.every((status) => status.readOnly)).toBe(true)
+    const edit = await document.share('write', 600)
+    expect(edit.expiresAt - Date.now() / 1000).toBeLessThanOrEqual(600)
+    // A view link cannot make an edit link.
+    await expect(viewer.share('write')).rejects.toThrow(/reading only/)
+  })
+
+  it('on an open server: says it is open, and explains that there are no links to make', async () => {
+    const { wsUrl } = await server()
+    const { document } = open(wsUrl, 'notes/open-share')
+    expect(await document.serverInfo()).toEqual({ access: 'open', maxMessageBytes: 16 * 1024 * 1024 })
+    await expect(document.share('read')).rejects.toThrow(/open/)
+  })
 })
