@@ -20,7 +20,7 @@ import { documentTitle, forgetDocument, rememberDocument } from './recent-docume
 import { knownServerMode, modeFromStatus, OPEN_SERVER_WARNING, rememberServerMode } from './server-mode.js'
 import { sharePanel } from './share-panel.js'
 import { LEAVE_EDITOR_HINT, shortcutsButton } from './shortcuts-dialog.js'
-import { renderStatus, type StatusContext } from './status-view.js'
+import { canStartAgain, renderStatus, type StatusContext } from './status-view.js'
 
 declare global {
   interface Window {
@@ -43,6 +43,13 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
 
   const status = h('span', { class: 'status', role: 'status' })
   const banner = h('div', { class: 'banner', role: 'alert', hidden: true })
+  // When syncing stopped over one of this browser's changes: the way out that loses nothing.
+  const startAgain = h('button', { type: 'button', class: 'button' }, "Download my copy and start again from the server's")
+  const recovery = h('div', { class: 'action-bar recovery', hidden: true }, startAgain)
+  // What the editor refused before it happened (a change too large to send).
+  const noticeText = h('span', {})
+  const dismiss = h('button', { type: 'button', class: 'button' }, 'OK')
+  const notice = h('div', { class: 'action-bar notice', role: 'alert', hidden: true }, noticeText, dismiss)
   const presence = h('div', { class: 'presence' })
   const nameInput = h('input', { class: 'your-name', 'aria-label': 'Your name', maxlength: '40', autocomplete: 'nickname', spellcheck: 'false' })
   const exportMd = h('button', { type: 'button', class: 'menu-item', 'data-format': 'md' }, 'Markdown (.md)')
@@ -71,6 +78,8 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
         )
       ),
       banner,
+      recovery,
+      notice,
       h('main', { class: 'workspace' }, host, preview),
       footer,
       leaveHint
@@ -99,7 +108,8 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
     url: shareUrl(location.origin, name, token),
     hasToken,
     readOnly: () => editor.status.readOnly,
-    mode: knownServerMode
+    mode: knownServerMode,
+    makeLink: async (access) => shareUrl(location.origin, name, (await editor.document.share(access)).token)
   })
   // Every change, typed here or arriving from others, passes through the shared text.
   const onChange = (listener: () => void): void => editor.document.text.observe(listener)
@@ -119,6 +129,7 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
     rememberServerMode(mode)
     openNote.hidden = knownServerMode() !== 'open' || hasToken
     importControl.querySelector('button')!.disabled = next.readOnly
+    recovery.hidden = !canStartAgain(next)
     // No access: nothing here can be shared, exported or edited, and the document should not
     // be offered again from the home page.
     if (next.connection === 'unauthorized' || next.connection === 'forbidden') {
@@ -129,6 +140,25 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
   }
   onStatus(editor.status)
   editor.on('status', onStatus)
+  // The server says whether it is open; until then the page goes by what it has seen.
+  void editor.document.serverInfo().then((info) => {
+    rememberServerMode(info.access)
+    onStatus(editor.status)
+  })
+  editor.on('notice', (message) => {
+    noticeText.textContent = message
+    notice.hidden = false
+  })
+  dismiss.addEventListener('click', () => {
+    notice.hidden = true
+    editor.view.focus()
+  })
+  startAgain.addEventListener('click', async () => {
+    downloadText(editor.view.state.doc.toString(), exportFileName(name, 'md'))
+    // The local copy holds the change the server will not take; the file now holds it all.
+    await editor.document.cache?.clearData()
+    location.reload()
+  })
   editor.on('collaborators', showPresence)
   showPresence()
 

@@ -148,5 +148,5 @@ export function renderHomePage(root: HTMLElement): void {
     newDocument
   )
   root.replaceChildren(h('main', { class: 'home' }, h('header', { class: 'brand' }, logo(), 'Quire'), hero, openForm(), recentSection(), offlineReloadNote()))
-  void serverMode(name).then((mode) => showMode(hero, newDocument, mode))
+  void serverMode().then((mode) => showMode(hero, newDocument, mode))
 }

@@ -1,13 +1,11 @@
 /**
  * Whether the server is open (anyone with a document's address may read and edit it) or needs
- * access links (started with `--auth-secret`). The server has no endpoint that says so, so the
- * app infers it: access granted without a token means open; "a token is required" means links.
- * The answer is kept for this tab, because in token mode each tokenless question counts as a
- * failed attempt towards the server's block on guessing (HTTP 429).
+ * access links (started with `--auth-secret`). The server says so at `GET /api/server`; a page
+ * also learns it from what it sees (a connection without a token means open). The answer is kept
+ * for this tab.
  */
 
 import type { EditorStatus } from '@quire/editor'
-import { documentPath } from '@quire/protocol'
 
 /** What the app knows about the server's access rule. */
 export type ServerMode = 'open' | 'tokens' | 'unknown'
@@ -42,13 +40,6 @@ export function rememberServerMode(mode: ServerMode, store = storage()): void {
   }
 }
 
-/** The mode an access-endpoint answer to a question without a token reveals. */
-export function modeFromAccessAnswer(httpStatus: number): ServerMode {
-  if (httpStatus === 200) return 'open'
-  if (httpStatus === 401) return 'tokens'
-  return 'unknown'
-}
-
 /** The mode a document page's status reveals: a connection without a token is an open server. */
 export function modeFromStatus(status: EditorStatus, hasToken: boolean): ServerMode {
   if (hasToken) return 'unknown'
@@ -57,16 +48,14 @@ export function modeFromStatus(status: EditorStatus, hasToken: boolean): ServerM
   return 'unknown'
 }
 
-/**
- * The server's mode: remembered, or asked once with `GET /api/access/<document>` and no token.
- * Never throws; an unreachable server is `unknown`.
- */
-export async function serverMode(document: string, fetchImpl: typeof fetch = fetch): Promise<ServerMode> {
+/** The server's mode: remembered, or asked once with `GET /api/server`. Never throws; an unreachable server is `unknown`. */
+export async function serverMode(fetchImpl: typeof fetch = fetch): Promise<ServerMode> {
   const known = knownServerMode()
   if (known !== 'unknown') return known
   try {
-    const response = await fetchImpl(`/api/access${documentPath(document)}`, { headers: { accept: 'application/json' }, cache: 'no-store' })
-    const mode = modeFromAccessAnswer(response.status)
+    const response = await fetchImpl('/api/server', { headers: { accept: 'application/json' }, cache: 'no-store' })
+    const access = response.ok ? ((await response.json()) as { access?: unknown }).access : undefined
+    const mode: ServerMode = access === 'open' || access === 'tokens' ? access : 'unknown'
     rememberServerMode(mode)
     return mode
   } catch {

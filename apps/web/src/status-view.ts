@@ -16,16 +16,20 @@ export interface StatusContext {
   offlineReload?: boolean
 }
 
+// Read-only while the editor waits for the server's word is a pause, not news for the person.
+const settledReadOnly = (status: EditorStatus): boolean => status.readOnly && !status.awaitingAccess
+
 /** The header label. */
 export function statusLabel(status: EditorStatus): string {
+  const readOnly = settledReadOnly(status)
   switch (status.connection) {
     case 'connecting':
       return 'Connecting…'
     case 'connected':
-      if (status.readOnly) return 'Read only'
+      if (readOnly) return 'Read only'
       return status.saved ? 'Saved' : 'Saving…'
     case 'offline':
-      if (status.readOnly) return 'Offline · read only'
+      if (readOnly) return 'Offline · read only'
       return status.saved ? 'Offline' : 'Offline · not saved yet'
     case 'unauthorized':
     case 'forbidden':
@@ -47,12 +51,21 @@ const KEPT = 'Keep writing: your changes are kept on this device and sent as soo
 const NO_OFFLINE_RELOAD = ' Do not reload this page until it reconnects: reloading without the server needs HTTPS (or localhost).'
 
 function offlineMessage(status: EditorStatus, context: StatusContext): string {
-  const next = (status.readOnly ? 'The text updates as soon as the server is back.' : KEPT) + (context.offlineReload === false ? NO_OFFLINE_RELOAD : '')
+  const next = (settledReadOnly(status) ? 'The text updates as soon as the server is back.' : KEPT) + (context.offlineReload === false ? NO_OFFLINE_RELOAD : '')
   // The browser knows when it has no network at all; otherwise the network is fine and it is
   // the server that cannot be reached (stopped, restarting, or a proxy in between).
   if (status.reason === undefined) return context.online === false ? `You are offline. ${next}` : `Cannot reach the server. Reconnecting… ${next}`
   if (status.closeCode === CloseCode.GoingAway) return `The server is shutting down or restarting. Reconnecting… ${next}`
   return `Reconnecting: the server turned the connection away for now${aside(status.reason)}. ${next}`
+}
+
+// Reloading would send the same change again; what gets out without losing anything.
+const RESTART =
+  "Your copy on this device is kept: download it, then start again from the server's copy and paste back what is missing (large pastes are sent in parts)."
+
+/** Whether syncing stopped over a change of this browser's, which starting again from the server's copy gets past. */
+export function canStartAgain(status: EditorStatus): boolean {
+  return status.connection === 'error' && (status.closeCode === CloseCode.MessageTooBig || status.closeCode === CloseCode.InvalidUpdate)
 }
 
 function errorMessage(status: EditorStatus): string {
@@ -62,7 +75,9 @@ function errorMessage(status: EditorStatus): string {
     case CloseCode.DocumentDamaged:
       return `The server cannot read this document's stored data${reason}, so it stopped syncing it and left the data untouched for an operator to repair. ${kept}`
     case CloseCode.InvalidUpdate:
-      return `The server refused a change from this browser${reason}, so syncing stopped. ${kept}`
+      return `The server refused a change from this browser${reason}, so syncing stopped. ${RESTART}`
+    case CloseCode.MessageTooBig:
+      return `A change from this browser was larger than the server accepts at once${reason}, so syncing stopped. ${RESTART}`
     case CloseCode.MalformedMessage:
       return `The server could not understand this browser${reason}, so syncing stopped. This page may be out of date. ${kept}`
     default:
@@ -84,7 +99,7 @@ export function statusMessage(status: EditorStatus, context: StatusContext = { h
     case 'offline':
       return offlineMessage(status, context)
     default:
-      return status.readOnly ? `You can read this document but not edit it${aside(status.readOnlyReason)}.` : undefined
+      return settledReadOnly(status) ? `You can read this document but not edit it${aside(status.readOnlyReason)}.` : undefined
   }
 }
 
@@ -104,7 +119,7 @@ function showLabel(label: HTMLElement, status: EditorStatus): void {
   pendingLabels.delete(label)
   const words = statusLabel(status)
   const wasSaved = label.textContent === 'Saved' || label.textContent === ''
-  if (status.connection === 'connected' && !status.saved && !status.readOnly && wasSaved) {
+  if (status.connection === 'connected' && !status.saved && !settledReadOnly(status) && wasSaved) {
     if (label.textContent === '') label.textContent = 'Saved'
     pendingLabels.set(
       label,

@@ -47,6 +47,12 @@ async function expectNoRetries(page: Page, sockets: () => number): Promise<void>
   expect(await page.locator('.cm-content').getAttribute('contenteditable')).toBe('false')
 }
 
+/** The claims of the token in a share link. */
+function claims(link: string): Record<string, unknown> {
+  const token = new URL(link).searchParams.get('token')!
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+}
+
 function banner(page: Page): Promise<string | null> {
   return page.locator('.banner').textContent()
 }
@@ -120,9 +126,31 @@ describe('access links', () => {
     await waitForText(writer, 'Plan: ship it. Agreed.')
     expect(writer.url()).toBe(`${server.url}/d/${doc}`)
 
+    // Share: an edit link and a view link, both made by the server from this page's access.
     await writer.locator('.share summary').click()
-    await writer.locator('.share-result', { hasText: 'Link copied' }).waitFor(WAIT)
-    expect(await writer.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/d/${doc}?token=${writeToken}`)
+    await writer.locator('.share-result', { hasText: 'Edit link copied' }).waitFor(WAIT)
+    const editLink = await writer.evaluate(() => navigator.clipboard.readText())
+    expect(editLink).toMatch(new RegExp(`^${server.url}/d/${doc}\\?token=`))
+    expect(editLink).not.toContain(writeToken)
+    expect(claims(editLink)).toMatchObject({ doc, access: 'write' })
+    await writer.locator('.share-url[data-access="read"]:not([value=""])').waitFor(WAIT)
+    await writer.locator('.copy-link[data-access="read"]').click()
+    await writer.locator('.share-result', { hasText: 'View link copied' }).waitFor(WAIT)
+    const viewLink = await writer.evaluate(() => navigator.clipboard.readText())
+    expect(claims(viewLink)).toMatchObject({ doc, access: 'read' })
+    expect(await writer.locator('.share-means').textContent()).toContain('the view link only lets them read it')
+    if (process.env.QUIRE_SCREENSHOTS) await writer.screenshot({ path: `${process.env.QUIRE_SCREENSHOTS}/share-links.png` })
+    await writer.keyboard.press('Escape')
+
+    // Whoever opens the view link reads, and cannot type.
+    const viewer = await person('viewer')
+    await viewer.goto(viewLink)
+    await viewer.locator('.status[data-connection="connected"][data-read-only="true"]').waitFor(WAIT)
+    await waitForText(viewer, 'Plan: ship it. Agreed.')
+    await viewer.locator('.cm-content').click()
+    await viewer.keyboard.type('nope')
+    expect(await editorText(viewer)).toBe('Plan: ship it. Agreed.')
+    await viewer.context().close()
     await bob.context().close()
   })
 
@@ -151,9 +179,11 @@ describe('access links', () => {
     await waitForText(reader, 'forged Plan: ship it. Agreed. Done.')
     expect(await editorText(writer)).toBe('Plan: ship it. Agreed. Done.')
 
+    // A reader shares reading only: no edit link is offered.
     await reader.locator('.share summary').click()
-    await reader.locator('.share-result', { hasText: 'Link copied' }).waitFor(WAIT)
-    expect(await reader.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/d/${doc}?token=${readToken}`)
+    await reader.locator('.share-result', { hasText: 'View link copied' }).waitFor(WAIT)
+    expect(claims(await reader.evaluate(() => navigator.clipboard.readText()))).toMatchObject({ doc, access: 'read' })
+    expect(await reader.locator('.share-url[data-access="write"]').isVisible()).toBe(false)
   })
 
   it('a token for another document: says the link is for another document, and stops', async () => {
@@ -177,7 +207,8 @@ describe('access links', () => {
   it('a token that expires during the session: closed with 4401, unauthorized, no retries', async () => {
     const page = await person('expiring')
     const sockets = countSockets(page)
-    await openDocument(page, server.url, doc, `?token=${await token({ expiresInSeconds: 4 })}`)
+    // Long enough to be seen connected first: opening the page alone took 9 s on a loaded machine.
+    await openDocument(page, server.url, doc, `?token=${await token({ expiresInSeconds: 20 })}`)
     await waitForStatus(page, 'connected', true)
     await waitForStatus(page, 'unauthorized')
     expect(await page.evaluate(() => window.quire!.status.closeCode)).toBe(4401)

@@ -4,7 +4,7 @@ import { statsLabel, textStats } from '../src/document-stats.js'
 import { collapseDoubledMark } from '../src/list-continuation.js'
 import { safeLinkUrl } from '../src/markdown-preview.js'
 import { documentTitle, forgetDocument, recentDocuments, rememberDocument } from '../src/recent-documents.js'
-import { modeFromAccessAnswer, modeFromStatus } from '../src/server-mode.js'
+import { modeFromStatus } from '../src/server-mode.js'
 import { sharingMeans } from '../src/share-panel.js'
 import { statusMessage } from '../src/status-view.js'
 
@@ -45,9 +45,6 @@ describe('recent documents', () => {
 
 describe('server mode', () => {
   it('is open when access is granted without a token, and needs links when a token is required', () => {
-    expect(modeFromAccessAnswer(200)).toBe('open')
-    expect(modeFromAccessAnswer(401)).toBe('tokens')
-    expect(modeFromAccessAnswer(429)).toBe('unknown')
     expect(modeFromStatus(status({}), false)).toBe('open')
     expect(modeFromStatus(status({}), true)).toBe('unknown')
     expect(modeFromStatus(status({ connection: 'unauthorized' }), false)).toBe('tokens')
@@ -55,9 +52,13 @@ describe('server mode', () => {
   })
 
   it('tells people what sharing means', () => {
-    expect(sharingMeans({ hasToken: false, readOnly: false, mode: 'open' })).toMatch(/open: anyone with this link/)
-    expect(sharingMeans({ hasToken: true, readOnly: true, mode: 'tokens' })).toMatch(/only allows reading/)
-    expect(sharingMeans({ hasToken: true, readOnly: false, mode: 'tokens' })).toMatch(/read and edit/)
+    expect(sharingMeans({ hasToken: false, readOnly: false, mode: 'open' })).toMatch(
+      /open: anyone with this link.*View-only links need a server that uses access links/
+    )
+    expect(sharingMeans({ hasToken: true, readOnly: true, mode: 'tokens' })).toMatch(/view link lets whoever opens it read this document, not edit it/)
+    expect(sharingMeans({ hasToken: true, readOnly: false, mode: 'tokens' })).toMatch(
+      /edit link lets whoever opens it read and edit.*view link only lets them read/
+    )
   })
 })
 

@@ -4,6 +4,7 @@
  * which answers with the same decision and a reason a person can read.
  */
 import { documentPath } from '@quire/protocol'
+import { serverHttpUrl } from './server-api.js'
 
 /** What the server said about access to a document. */
 export type Access =
@@ -16,9 +17,7 @@ export type Access =
 
 /** The access endpoint for `document` on the server at `serverUrl` (`ws:`, `wss:`, `http:` or `https:`). */
 export function accessUrl(serverUrl: string, document: string, token?: string): string {
-  const url = new URL(serverUrl)
-  url.protocol = url.protocol === 'wss:' || url.protocol === 'https:' ? 'https:' : 'http:'
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/access${documentPath(document)}`
+  const url = serverHttpUrl(serverUrl, `/api/access${documentPath(document)}`)
   if (token !== undefined) url.searchParams.set('token', token)
   return url.toString()
 }
@@ -46,5 +45,28 @@ export async function checkAccess(url: string, fetchImpl: typeof fetch = fetch, 
     return interpretAccess(response.status, body)
   } catch {
     return { kind: 'unknown' }
+  }
+}
+
+/**
+ * The access a token's claims name (Quire tokens are JWTs whose `access` claim is `read` or
+ * `write`), read without checking the signature: only the server can vouch for a token, but what
+ * a token claims is enough to keep a read-only person from typing before the server answers.
+ * Undefined for anything else (an opaque token, a garbled one).
+ */
+export function claimedAccess(token: string | undefined): 'read' | 'write' | undefined {
+  const payload = token?.split('.')[1]
+  if (payload === undefined) return undefined
+  try {
+    const json = atob(
+      payload
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(payload.length / 4) * 4, '=')
+    )
+    const access = (JSON.parse(json) as { access?: unknown } | null)?.access
+    return access === 'read' || access === 'write' ? access : undefined
+  } catch {
+    return undefined
   }
 }

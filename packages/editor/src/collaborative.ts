@@ -1,12 +1,13 @@
 /**
  * The CodeMirror side of an open document: the Y.Text binding with remote carets and
- * selections, undo that only undoes the local user's edits, and read-only mode when the
- * document's status says so.
+ * selections, undo that only undoes the local user's edits, read-only mode when the document's
+ * status says so, and large changes sent in parts under the server's message limit.
  */
 import { type Extension, Prec } from '@codemirror/state'
 import { keymap } from '@codemirror/view'
 import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import * as Y from 'yjs'
+import { largeChanges } from './large-changes.js'
 import type { OpenDocument } from './open-document.js'
 import { followReadOnly } from './read-only.js'
 import { remoteSelections } from './remote-selections.js'
@@ -22,6 +23,7 @@ export function collaborative(document: OpenDocument): Extension {
     yCollab(document.text, null, { undoManager }),
     remoteSelections(document.text, document.awareness),
     Prec.high(keymap.of(yUndoManagerKeymap)),
-    followReadOnly(document)
+    followReadOnly(document),
+    largeChanges({ maxMessageBytes: () => document.maxMessageBytes, refused: (message) => document.emit('notice', [message]) })
   ]
 }

@@ -45,11 +45,15 @@ export interface EditorHandle {
   destroy(): void
 }
 
+// The editor fills the element it is given (when that element has a height) and scrolls inside
+// it, instead of growing with the text past the host's layout. A base theme: any host theme wins.
+const fillParent = EditorView.baseTheme({ '&': { height: '100%' }, '.cm-scroller': { overflow: 'auto' } })
+
 /** Open `options.document` from `options.serverUrl` in a new editor inside `options.parent`. */
 export function createEditor(options: EditorOptions): EditorHandle {
   const { parent, extensions = [], ...documentOptions } = options
   const document = openDocument(documentOptions)
-  const view = new EditorView({ parent, extensions: [collaborative(document), extensions] })
+  const view = new EditorView({ parent, extensions: [collaborative(document), fillParent, extensions] })
   return {
     view,
     document,

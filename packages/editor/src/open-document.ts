@@ -15,21 +15,24 @@ import {
   MessageType,
   Extension as ProtocolExtension,
   readFrame,
-  readHistoryEvent
+  readHistoryEvent,
+  writeFrame
 } from '@quire/protocol'
 import { ObservableV2 } from 'lib0/observable'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { type Awareness, removeAwarenessStates } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { type Access, accessUrl, checkAccess } from './access.js'
+import { type Access, accessUrl, checkAccess, claimedAccess } from './access.js'
 import { AckTracker, frameKind } from './acknowledgements.js'
 import { type BackoffOptions, DEFAULT_BACKOFF, Reconnector } from './backoff.js'
 import { closeReason, closeVerdict } from './close-policy.js'
 import { type Collaborator, collaboratorsOf } from './collaborators.js'
 import { type HistoryClient, history } from './history-client.js'
 import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
+import { DEFAULT_LIVENESS, Liveness, type LivenessOptions } from './liveness.js'
 import { type FrameObserver, observedWebSocket } from './observed-socket.js'
+import { fetchServerInfo, requestAccessLink, type ServerInfo, type SharedAccess, UNKNOWN_SERVER } from './server-api.js'
 import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
 
 /** How to open a document. */
@@ -52,6 +55,17 @@ export interface OpenDocumentOptions {
   historyEvents?: boolean
   /** Reconnection backoff (default: 200 ms doubling to 5 s, with jitter). */
   backoff?: BackoffOptions
+  /**
+   * How fast a silent (dead) connection is noticed: asked after `quietMs` of silence, given
+   * `answerMs` to answer, `connectMs` to connect. Default 4 s, 4 s, 10 s; without
+   * acknowledgements (a stock server, which does not answer the question) `quietMs` is 0: off.
+   */
+  liveness?: Partial<LivenessOptions>
+  /**
+   * The server's message limit; larger local changes are sent in parts under it. Default: what
+   * the server says at `GET /api/server`, or 16 MiB (the Quire default) when it does not say.
+   */
+  maxMessageBytes?: number
   /** The WebSocket class (default: the global `WebSocket`); in Node, pass the `ws` package's. */
   WebSocketPolyfill?: typeof WebSocket
 }
@@ -64,6 +78,8 @@ export interface OpenDocumentEvents {
   collaborators: (collaborators: Collaborator[]) => void
   /** The server cut a version or someone restored one (only with `historyEvents`, on a Quire server). */
   history: (event: HistoryEvent) => void
+  /** Something the user should know that is not a status: a change that was refused before it was made. */
+  notice: (message: string) => void
 }
 
 /** The y-websocket serverUrl for an http(s) or ws(s) URL. */
@@ -85,6 +101,14 @@ function browserStorage(): IdentityStorage | undefined {
   }
 }
 
+/**
+ * How long an editor that waits to learn whether the user may write stays read-only without an
+ * answer: past it, the server is taken to be unreachable and typing goes on offline.
+ */
+export const ACCESS_WAIT_MS = 3_000
+
+const READ_TOKEN = 'The access token only allows reading.'
+
 /** One open document, synced with the server; create it with {@link openDocument}. */
 export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   /** The Yjs document. */
@@ -103,9 +127,12 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   readonly #options: OpenDocumentOptions
   readonly #tracker = new AckTracker()
   readonly #reconnector: Reconnector
+  readonly #liveness: Liveness
   readonly #cleanups: Array<() => void> = []
   #status: EditorStatus
   #user: User
+  #server: ServerInfo
+  #serverAsked: Promise<ServerInfo> | undefined
   /** The access check in flight, shared by whoever asks meanwhile (each one counts on the server). */
   #accessCheck: Promise<Access> | undefined
   /** Sockets opened so far: an access answer about an earlier failure is stale once this moves. */
@@ -119,7 +146,12 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     const name = checkDocumentName(options.document)
     if (!name.ok) throw new TypeError(`Invalid document name ${JSON.stringify(options.document)}: ${name.reason}`)
     this.#options = options
-    this.#status = initialStatus(options.readOnly ?? false)
+    this.#server = options.maxMessageBytes === undefined ? UNKNOWN_SERVER : { ...UNKNOWN_SERVER, maxMessageBytes: options.maxMessageBytes }
+    // A read token is read-only before anything is sent; a token whose claims cannot be read,
+    // or none (the server may need one), waits for the server's word (awaitingAccess).
+    const claim = claimedAccess(options.token)
+    this.#status =
+      claim === 'read' && !options.readOnly ? initialStatus(true, false, READ_TOKEN) : initialStatus(options.readOnly ?? false, claim === undefined)
     this.#user = { ...rememberedUser(browserStorage()), ...options.user }
     const backoff = options.backoff ?? DEFAULT_BACKOFF
     const BaseWebSocket = options.WebSocketPolyfill ?? globalThis.WebSocket
@@ -143,12 +175,18 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     this.#reconnector = new Reconnector(() => {
       if (!this.#stopped) this.provider.connect()
     }, backoff)
+    this.#liveness = new Liveness({ ...DEFAULT_LIVENESS, ...(this.#acknowledgements ? {} : { quietMs: 0 }), ...options.liveness })
     this.awareness.setLocalStateField('user', this.#user)
     this.cache = (options.offlineCache ?? true) ? new IndexeddbPersistence(cacheName(options), this.doc) : undefined
     this.#wire()
+    void this.serverInfo()
     this.provider.connect()
     // Learn up front whether the token only allows reading, before anyone types.
     if (options.token !== undefined) void this.#askAccess().then((access) => this.#actOnAccess(access, false))
+    if (this.#status.awaitingAccess) {
+      const timer = setTimeout(() => this.#apply({ type: 'writable' }), ACCESS_WAIT_MS)
+      this.#cleanups.push(() => clearTimeout(timer))
+    }
   }
 
   /** The awareness (presence) instance shared with collaborators. */
@@ -164,6 +202,35 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   /** The local user as collaborators see them. */
   get user(): User {
     return this.#user
+  }
+
+  /** The largest message the server accepts, as known now; larger local changes go in parts. */
+  get maxMessageBytes(): number {
+    return this.#server.maxMessageBytes
+  }
+
+  /**
+   * How the server is run (open, or with access tokens; its message limit), asked once; a server
+   * that did not say (unreachable, or a stock one) is asked again after the next sync.
+   */
+  serverInfo(): Promise<ServerInfo> {
+    if (this.#serverAsked === undefined) {
+      this.#serverAsked = fetchServerInfo(this.#options.serverUrl).then((info) => {
+        if (info.access === 'unknown') this.#serverAsked = undefined
+        if (!this.#destroyed) this.#server = this.#options.maxMessageBytes === undefined ? info : { ...info, maxMessageBytes: this.#options.maxMessageBytes }
+        return this.#server
+      })
+    }
+    return this.#serverAsked
+  }
+
+  /**
+   * Make an access link's token for this document with `access` (at most what this document's
+   * own token allows), optionally expiring sooner. Only servers with tokens make them; throws
+   * with the server's reason otherwise. Put the token in the link as `?token=`.
+   */
+  share(access: 'read' | 'write', expiresInSeconds?: number): Promise<SharedAccess> {
+    return requestAccessLink(this.#options.serverUrl, this.#options.document, this.#options.token, access, expiresInSeconds)
   }
 
   /** Change the local user's name or colour; remembered in this browser unless the host set the user. */
@@ -208,6 +275,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
         this.#savedMayHaveChanged()
       },
       receiving: (bytes) => {
+        this.#liveness.received(Date.now())
         if (bytes[0] !== MessageType.Ack && bytes[0] !== MessageType.Auth && bytes[0] !== MessageType.History) return false
         let frame: ReturnType<typeof readFrame>
         try {
@@ -247,10 +315,14 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     const provider = this.provider
     let opened = false
     const onStatus = ({ status }: { status: string }): void => {
-      if (status === 'connecting') opened = false
+      if (status === 'connecting') {
+        opened = false
+        this.#liveness.connecting(Date.now())
+      }
       if (status === 'connected') {
         opened = true
         this.#opens++
+        this.#liveness.opened(Date.now())
       }
       if (status === 'connecting') this.#apply({ type: 'connecting' })
     }
@@ -258,8 +330,12 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       if (!synced) return
       this.#reconnector.succeeded()
       this.#apply({ type: 'synced' })
+      if (this.#server.access === 'unknown') void this.serverInfo()
+      // Without a token, a connection that syncs is one the server lets write (an open server).
+      if (this.#options.token === undefined) this.#apply({ type: 'writable' })
     }
     const onConnectionClose = (event: CloseEvent | null): void => {
+      this.#liveness.closed()
       this.#tracker.socketClosed()
       this.#savedMayHaveChanged()
       // Closed by us (destroy, a refusal).
@@ -307,6 +383,14 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     }
     // Collaborators would otherwise see our caret for 30 s after the tab closes.
     const onPageHide = (): void => removeAwarenessStates(this.awareness, [this.doc.clientID], 'window unload')
+    // The browser knows at once when the network goes or comes back; a socket may not for long.
+    const onOffline = (): void => {
+      if (!this.#stopped && provider.ws !== null) this.#remake(false)
+    }
+    const onOnline = (): void => {
+      if (!this.#stopped && !provider.wsconnected) this.#remake(true)
+    }
+    const liveness = setInterval(() => this.#checkLiveness(), 1_000)
 
     provider.on('status', onStatus)
     provider.on('sync', onSync)
@@ -315,7 +399,12 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     this.doc.on('update', onUpdate)
     this.awareness.on('change', onAwareness)
     globalThis.addEventListener?.('pagehide', onPageHide)
+    globalThis.addEventListener?.('offline', onOffline)
+    globalThis.addEventListener?.('online', onOnline)
     this.#cleanups.push(() => {
+      clearInterval(liveness)
+      globalThis.removeEventListener?.('offline', onOffline)
+      globalThis.removeEventListener?.('online', onOnline)
       provider.off('status', onStatus)
       provider.off('sync', onSync)
       provider.off('connection-close', onConnectionClose)
@@ -324,6 +413,27 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       this.awareness.off('change', onAwareness)
       globalThis.removeEventListener?.('pagehide', onPageHide)
     })
+  }
+
+  #checkLiveness(): void {
+    if (this.#stopped) return
+    const ws = this.provider.ws
+    const action = this.#liveness.check(Date.now(), (ws?.bufferedAmount ?? 0) > 0)
+    if (action === 'probe' && ws?.readyState === 1) ws.send(writeFrame({ type: 'query-awareness' }))
+    if (action === 'dead') this.#remake(false)
+  }
+
+  /**
+   * Give up the current socket (dead, stuck connecting, or the network went) and make a new
+   * one: at once when the network just came back, otherwise after the usual backoff. Everything
+   * unacknowledged travels again on the next socket, as after any close.
+   */
+  #remake(now: boolean): void {
+    this.provider.disconnect()
+    if (now) {
+      this.#reconnector.cancel()
+      this.provider.connect()
+    } else this.#reconnector.schedule()
   }
 
   // Stop for good; also leaves the cross-tab channel: a stopped editor neither sends nor receives.
@@ -357,7 +467,9 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       this.#apply({ type: 'stopped', connection: access.connection, reason: access.reason })
       return
     }
-    if (access.kind === 'granted' && access.access === 'read') this.#apply({ type: 'read-only', reason: 'The access token only allows reading.' })
+    if (access.kind === 'granted' && access.access === 'read') this.#apply({ type: 'read-only', reason: READ_TOKEN })
+    // Write access, or no answer (offline: typing goes on and is sent later).
+    else this.#apply({ type: 'writable' })
     if (access.kind === 'wait') this.#apply({ type: 'disconnected', reason: access.reason })
     else if (afterFailure) this.#apply({ type: 'disconnected' })
   }

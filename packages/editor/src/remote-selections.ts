@@ -15,16 +15,23 @@ interface Cursor {
   head: unknown
 }
 
+/** Height of one name label, and so the step between stacked ones. */
+const LABEL_HEIGHT = 15
+
 class CaretWidget extends WidgetType {
   constructor(
     readonly color: string,
-    readonly name: string
+    readonly name: string,
+    /** Labels of carets close together on one line stack: 0 sits next to the line, 1 beyond it… */
+    readonly tier: number,
+    /** On the first line there is no room above, so the label hangs below the caret. */
+    readonly below: boolean
   ) {
     super()
   }
 
   override eq(other: CaretWidget): boolean {
-    return other.color === this.color && other.name === this.name
+    return other.color === this.color && other.name === this.name && other.tier === this.tier && other.below === this.below
   }
 
   toDOM(): HTMLElement {
@@ -32,7 +39,8 @@ class CaretWidget extends WidgetType {
     caret.className = 'cm-remoteCaret'
     caret.style.borderColor = this.color
     const name = caret.appendChild(document.createElement('span'))
-    name.className = 'cm-remoteCaretName'
+    name.className = this.below ? 'cm-remoteCaretName cm-remoteCaretName-below' : 'cm-remoteCaretName'
+    if (this.tier > 0) name.style.setProperty(this.below ? 'top' : 'bottom', `calc(100% + ${this.tier * LABEL_HEIGHT}px)`)
     // Screen readers would otherwise read the names into the text wherever a caret sits.
     name.setAttribute('aria-hidden', 'true')
     name.style.backgroundColor = this.color
@@ -62,9 +70,44 @@ function publishCursor(update: ViewUpdate, text: Y.Text, awareness: Awareness): 
   if (!same) awareness.setLocalStateField('cursor', next)
 }
 
+interface Caret {
+  head: number
+  color: string
+  name: string
+}
+
+/**
+ * Give each caret's label a tier so that labels of carets close together on one line do not
+ * cover each other. Widths are estimated in characters (a label's letters are smaller than the
+ * text's, plus padding), which is enough to tell close carets from distant ones.
+ */
+function labelTiers(view: EditorView, carets: readonly Caret[]): number[] {
+  const order = carets.map((_, index) => index).sort((a, b) => carets[a]!.head - carets[b]!.head)
+  const tiers: number[] = new Array(carets.length).fill(0)
+  let line = -1
+  // Per tier, the column where its last label on this line ends.
+  let ends: number[] = []
+  for (const index of order) {
+    const caret = carets[index]!
+    const at = view.state.doc.lineAt(caret.head)
+    if (at.number !== line) {
+      line = at.number
+      ends = []
+    }
+    const column = caret.head - at.from
+    let tier = ends.findIndex((end) => end <= column)
+    if (tier === -1) tier = ends.length
+    ends[tier] = column + caret.name.length + 2
+    tiers[index] = tier
+  }
+  return tiers
+}
+
 function remoteDecorations(view: EditorView, text: Y.Text, awareness: Awareness): DecorationSet {
   const doc = text.doc as Y.Doc
   const decorations: Array<Range<Decoration>> = []
+  const carets: Caret[] = []
+  const sides: number[] = []
   for (const [clientId, state] of awareness.getStates()) {
     const cursor = state.cursor as Cursor | null | undefined
     if (clientId === doc.clientID || cursor?.anchor == null || cursor.head == null) continue
@@ -80,10 +123,16 @@ function remoteDecorations(view: EditorView, text: Y.Text, awareness: Awareness)
       const mark = Decoration.mark({ class: 'cm-remoteSelection', attributes: { style: `background-color: ${light}` } })
       decorations.push(mark.range(Math.min(a, h), Math.max(a, h)))
     }
-    // side keeps the caret outside the selection it ends, so it sits where the person typed.
-    const widget = Decoration.widget({ widget: new CaretWidget(color, user.name ?? 'Anonymous'), side: h > a ? -1 : 1 })
-    decorations.push(widget.range(h))
+    carets.push({ head: h, color, name: user.name ?? 'Anonymous' })
+    sides.push(h > a ? -1 : 1)
   }
+  const tiers = labelTiers(view, carets)
+  carets.forEach((caret, index) => {
+    const below = view.state.doc.lineAt(caret.head).number === 1
+    // side keeps the caret outside the selection it ends, so it sits where the person typed.
+    const widget = Decoration.widget({ widget: new CaretWidget(caret.color, caret.name, tiers[index]!, below), side: sides[index]! })
+    decorations.push(widget.range(caret.head))
+  })
   return decorations.length === 0 ? Decoration.none : Decoration.set(decorations, true)
 }
 
@@ -106,6 +155,11 @@ const remoteSelectionsTheme = EditorView.baseTheme({
     whiteSpace: 'nowrap',
     userSelect: 'none',
     zIndex: '10'
+  },
+  '.cm-remoteCaretName-below': {
+    bottom: 'auto',
+    top: '100%',
+    borderRadius: '0 3px 3px 3px'
   }
 })
 

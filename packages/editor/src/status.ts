@@ -37,6 +37,12 @@ export interface EditorStatus {
   readonly closeCode?: number
   /** Why the editor is read-only, when the server or the token made it so. */
   readonly readOnlyReason?: string
+  /**
+   * Read-only only until the server says whether the user may write (the first sync without a
+   * token, the access check with one whose claims cannot be read), or until a few seconds pass
+   * without an answer (offline): typing must not start before a refusal could arrive.
+   */
+  readonly awaitingAccess?: true
 }
 
 /** Something that happened to the connection, as the reducer sees it. */
@@ -48,11 +54,19 @@ export type StatusEvent =
   /** Retrying stopped for good. */
   | { type: 'stopped'; connection: 'unauthorized' | 'forbidden' | 'error'; reason: string; closeCode?: number }
   | { type: 'read-only'; reason: string }
+  /** The server allows writing, or could not say (offline): lift a read-only that was only waiting. */
+  | { type: 'writable' }
   | { type: 'saved'; saved: boolean }
 
-/** The status before anything has happened. */
-export function initialStatus(readOnly: boolean): EditorStatus {
-  return { connection: 'connecting', saved: true, readOnly }
+/** The status before anything has happened; `awaitingAccess` starts read-only until the server answers. */
+export function initialStatus(readOnly: boolean, awaitingAccess = false, readOnlyReason?: string): EditorStatus {
+  if (readOnly)
+    return readOnlyReason === undefined
+      ? { connection: 'connecting', saved: true, readOnly }
+      : { connection: 'connecting', saved: true, readOnly, readOnlyReason }
+  return awaitingAccess
+    ? { connection: 'connecting', saved: true, readOnly: true, awaitingAccess: true }
+    : { connection: 'connecting', saved: true, readOnly: false }
 }
 
 /** Whether retrying has stopped for good (refused access, or a permanent error). */
@@ -79,9 +93,11 @@ export function nextStatus(status: EditorStatus, event: StatusEvent): EditorStat
         : patch(status, { connection: 'offline', reason: event.reason, closeCode: event.closeCode })
     case 'stopped':
       // Edits that can never be sent would only pile up on this device, unseen by anyone.
-      return patch(status, { connection: event.connection, reason: event.reason, closeCode: event.closeCode, readOnly: true })
+      return patch(status, { connection: event.connection, reason: event.reason, closeCode: event.closeCode, readOnly: true, awaitingAccess: undefined })
     case 'read-only':
-      return patch(status, { readOnly: true, readOnlyReason: event.reason })
+      return patch(status, { readOnly: true, readOnlyReason: event.reason, awaitingAccess: undefined })
+    case 'writable':
+      return status.awaitingAccess ? patch(status, { readOnly: false, awaitingAccess: undefined }) : status
     case 'saved':
       return patch(status, { saved: event.saved })
   }

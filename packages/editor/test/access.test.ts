@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { accessUrl, checkAccess, interpretAccess } from '../src/access.js'
+import { accessUrl, checkAccess, claimedAccess, interpretAccess } from '../src/access.js'
 
 describe('access', () => {
+  it('reads the access a token claims, and nothing from what is not a Quire token', () => {
+    const jwt = (claims: unknown) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`
+    expect(claimedAccess(jwt({ doc: 'a', access: 'read', user: 'Zoë ✓' }))).toBe('read')
+    expect(claimedAccess(jwt({ doc: 'a', access: 'write' }))).toBe('write')
+    for (const token of [undefined, '', 'opaque', 'a.b.c', jwt({ access: 'admin' }), jwt(null), 'e30.%%%.x']) expect(claimedAccess(token)).toBeUndefined()
+  })
+
   it('builds the endpoint from a ws or http server URL', () => {
     expect(accessUrl('ws://127.0.0.1:1234', 'notes/to day', 'a b')).toBe('http://127.0.0.1:1234/api/access/notes/to%20day?token=a+b')
     expect(accessUrl('wss://example.com/quire/', 'x')).toBe('https://example.com/quire/api/access/x')

@@ -5,7 +5,7 @@
  * (C1) and follows read-only access.
  */
 
-import { runCli, type ServerProcess, startServer, connect as stockClient, tempDataDir, waitFor } from '@quire/testkit'
+import { runCli, type ServerProcess, startServer, startTcpProxy, connect as stockClient, tempDataDir, waitFor } from '@quire/testkit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
 import { type OpenDocument, type OpenDocumentOptions, openDocument } from '../src/open-document.js'
@@ -165,5 +165,84 @@ describe('an open document against the real server', () => {
     await waitFor(() => document.status.readOnlyReason === 'read-only access: changes are not accepted', 'the permission-denied')
     expect(writer.text.toString()).toBe('written')
     expect(document.status.connection).toBe('connected')
+  })
+
+  it('is read-only before anything is sent when the token claims only reading', async () => {
+    const { wsUrl } = await server({ args: ['--auth-secret', SECRET] })
+    const { document, seen } = open(wsUrl, 'notes/claimed', { token: await token(['--doc', 'notes/claimed', '--access', 'read']) })
+    // From the very first status: nobody can type before the server has answered anything.
+    expect(seen[0]).toMatchObject({ readOnly: true, readOnlyReason: 'The access token only allows reading.' })
+    await waitFor(connected(document), 'the document to connect')
+    expect(seen.every((status) => status.readOnly)).toBe(true)
+  })
+
+  it('without a token, waits read-only for the server: writable once an open server syncs', async () => {
+    const { wsUrl } = await server()
+    const { document, seen } = open(wsUrl, 'notes/open')
+    expect(seen[0]).toMatchObject({ readOnly: true, awaitingAccess: true })
+    await waitFor(connected(document), 'the document to connect')
+    await waitFor(() => !document.status.readOnly, 'writing to be allowed')
+    expect(document.status.awaitingAccess).toBeUndefined()
+  })
+
+  it('without a token, on a server that needs one: never writable, unauthorized', async () => {
+    const { wsUrl } = await server({ args: ['--auth-secret', SECRET] })
+    const { document, seen } = open(wsUrl, 'notes/closed')
+    await waitFor(() => document.status.connection === 'unauthorized', 'the refusal')
+    expect(seen.every((status) => status.readOnly)).toBe(true)
+  })
+
+  it('without a token and no server to ask, becomes writable so typing goes on offline', async () => {
+    const { wsUrl, kill } = await server()
+    await kill('SIGTERM')
+    const { document } = open(wsUrl, 'notes/offline')
+    await waitFor(() => document.status.connection === 'offline', 'offline')
+    await waitFor(() => !document.status.readOnly, 'writing to be allowed offline')
+  })
+
+  it('notices a silent network drop within seconds, keeps typing, and saves it all once the network is back', async () => {
+    const { wsUrl, port } = await server()
+    const proxy = await startTcpProxy(port)
+    cleanups.push(() => proxy.close())
+    const { document } = open(`ws://127.0.0.1:${proxy.port}`, 'notes/silent')
+    await waitFor(connected(document), 'the document to connect')
+    document.text.insert(0, 'before the drop.')
+    await waitFor(() => document.status.saved, 'the first change to be saved')
+
+    // The network goes silent: no close, no error, nothing.
+    proxy.freeze()
+    const frozenAt = Date.now()
+    await waitFor(() => document.status.connection === 'offline', 'offline', 30_000)
+    // 4 s of silence, 4 s for an answer, checked every second; the provider alone takes 30 s.
+    expect(Date.now() - frozenAt).toBeLessThan(15_000)
+    document.text.insert(document.text.length, ' During.')
+    expect(document.status.saved).toBe(false)
+
+    proxy.thaw()
+    await waitFor(() => connected(document)() && document.status.saved, 'to reconnect and save', 60_000)
+    expect(await textOnServer(wsUrl, 'notes/silent')).toBe('before the drop. During.')
+  })
+
+  it('learns how the server is run, and makes view and edit links from a write token', async () => {
+    const { wsUrl } = await server({ args: ['--auth-secret', SECRET, '--max-message-bytes', '65536'] })
+    const { document } = open(wsUrl, 'notes/shared', { token: await token(['--doc', 'notes/shared', '--access', 'write']) })
+    expect(await document.serverInfo()).toEqual({ access: 'tokens', maxMessageBytes: 65536 })
+    expect(document.maxMessageBytes).toBe(65536)
+    const view = await document.share('read')
+    expect(view).toMatchObject({ document: 'notes/shared', access: 'read' })
+    const { document: viewer, seen } = open(wsUrl, 'notes/shared', { token: view.token })
+    await waitFor(connected(viewer), 'the view link to connect')
+    expect(seen.every((status) => status.readOnly)).toBe(true)
+    const edit = await document.share('write', 600)
+    expect(edit.expiresAt - Date.now() / 1000).toBeLessThanOrEqual(600)
+    // A view link cannot make an edit link.
+    await expect(viewer.share('write')).rejects.toThrow(/reading only/)
+  })
+
+  it('on an open server: says it is open, and explains that there are no links to make', async () => {
+    const { wsUrl } = await server()
+    const { document } = open(wsUrl, 'notes/open-share')
+    expect(await document.serverInfo()).toEqual({ access: 'open', maxMessageBytes: 16 * 1024 * 1024 })
+    await expect(document.share('read')).rejects.toThrow(/open/)
   })
 })

@@ -9,6 +9,21 @@ describe('status', () => {
     expect(initialStatus(true).readOnly).toBe(true)
   })
 
+  it('waits read-only for the server, lifted only by its word (or by no answer)', () => {
+    const waiting = initialStatus(false, true)
+    expect(waiting).toEqual({ connection: 'connecting', saved: true, readOnly: true, awaitingAccess: true })
+    expect(run([{ type: 'synced' }, { type: 'writable' }], waiting)).toEqual({ connection: 'connected', saved: true, readOnly: false })
+    // A read-only the token or the server imposed stays, whatever comes after.
+    expect(run([{ type: 'read-only', reason: 'read token' }, { type: 'writable' }], waiting)).toEqual({
+      connection: 'connecting',
+      saved: true,
+      readOnly: true,
+      readOnlyReason: 'read token'
+    })
+    expect(run([{ type: 'writable' }], initialStatus(true)).readOnly).toBe(true)
+    expect(run([{ type: 'stopped', connection: 'unauthorized', reason: 'no token' }, { type: 'writable' }], waiting)).toMatchObject({ readOnly: true })
+  })
+
   it('is connected once synced, offline once the socket closes', () => {
     expect(run([{ type: 'connecting' }, { type: 'synced' }]).connection).toBe('connected')
     expect(run([{ type: 'synced' }, { type: 'disconnected' }]).connection).toBe('offline')

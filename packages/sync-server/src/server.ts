@@ -111,7 +111,9 @@ export function createServer(options: ServerOptions = {}): QuireServer {
         failed: (error) => {
           metrics.errors.inc({ kind: 'http_handler' })
           log.error({ err: error }, 'http request handling failed')
-        }
+        },
+        info: { access: settings.authSecret === undefined ? 'open' : 'tokens', maxMessageBytes: settings.maxMessageBytes },
+        share: { authSecret: settings.authSecret, made: (doc, access, expiresAt) => log.info({ doc, access, expiresAt }, 'access link made') }
       })
     )
     http = server

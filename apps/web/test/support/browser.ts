@@ -31,7 +31,7 @@ export async function launchBrowser(): Promise<Browser> {
 /**
  * Console errors and uncaught exceptions of the pages it watches. Chromium reports failed
  * requests itself; two kinds are expected while a test provokes them, and dropped: refused
- * connections while `outage` is set (the server stopped on purpose), and 401/403/429 answers to
+ * connections while `outage` is set (the server stopped, or the browser went offline, on purpose), and 401/403/429 answers to
  * document sockets and the access endpoint while `refusals` is set. Nothing else is.
  */
 export class ConsoleWatch {
@@ -59,9 +59,10 @@ export class ConsoleWatch {
         return true
     }
     if (!this.outage) return false
-    if (text.startsWith(socket)) return /' failed: .*net::ERR_CONNECTION_REFUSED$/.test(text)
+    // The server stopped, or the browser went offline.
+    if (text.startsWith(socket)) return /' failed: .*net::(ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED)$/.test(text)
     // The editor asks the access endpoint why its socket failed; with no server, that fails too.
-    return text === 'Failed to load resource: net::ERR_CONNECTION_REFUSED' && access
+    return /^Failed to load resource: net::(ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED)$/.test(text) && access
   }
 
   /** Watch `page`, labelling its messages with `label`. */

@@ -49,10 +49,10 @@ export function prefixProblem(doc: string): string | undefined {
   return `a prefix must end at a folder: "${doc}" would also cover "${stem}secret"; use "${stem.replace(/\/+$/, '')}/*" for the folder, or "*" for every document`
 }
 
-/** Sign a token granting `access` to `doc` for `expiresInSeconds`. */
+/** Sign a token granting `access` to `doc` for `expiresInSeconds`, or until `expiresAt` (seconds since the epoch) when given. */
 export async function signToken(
   secret: string,
-  grant: { doc: string; access: 'read' | 'write'; expiresInSeconds: number; user?: string | undefined }
+  grant: { doc: string; access: 'read' | 'write'; expiresInSeconds: number; expiresAt?: number; user?: string | undefined }
 ): Promise<string> {
   const trap = prefixProblem(grant.doc)
   if (trap !== undefined) throw new Error(trap)
@@ -62,7 +62,7 @@ export async function signToken(
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + grant.expiresInSeconds)
+    .setExpirationTime(grant.expiresAt ?? Math.floor(Date.now() / 1000) + grant.expiresInSeconds)
     .sign(encoder.encode(secret))
 }
 

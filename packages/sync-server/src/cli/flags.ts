@@ -69,8 +69,8 @@ export const serveFlags: readonly FlagSpec[] = [
     env: 'PING_INTERVAL_MS',
     setting: 'pingIntervalMs',
     type: { kind: 'int', min: 100, max: 3_600_000 },
-    shown: '30000',
-    help: 'keepalive ping interval; a dead connection is closed within two'
+    shown: '5000',
+    help: 'keepalive ping interval; a dead connection (and its presence) is gone within two'
   },
   {
     flag: 'unload-grace-ms',

@@ -1,7 +1,8 @@
 /**
  * Plain HTTP on the server's port: health, readiness, metrics, the access check browsers use
- * to learn why a WebSocket was refused, the document and admin API (`/api/...`, dispatched to
- * the route modules listed in {@link API_ROUTES}), and the built web app.
+ * to learn why a WebSocket was refused, the server description, access links, the document and
+ * admin API (`/api/...`, dispatched to the route modules listed in {@link API_ROUTES}), the built
+ * web app, and a page for addresses that lead nowhere.
  */
 import { existsSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -21,7 +22,10 @@ import { historyRoutes } from './api/history.js'
 import { openApiRoutes } from './api/openapi-route.js'
 import { type ApiRoute, apiDispatcher } from './api-router.js'
 import type { MetricsHandler } from './metrics-endpoint.js'
+import { notFound } from './not-found-page.js'
 import { SECURITY_HEADERS } from './security-headers.js'
+import { answerServerInfo, SERVER_INFO_PATH, type ServerInfo } from './server-info-route.js'
+import { answerShare, SHARE_PREFIX, type ShareContext } from './share-route.js'
 import { staticSite } from './static-site.js'
 
 /**
@@ -57,6 +61,10 @@ export interface RouteContext {
   gate: Gate
   /** A request handler threw: the request got a 500, the process keeps running. */
   failed(error: unknown): void
+  /** What `GET /api/server` says. */
+  info: ServerInfo
+  /** Making access links (`POST /api/share/<doc>`). */
+  share: Omit<ShareContext, 'gate'>
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -70,6 +78,8 @@ export function createRoutes(ctx: RouteContext): Handler {
     const target = parseRequestTarget(req.url ?? '')
     if (!target) return text(res, 400, 'request target must be a path')
     if (target.path.startsWith(ACCESS_PREFIX)) return answerAccess(ctx.gate, req, res, target)
+    if (target.path === SERVER_INFO_PATH) return answerServerInfo(ctx.info, ctx.gate, req, res)
+    if (target.path.startsWith(SHARE_PREFIX)) return answerShare({ ...ctx.share, gate: ctx.gate }, req, res, target)
     if (target.path.startsWith('/api/')) return api(ctx, req, res, target)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD')
@@ -80,7 +90,7 @@ export function createRoutes(ctx: RouteContext): Handler {
     if (path === '/readyz') return ctx.ready() ? text(res, 200, 'ready') : text(res, 503, 'not ready')
     if (path === '/metrics' && ctx.metricsEndpoint) return ctx.metricsEndpoint(req, res)
     if (web) return web(req, res)
-    text(res, 404, 'not found')
+    notFound(req, res)
   }
   // A bug in one request costs that request, never the process.
   return (req, res) => {
@@ -102,9 +112,9 @@ function webApp(dir: string): Handler {
       const path = parseRequestTarget(req.url ?? '')?.path ?? ''
       if (path === '/' || path.startsWith('/d/')) {
         req.url = '/index.html'
-        return files(req, res, () => text(res, 404, 'not found'))
+        return files(req, res, () => notFound(req, res))
       }
-      text(res, 404, 'not found')
+      notFound(req, res)
     })
 }
 
