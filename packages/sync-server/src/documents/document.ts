@@ -15,11 +15,10 @@ import { CloseCode, type Frame, writeFrame, writeHistoryEvent } from '@quire/pro
 import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
-import { ANONYMOUS, type Author, authorOf } from '../history/authors.js'
+import { ANONYMOUS, type Author, authorOf, vouchedAuthors } from '../history/authors.js'
 import { HistoryRecorder } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
 import type { VersionMeta } from '../storage/history-records.js'
-import { authorsOf } from '../webhooks/authors.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
@@ -528,10 +527,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.relay(items)
     const events = this.ctx.events
     if (!events) return
-    const authors = authorsOf(
-      items.map((item) => item.origin),
-      (origin) => this.presence.namesOf(origin)
-    )
+    const authors = vouchedAuthors(items.map((item) => this.authorOf(item.origin)))
     if (this.fresh) events.created(this.name, this.log.storedBytes, authors)
     this.fresh = false
     events.changed(this.name, this.log.storedBytes, authors)
