@@ -16,7 +16,7 @@ import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
 import { ANONYMOUS, type Author, authorOf, vouchedAuthors } from '../history/authors.js'
-import { HistoryRecorder } from '../history/recorder.js'
+import { HistoryRecorder, type RecorderOwner } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
 import type { VersionMeta } from '../storage/history-records.js'
 import type { DocumentContext } from './context.js'
@@ -36,7 +36,7 @@ import { textReplacementUpdate } from './text-field.js'
  * back into: thousands of idle documents each paying for objects of closures is what made them cost
  * more than the classic server's.
  */
-export class SharedDocument implements LogOwner, AnswerSource {
+export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   /** The peers on the document. */
   readonly peers = new Set<Peer>()
   private readonly presence: Presence
@@ -63,26 +63,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.log = new DocumentLog(name, loaded, ctx, this)
     this.answers = new SyncAnswers(this, ctx.metrics, ctx.settings.releaseAfterMs)
     this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
-    this.history = new HistoryRecorder({
-      name,
-      store: ctx.store,
-      log: ctx.log,
-      settings: ctx.settings,
-      ydoc: () => this.ydoc,
-      flushed: () => this.log.flushed(),
-      storedState: async () => (await this.readState()).update,
-      authorOf: (origin) => this.authorOf(origin),
-      announce: (event, version) => {
-        const bytes = writeFrame({ type: 'history', json: writeHistoryEvent({ event, version: versionView(version) }) })
-        let sent = 0
-        for (const peer of this.peers) {
-          if (!peer.extensions.has('history')) continue
-          peer.send(bytes)
-          sent++
-        }
-        if (sent > 0) ctx.metrics.countOut('history', sent)
-      }
-    })
+    this.history = new HistoryRecorder(ctx, this)
     if (loaded.ydoc) {
       this.state = { kind: 'awake', ydoc: loaded.ydoc }
       this.watch(loaded.ydoc)
@@ -146,6 +127,23 @@ export class SharedDocument implements LogOwner, AnswerSource {
   /** For the log: the state as one update, or undefined when memory cannot be trusted. */
   currentState(): Uint8Array | undefined {
     return this.state.kind === 'awake' ? Y.encodeStateAsUpdate(this.state.ydoc) : undefined
+  }
+
+  /** For history: the stored state as one update. */
+  async storedState(): Promise<Uint8Array> {
+    return (await this.readState()).update
+  }
+
+  /** For history: a version was cut or restored; tell the clients that asked to hear of it. */
+  announce(event: 'version' | 'restore', version: VersionMeta): void {
+    const bytes = writeFrame({ type: 'history', json: writeHistoryEvent({ event, version: versionView(version) }) })
+    let sent = 0
+    for (const peer of this.peers) {
+      if (!peer.extensions.has('history')) continue
+      peer.send(bytes)
+      sent++
+    }
+    if (sent > 0) this.ctx.metrics.countOut('history', sent)
   }
 
   /** For the log: a write failed, so the document must go. */
@@ -509,8 +507,8 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
   }
 
-  // Who made a change: a peer's token user (verified) or presence name (not), or what a server-made change says.
-  private authorOf(origin: unknown): Author {
+  /** Who made a change: a peer's token user (verified) or presence name (not), or what a server-made change says. */
+  authorOf(origin: unknown): Author {
     if (!this.peers.has(origin as Peer)) return authorOf(origin)
     const peer = origin as Peer
     const shown = this.presence.userOf(peer)

@@ -55,9 +55,11 @@ export class DocumentRegistry {
     }
   }
 
-  /** Documents in memory now. */
+  /** Documents in memory now, counting those still being unloaded (writing their last version and compacting). */
   get size(): number {
-    return this.loaded.size
+    let closing = 0
+    for (const name of this.unloading.keys()) if (!this.loaded.has(name)) closing++
+    return this.loaded.size + closing
   }
 
   /** The document, loaded fully from storage before it resolves. Rejects if the load fails. */
