@@ -51,6 +51,8 @@ describe('a dropped network', () => {
   it('a silent drop: offline within seconds, Bob stops seeing Alice, and all is delivered once it is back', async () => {
     await typeAtEnd(a, 'One.')
     await waitForText(b, 'One.')
+    // Everything acknowledged: a server that still owes acknowledgements is given longer.
+    await waitForStatus(a, 'connected', true)
     proxy.freeze()
     const droppedAt = Date.now()
     // Nothing tells the page: its liveness check (4 s of silence, 4 s for an answer) must.

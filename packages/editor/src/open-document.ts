@@ -384,7 +384,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   #checkLiveness(): void {
     if (this.#stopped) return
     const ws = this.provider.ws
-    const action = this.#liveness.check(Date.now(), (ws?.bufferedAmount ?? 0) > 0)
+    const action = this.#liveness.check(Date.now(), (ws?.bufferedAmount ?? 0) > 0, !this.#tracker.saved)
     if (action === 'probe' && ws?.readyState === 1) ws.send(writeFrame({ type: 'query-awareness' }))
     if (action === 'dead') this.#remake(false)
   }
