@@ -21,7 +21,8 @@ let b: Page
 const doc = 'network-drop'
 
 beforeAll(async () => {
-  server = await startServer(await freshDataDir())
+  // Pings every 5 s (the default is 30 s), so the server gives up on a silent connection within 10 s.
+  server = await startServer(await freshDataDir(), 0, { flags: ['--ping-interval-ms', '5000'] })
   proxy = await startTcpProxy(server.port)
   const throughProxy = `http://127.0.0.1:${proxy.port}`
   browser = await launchBrowser()
