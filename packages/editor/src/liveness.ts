@@ -19,8 +19,11 @@ export interface LivenessOptions {
   connectMs: number
 }
 
-/** The defaults: offline within about 8 s of a silent drop. */
-export const DEFAULT_LIVENESS: LivenessOptions = { quietMs: 4_000, answerMs: 4_000, connectMs: 10_000 }
+/**
+ * The defaults: offline within about 15 s of a silent drop (at once when the browser reports
+ * it). A shorter answer time took a busy server (a loaded CI machine) for a dead one.
+ */
+export const DEFAULT_LIVENESS: LivenessOptions = { quietMs: 5_000, answerMs: 10_000, connectMs: 10_000 }
 
 /** How much longer an answer may take while the server still owes acknowledgements: it is busy with our changes. */
 const BUSY_PATIENCE = 3

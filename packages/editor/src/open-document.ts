@@ -44,7 +44,7 @@ export interface OpenDocumentOptions {
   backoff?: BackoffOptions
   /**
    * How fast a silent (dead) connection is noticed: asked after `quietMs` of silence, given
-   * `answerMs` to answer, `connectMs` to connect. Default 4 s, 4 s, 10 s; without
+   * `answerMs` to answer, `connectMs` to connect. Default 5 s, 10 s, 10 s; without
    * acknowledgements (a stock server, which does not answer the question) `quietMs` is 0: off.
    */
   liveness?: Partial<LivenessOptions>
