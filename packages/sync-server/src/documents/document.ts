@@ -329,8 +329,10 @@ export class SharedDocument {
     this.answers.forgetAll()
     for (const peer of [...this.peers]) peer.close(code, reason)
     this.peers.clear()
-    await this.log.idle()
+    // Cut the last version first: a release cutting one meanwhile finishes, and any compaction it
+    // then starts is waited for just below, so nothing of this copy is written after it closed.
     if (durable) await this.history.close(true)
+    await this.log.idle()
     if (durable && this.log.entries > 0) {
       try {
         // A document that was only ever read has no Y.Doc, but its log still wants compacting.
@@ -376,6 +378,8 @@ export class SharedDocument {
       await this.settled()
       // Going dormant ends a version (HS2): the Y.Doc it is cut from is about to go.
       await this.history.close(false)
+      // Closed meanwhile: close() compacts, and must be the last to write.
+      if (this.closed) return
       if (this.log.entries > 0) await this.log.compactInBackground()
     } catch {
       return // a failed write drops the document; its failure is logged there
