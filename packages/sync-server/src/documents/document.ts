@@ -39,8 +39,8 @@ export class SharedDocument {
   private state: DocumentState
   private readonly answers: SyncAnswers
   private readonly log: DocumentLog
-  /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
-  readonly history: HistoryRecorder
+  // Made at the first change or history request: an idle reader's document costs nothing for history.
+  private recorder: HistoryRecorder | undefined
   private releaseTimer: NodeJS.Timeout | undefined
   // Counts applied updates, so a release can tell whether one came while it compacted.
   private changes = 0
@@ -71,11 +71,25 @@ export class SharedDocument {
       refuse: (peer, reason) => this.reject(peer, CloseCode.InvalidUpdate, reason)
     })
     this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
-    this.history = new HistoryRecorder({
-      name,
-      store: ctx.store,
-      log: ctx.log,
-      settings: ctx.settings,
+    if (loaded.ydoc) {
+      this.state = { kind: 'awake', ydoc: loaded.ydoc }
+      this.watch(loaded.ydoc)
+    } else {
+      // Loaded as bytes: readers are answered from them; the Y.Doc is built at the first change.
+      const { update, vector } = loaded.state as NonNullable<LoadedDocument['state']>
+      this.state = { kind: 'dormant', vector }
+      ctx.metrics.documentsDormant.inc()
+      this.answers.keep(new EncodedState(update, vector), ctx.settings.releaseAfterMs)
+    }
+  }
+
+  /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
+  get history(): HistoryRecorder {
+    this.recorder ??= new HistoryRecorder({
+      name: this.name,
+      store: this.ctx.store,
+      log: this.ctx.log,
+      settings: this.ctx.settings,
       ydoc: () => this.ydoc,
       flushed: () => this.log.flushed(),
       storedState: async () => (await this.readState()).update,
@@ -88,19 +102,10 @@ export class SharedDocument {
           peer.send(bytes)
           sent++
         }
-        if (sent > 0) ctx.metrics.countOut('history', sent)
+        if (sent > 0) this.ctx.metrics.countOut('history', sent)
       }
     })
-    if (loaded.ydoc) {
-      this.state = { kind: 'awake', ydoc: loaded.ydoc }
-      this.watch(loaded.ydoc)
-    } else {
-      // Loaded as bytes: readers are answered from them; the Y.Doc is built at the first change.
-      const { update, vector } = loaded.state as NonNullable<LoadedDocument['state']>
-      this.state = { kind: 'dormant', vector }
-      ctx.metrics.documentsDormant.inc()
-      this.answers.keep(new EncodedState(update, vector), ctx.settings.releaseAfterMs)
-    }
+    return this.recorder
   }
 
   /** The Y.Doc, or undefined while the document is dormant. */
@@ -331,7 +336,7 @@ export class SharedDocument {
     this.peers.clear()
     // Cut the last version first: a release cutting one meanwhile finishes, and any compaction it
     // then starts is waited for just below, so nothing of this copy is written after it closed.
-    if (durable) await this.history.close(true)
+    if (durable) await this.recorder?.close(true)
     await this.log.idle()
     if (durable && this.log.entries > 0) {
       try {
@@ -377,7 +382,7 @@ export class SharedDocument {
     try {
       await this.settled()
       // Going dormant ends a version (HS2): the Y.Doc it is cut from is about to go.
-      await this.history.close(false)
+      await this.recorder?.close(false)
       // Closed meanwhile: close() compacts, and must be the last to write.
       if (this.closed) return
       if (this.log.entries > 0) await this.log.compactInBackground()
