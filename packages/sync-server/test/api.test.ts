@@ -191,8 +191,9 @@ describe('HTTP API', () => {
     expect(openServer.json.error).toMatch(/administration is off/)
     expect((await call(open.httpUrl, 'DELETE', '/api/admin/docs/live', { token: 'anything-at-all-long-enough' })).status).toBe(403)
     expect((await call(open.httpUrl, 'GET', '/api/docs/live')).status).toBe(200)
-    // An admin token reads and writes every document too.
+    // An admin token, and the --admin-token, read and write every document too.
     expect((await call(base, 'PUT', '/api/docs/elsewhere', { token: admin, body: 'admin wrote', type: 'text/plain' })).status).toBe(201)
+    expect((await call(base, 'GET', '/api/docs/elsewhere', { token: ADMIN })).text).toBe('admin wrote')
   })
 
   it('AP7: documents are listed by prefix a page at a time with sizes and last change', async () => {
@@ -226,7 +227,7 @@ describe('HTTP API', () => {
     const client = connect(secured.wsUrl, 'docs/doomed', { params: { token: write } })
     await client.synced()
     const closes: number[] = []
-    client.provider.on('connection-close', (event: CloseEvent | null) => void (event && closes.push(event.code)))
+    client.provider.on('connection-close', (event) => void closes.push((event as { code?: number } | null)?.code ?? -1))
     const deleted = await call(base, 'DELETE', '/api/admin/docs/docs/doomed', { token: admin })
     expect(deleted.status).toBe(200)
     expect(deleted.json).toEqual({ document: 'docs/doomed', deleted: true })

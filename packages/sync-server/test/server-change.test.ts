@@ -166,4 +166,21 @@ describe('server-side changes', () => {
     expect(await storedText(store, 'doc')).toBe('new life')
     await docs.closeAll()
   })
+
+  it('AP5/CM1: the time of the last change survives compaction and a reload (the snapshot keeps it, not the compaction time)', async () => {
+    const store = new MemoryStore()
+    const first = registry(store)
+    await first.replaceText('doc', 'changed once', author)
+    const facts = await first.facts('doc')
+    expect(facts.changedAt).toBeDefined()
+    // Time passes before the unload compacts the log into a snapshot.
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    await first.closeAll()
+    expect((await store.read('doc')).log).toHaveLength(0)
+    const second = registry(store)
+    expect((await second.facts('doc')).changedAt).toBe(facts.changedAt)
+    const doc = await second.open('doc')
+    expect(doc.facts.changedAt).toBe(facts.changedAt)
+    await second.closeAll()
+  })
 })

@@ -134,6 +134,11 @@ export class Gate {
     }
   }
 
+  /** Whether `token` is the `--admin-token` (which, like an admin JWT, reads and writes every document over the API). */
+  isAdminToken(token: string | undefined): boolean {
+    return token !== undefined && this.settings.adminToken !== undefined && sameSecret(token, this.settings.adminToken)
+  }
+
   /**
    * Whether `token` is an operator's credential: the `--admin-token`, or a token signed with the
    * auth secret carrying the admin claim. Never open, even on an open server: with neither set,
@@ -151,7 +156,7 @@ export class Gate {
     const blocked = this.failures.blockedFor(address)
     if (blocked > 0) return refuse(429, `too many failed authentications; try again in ${Math.ceil(blocked / 1000)} s`, 'auth_blocked')
     if (!token) return refuse(401, 'an admin credential is required (Authorization: Bearer <token>)', 'token_missing')
-    if (adminToken !== undefined && sameSecret(token, adminToken)) return { ok: true, user: undefined }
+    if (this.isAdminToken(token)) return { ok: true, user: undefined }
     if (authSecret !== undefined) {
       const fingerprint = createHash('sha256').update(token).digest('base64url')
       const previous = this.failures.previous(fingerprint)
