@@ -43,8 +43,8 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   private state: DocumentState
   private readonly answers: SyncAnswers
   private readonly log: DocumentLog
-  /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
-  readonly history: HistoryRecorder
+  // Made at the first change or history request: an idle reader's document costs nothing for history.
+  private recorder: HistoryRecorder | undefined
   private releaseTimer: NodeJS.Timeout | undefined
   // Counts applied updates, so a release can tell whether one came while it compacted.
   private changes = 0
@@ -63,7 +63,6 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     this.log = new DocumentLog(name, loaded, ctx, this)
     this.answers = new SyncAnswers(this, ctx.metrics, ctx.settings.releaseAfterMs)
     this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
-    this.history = new HistoryRecorder(ctx, this)
     if (loaded.ydoc) {
       this.state = { kind: 'awake', ydoc: loaded.ydoc }
       this.watch(loaded.ydoc)
@@ -74,6 +73,12 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
       ctx.metrics.documentsDormant.inc()
       this.answers.keep(new EncodedState(update, vector), ctx.settings.releaseAfterMs)
     }
+  }
+
+  /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
+  get history(): HistoryRecorder {
+    this.recorder ??= new HistoryRecorder(this.ctx, this)
+    return this.recorder
   }
 
   /** The Y.Doc, or undefined while the document is dormant. */
@@ -349,8 +354,10 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     this.answers.forgetAll()
     for (const peer of [...this.peers]) peer.close(code, reason)
     this.peers.clear()
+    // Cut the last version first: a release cutting one meanwhile finishes, and any compaction it
+    // then starts is waited for just below, so nothing of this copy is written after it closed.
+    if (durable) await this.recorder?.close(true)
     await this.log.idle()
-    if (durable) await this.history.close(true)
     if (durable && this.log.entries > 0) {
       try {
         // A document that was only ever read has no Y.Doc, but its log still wants compacting.
@@ -395,7 +402,9 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     try {
       await this.settled()
       // Going dormant ends a version (HS2): the Y.Doc it is cut from is about to go.
-      await this.history.close(false)
+      await this.recorder?.close(false)
+      // Closed meanwhile: close() compacts, and must be the last to write.
+      if (this.closed) return
       if (this.log.entries > 0) await this.log.compactInBackground()
     } catch {
       return // a failed write drops the document; its failure is logged there

@@ -22,6 +22,7 @@ import {
 } from '../storage/history-records.js'
 import type { DocumentStore, StoredHistory } from '../storage/store.js'
 import type { Author } from './authors.js'
+import { encodeVersion } from './checkpoints.js'
 import { cutVersion, deleteRangesOf, EMPTY_BASE } from './delta.js'
 import { applyRetention } from './retention.js'
 import { type HistorySettings, RETENTION_EVERY_MS } from './settings.js'
@@ -148,8 +149,10 @@ export class HistoryRecorder {
       const entry = (await this.ctx.store.readHistory(this.owner.name)).versions.find((version) => version.id === id)
       if (!entry) return undefined
       const record = { ...readVersionRecord(entry.value), label }
-      await this.ctx.store.writeHistory(this.owner.name, { put: [{ id, value: writeVersionRecord(record) }], delete: [], head: writeHeadRecord(head) })
-      const { delta: _delta, ...meta } = record
+      const value = writeVersionRecord(record)
+      head.bytes += value.length - entry.value.length
+      await this.ctx.store.writeHistory(this.owner.name, { put: [{ id, value }], delete: [], head: writeHeadRecord(head) })
+      const { delta: _delta, checkpoint: _checkpoint, ...meta } = record
       this.owner.announce('version', meta)
       return meta
     }
@@ -256,7 +259,8 @@ export class HistoryRecorder {
     }
     head.lastId = meta.id
     head.base = cut.base
-    return { meta, bytes: writeVersionRecord({ ...meta, delta: cut.delta }) }
+    const bytes = encodeVersion(head, { ...meta, delta: cut.delta }, () => Y.encodeStateAsUpdate(ydoc))
+    return { meta, bytes }
   }
 
   // Store versions once everything they cover is durable. On failure the head is read again at
@@ -283,7 +287,7 @@ export class HistoryRecorder {
   }
 
   private emptyHead(): HistoryHead {
-    return { lastId: 0, enabled: true, prunedAt: Date.now(), base: EMPTY_BASE }
+    return { lastId: 0, enabled: true, prunedAt: Date.now(), bytes: 0, sinceCheckpoint: 0, base: EMPTY_BASE }
   }
 
   // The stored head; a document without one starts its history here, from what it had stored.
@@ -306,9 +310,10 @@ export class HistoryRecorder {
         const cut = cutVersion(ydoc, head.base)
         const now = Date.now()
         const meta: VersionMeta = { id: 1, start: now, end: now, kind: 'import', label: null, added: cut.added, removed: 0, authors: [] }
-        const imported = { ...head, lastId: 1, base: cut.base }
+        const record = writeVersionRecord({ ...meta, delta: cut.delta })
+        const imported = { ...head, lastId: 1, base: cut.base, bytes: record.length }
         await this.ctx.store.writeHistory(this.owner.name, {
-          put: [{ id: 1, value: writeVersionRecord({ ...meta, delta: cut.delta }) }],
+          put: [{ id: 1, value: record }],
           delete: [],
           head: writeHeadRecord(imported)
         })
