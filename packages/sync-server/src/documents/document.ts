@@ -418,6 +418,8 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     this.state = { kind: 'dormant', vector: Y.encodeStateVector(ydoc) }
     this.ctx.metrics.documentsDormant.inc()
     ydoc.destroy()
+    // Its versions are all stored: an idle document keeps no recorder (one is made at the next change).
+    if (this.recorder?.idle) this.recorder = undefined
   }
 
   // Rebuild the Y.Doc, holding `first` (if a peer's frame woke it) and every frame after it until it is back.

@@ -61,6 +61,8 @@ export class HistoryRecorder {
   private pending: Pending | undefined
   private chain: Promise<unknown> = Promise.resolve()
   private idleTimer: NodeJS.Timeout | undefined
+  // Steps queued or running on `chain`.
+  private running = 0
   // The stored state the Y.Doc was built from, until the head is known: a first `import` version.
   private stored: Uint8Array | undefined
 
@@ -77,6 +79,14 @@ export class HistoryRecorder {
     if (this.ctx.settings.history === 'off') return
     if (!this.head) this.stored ??= stored()
     ydoc.on('afterTransaction', (tr: Y.Transaction) => this.transaction(tr))
+  }
+
+  /**
+   * Nothing unversioned, nothing running, nothing scheduled: the recorder holds only what storage
+   * holds too, so a dormant document may drop it and make a new one when it wakes.
+   */
+  get idle(): boolean {
+    return this.running === 0 && this.pending === undefined && this.idleTimer === undefined
   }
 
   /** Who changed the document since the last version, if anyone did. */
@@ -281,7 +291,11 @@ export class HistoryRecorder {
   }
 
   private step<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.chain.catch(() => undefined).then(run)
+    this.running++
+    const next = this.chain
+      .catch(() => undefined)
+      .then(run)
+      .finally(() => this.running--)
     this.chain = next
     return next
   }
