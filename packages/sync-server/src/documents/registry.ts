@@ -55,11 +55,9 @@ export class DocumentRegistry {
     }
   }
 
-  /** Documents in memory now, counting those still being unloaded (writing their last version and compacting). */
+  /** Documents in memory now. */
   get size(): number {
-    let closing = 0
-    for (const name of this.unloading.keys()) if (!this.loaded.has(name)) closing++
-    return this.loaded.size + closing
+    return this.loaded.size
   }
 
   /** The document, loaded fully from storage before it resolves. Rejects if the load fails. */
