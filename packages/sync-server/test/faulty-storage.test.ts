@@ -12,21 +12,20 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { createServer, type QuireServer } from '../src/server.js'
 import { LevelStore } from '../src/storage/leveldb.js'
-import type { DocumentStore, HistoryWrite, StoredDocument, StoredHistory } from '../src/storage/store.js'
+import type { StoredDocument } from '../src/storage/store.js'
+import { StoreWrapper } from './helpers/store-wrapper.js'
 import { storedDocument } from './helpers/stored.js'
 import { watched } from './helpers/watched.js'
 
 type Fault = 'ok' | 'fail' | 'stall' | 'fail-after-write'
 
 /** Wraps a real store; each operation can fail, stall, or succeed and then report failure, per document. */
-class FaultyStore implements DocumentStore {
+class FaultyStore extends StoreWrapper {
   readonly mode: { append: Fault; read: Fault; compact: Fault } = { append: 'ok', read: 'ok', compact: 'ok' }
   /** Only these documents are affected; the others always work. */
   readonly targets = new Set<string>()
   readonly calls: Array<{ op: 'append' | 'read' | 'compact'; name: string; outcome: Fault }> = []
   private stalled: Array<() => void> = []
-
-  constructor(private readonly inner: DocumentStore) {}
 
   get stalledCount(): number {
     return this.stalled.length
@@ -58,35 +57,14 @@ class FaultyStore implements DocumentStore {
     return result
   }
 
-  read(name: string): Promise<StoredDocument> {
+  override read(name: string): Promise<StoredDocument> {
     return this.around('read', name, () => this.inner.read(name))
   }
-  append(name: string, seq: number, value: Uint8Array): Promise<void> {
+  override append(name: string, seq: number, value: Uint8Array): Promise<void> {
     return this.around('append', name, () => this.inner.append(name, seq, value))
   }
-  compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  override compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
     return this.around('compact', name, () => this.inner.compact(name, snapshot, throughSeq))
-  }
-  size(name: string): Promise<number> {
-    return this.inner.size(name)
-  }
-  readHistoryHead(name: string): Promise<Uint8Array | undefined> {
-    return this.inner.readHistoryHead(name)
-  }
-  readHistory(name: string): Promise<StoredHistory> {
-    return this.inner.readHistory(name)
-  }
-  writeHistory(name: string, write: HistoryWrite): Promise<void> {
-    return this.inner.writeHistory(name, write)
-  }
-  list(options: Parameters<DocumentStore['list']>[0]): Promise<string[]> {
-    return this.inner.list(options)
-  }
-  delete(name: string): Promise<void> {
-    return this.inner.delete(name)
-  }
-  close(): Promise<void> {
-    return this.inner.close()
   }
 }
 

@@ -10,7 +10,8 @@ import { buildDoc, loadDocument, loadState } from '../../src/documents/load.js'
 import type { Peer } from '../../src/documents/peer.js'
 import { createMetrics } from '../../src/metrics.js'
 import { StorageHealth } from '../../src/storage/health.js'
-import type { DocumentStore, HistoryWrite } from '../../src/storage/store.js'
+import type { DocumentStore } from '../../src/storage/store.js'
+import { StoreWrapper } from './store-wrapper.js'
 
 /** A peer that keeps every frame it is sent. */
 export class RecordingPeer implements Peer {
@@ -35,9 +36,8 @@ export class RecordingPeer implements Peer {
 }
 
 /** A store whose appends wait until released (or fail), to observe ordering. */
-export class GatedStore implements DocumentStore {
+export class GatedStore extends StoreWrapper {
   private gates: Array<{ release: () => void; fail: (error: Error) => void }> = []
-  constructor(private readonly inner: DocumentStore) {}
   get waiting(): number {
     return this.gates.length
   }
@@ -47,36 +47,9 @@ export class GatedStore implements DocumentStore {
   failAll(error: Error): void {
     for (const gate of this.gates.splice(0)) gate.fail(error)
   }
-  read(name: string) {
-    return this.inner.read(name)
-  }
-  async append(name: string, seq: number, value: Uint8Array) {
+  override async append(name: string, seq: number, value: Uint8Array) {
     await new Promise<void>((resolve, reject) => this.gates.push({ release: resolve, fail: reject }))
     return this.inner.append(name, seq, value)
-  }
-  compact(name: string, snapshot: Uint8Array, throughSeq: number) {
-    return this.inner.compact(name, snapshot, throughSeq)
-  }
-  size(name: string) {
-    return this.inner.size(name)
-  }
-  readHistoryHead(name: string) {
-    return this.inner.readHistoryHead(name)
-  }
-  readHistory(name: string) {
-    return this.inner.readHistory(name)
-  }
-  writeHistory(name: string, write: HistoryWrite) {
-    return this.inner.writeHistory(name, write)
-  }
-  list(options: Parameters<DocumentStore['list']>[0]) {
-    return this.inner.list(options)
-  }
-  delete(name: string) {
-    return this.inner.delete(name)
-  }
-  close() {
-    return this.inner.close()
   }
 }
 
