@@ -40,6 +40,20 @@ export function historyPaths(shared: { name: Described; token: Described; securi
   const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[1-9][0-9]*$' }, description: 'A version id.' }
   const version = json({ $ref: '#/components/schemas/Version' })
   const reads = { 400: E[400], 401: E[401], 403: E[403], 404: E[404] }
+  // Reading and changing the history setting answer alike.
+  const settingResponses = {
+    200: {
+      description: 'The setting.',
+      content: json({
+        type: 'object',
+        required: ['enabled', 'server'],
+        properties: { enabled: { type: 'boolean' }, server: { type: 'string', enum: ['on', 'off'] } }
+      })
+    },
+    400: E[400],
+    401: E[401],
+    403: E[403]
+  }
   return {
     '/api/docs/{name}/versions': {
       parameters: [name, token],
@@ -184,17 +198,7 @@ export function historyPaths(shared: { name: Described; token: Described; securi
         summary: 'Whether history is kept for the document (and on the server)',
         security,
         responses: {
-          200: {
-            description: 'The setting.',
-            content: json({
-              type: 'object',
-              required: ['enabled', 'server'],
-              properties: { enabled: { type: 'boolean' }, server: { type: 'string', enum: ['on', 'off'] } }
-            })
-          },
-          400: E[400],
-          401: E[401],
-          403: E[403]
+          ...settingResponses
         }
       },
       put: {
@@ -202,17 +206,7 @@ export function historyPaths(shared: { name: Described; token: Described; securi
         security,
         requestBody: { required: true, content: json({ type: 'object', required: ['enabled'], properties: { enabled: { type: 'boolean' } } }) },
         responses: {
-          200: {
-            description: 'The setting.',
-            content: json({
-              type: 'object',
-              required: ['enabled', 'server'],
-              properties: { enabled: { type: 'boolean' }, server: { type: 'string', enum: ['on', 'off'] } }
-            })
-          },
-          400: E[400],
-          401: E[401],
-          403: E[403]
+          ...settingResponses
         }
       }
     }
