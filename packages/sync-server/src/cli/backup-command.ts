@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util'
 import { BackupError, backupFolder, decodeBackup, restoreFolder, writeCopy } from '../backup/copy.js'
 import { BACKUP_MEDIA_TYPE, BackupStreamError } from '../storage/backup-stream.js'
 import { StoreOpenError } from '../storage/leveldb.js'
+import { CliError } from './document-target.js'
+import { serverCall } from './server-call.js'
 
 /** The `quire backup --help` text. */
 export const BACKUP_HELP = `Usage: quire backup --to PATH (--url URL [--token T] | --data DIR)
@@ -91,39 +93,14 @@ export async function restoreCommand(args: string[]): Promise<CommandResult> {
 
 // Ask the server for a backup stream and write it into `to`.
 async function backupServer(url: string, token: string | undefined, to: string) {
-  let base: URL
-  try {
-    base = new URL(url)
-  } catch {
-    throw new UsageError(`--url must be a URL like http://127.0.0.1:1234, got "${url}"`)
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--url must start with http:// or https://, got "${url}"`)
-  const root = base.href.replace(/\/+$/, '')
-  let response: Response
-  try {
-    response = await fetch(`${root}/api/admin/backup`, { method: 'POST', headers: token ? { Authorization: `Bearer ${token}` } : {} })
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause
-    throw new BackupError(`cannot reach the server at ${root}: ${cause?.code ?? cause?.message ?? String(error)}`)
-  }
-  if (!response.ok) {
-    let message = `HTTP ${response.status}`
-    try {
-      const parsed = (await response.json()) as { error?: unknown }
-      if (typeof parsed.error === 'string') message = `${parsed.error} (HTTP ${response.status})`
-    } catch {}
-    throw new BackupError(`the server refused the backup: ${message}`)
-  }
+  const response = await serverCall(url, token, 'the server refused the backup: ')('POST', '/api/admin/backup')
   if (!response.headers.get('content-type')?.startsWith(BACKUP_MEDIA_TYPE) || !response.body)
     throw new BackupError(`${url} did not answer with a backup stream`)
   return writeCopy(to, decodeBackup(response.body as AsyncIterable<Uint8Array>), '--to')
 }
 
-// A bad argument found late (exit 2).
-class UsageError extends Error {}
-
 function failed(error: unknown, data?: string): CommandResult {
-  if (error instanceof UsageError) return { ok: false, error: error.message, code: 2 }
+  if (error instanceof CliError) return { ok: false, error: error.message, code: error.exitCode }
   if (error instanceof StoreOpenError && data !== undefined && /in use/.test(error.message)) {
     return { ok: false, error: `${error.message}; back up a running server with --url instead`, code: 1 }
   }
