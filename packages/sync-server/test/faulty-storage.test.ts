@@ -185,6 +185,26 @@ describe('storage faults', () => {
     expect((await storedDocument(r.dataDir, 'bystander')).text).toBe('unaffected')
   })
 
+  it('AP2/DV4: a failing append during an HTTP change answers 503 with Retry-After, stores nothing, and the same request works once the store recovers', async () => {
+    const r = await start()
+    const name = 'api-append-fails'
+    const put = (text: string) => fetch(`${r.httpUrl}/api/docs/${name}`, { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: text })
+    expect((await put('first. ')).status).toBe(201)
+    r.store.targets.add(name)
+    r.store.mode.append = 'fail'
+    const refused = await put('first. second.')
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(((await refused.json()) as { error: string }).error).toMatch(/could not be stored.*injected append failure/)
+    expect(r.store.count('append', name, 'fail')).toBeGreaterThanOrEqual(1)
+    r.store.heal()
+    // The failed write is not half-applied: the retry finds the old text and changes it.
+    await waitFor(async () => (await put('first. second.')).status === 200, 'the retried change to be accepted once the store recovers', 15_000, 100)
+    expect(await (await fetch(`${r.httpUrl}/api/docs/${name}`)).text()).toBe('first. second.')
+    await r.stop()
+    expect((await storedDocument(r.dataDir, name)).text).toBe('first. second.')
+  })
+
   it('DV1/DV3: a stalled append: nothing is relayed or answered meanwhile, then everything arrives in order', async () => {
     const r = await start()
     const name = 'append-stalls'

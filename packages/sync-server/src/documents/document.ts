@@ -210,7 +210,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
    * it. The same admission as a peer's update with write access (shape, integration cost, size,
    * pending bytes); stored before anyone sees it, then relayed to every peer. Wakes a dormant
    * document. Resolves once the change is durable; rejects with {@link ChangeRefusedError}
-   * (nothing stored) or {@link DocumentUnavailableError}, or with the storage error of a failed write.
+   * (nothing stored) or {@link DocumentUnavailableError} (closing, or the write failed).
    */
   async applyServerUpdate(update: Uint8Array, origin: ServerChange): Promise<ChangeOutcome> {
     return this.serverChange(() => update.slice(), origin)
@@ -321,7 +321,13 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
         throw new ChangeRefusedError('invalid', TOO_MUCH_PENDING)
       })
     }
-    return this.log.flushed().then(() => ({ changed: changes.length > 0, vector }))
+    return this.log.flushed().then(
+      () => ({ changed: changes.length > 0, vector }),
+      // A failed write is the server's trouble, not the caller's request: it may be retried (503).
+      (error: unknown) => {
+        throw new DocumentUnavailableError(this.name, `the change could not be stored (${error instanceof Error ? error.message : String(error)})`)
+      }
+    )
   }
 
   /** Resolves when everything applied so far is stored. */
