@@ -7,6 +7,8 @@
  *   admin   true: an operator's token (`quire token --admin`); it may use the admin API, and
  *           reads and writes every document (its doc and access claims are implied)
  */
+import { webcrypto } from 'node:crypto'
+
 // jose loads on first use: an open server never needs it, and start-up time is reconnect time.
 const jose = () => import('jose')
 
@@ -78,13 +80,22 @@ export async function signAdminToken(secret: string, grant: { expiresInSeconds: 
     .sign(encoder.encode(secret))
 }
 
+// Given raw bytes, jose imports them as a WebCrypto key at every verification, which cost about
+// as much as the verification itself under a storm of connections; the server has one secret.
+let verifying: { secret: string; key: Promise<webcrypto.CryptoKey> } | undefined
+function verifyingKey(secret: string): Promise<webcrypto.CryptoKey> {
+  if (verifying?.secret !== secret)
+    verifying = { secret, key: webcrypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']) }
+  return verifying.key
+}
+
 /** Verify a token; throws {@link TokenError} saying what was wrong. */
 export async function verifyToken(secret: string, token: string | null | undefined): Promise<Grant> {
   if (!token) throw new TokenError('missing', 'a token is required (?token=...)')
   const { errors, jwtVerify } = await jose()
   let payload: Record<string, unknown>
   try {
-    payload = (await jwtVerify(token, encoder.encode(secret), { algorithms: [ALGORITHM], requiredClaims: ['exp'] })).payload
+    payload = (await jwtVerify(token, await verifyingKey(secret), { algorithms: [ALGORITHM], requiredClaims: ['exp'] })).payload
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new TokenError('expired', 'token has expired')
     if (error instanceof errors.JWSSignatureVerificationFailed) throw new TokenError('bad-signature', 'token signature is not valid for this server')
