@@ -13,6 +13,7 @@ import { loadFailure } from '../documents/load.js'
 import type { Peer } from '../documents/peer.js'
 import type { DocumentRegistry } from '../documents/registry.js'
 import type { Metrics } from '../metrics.js'
+import { refusalLog } from '../refusal-log.js'
 import type { Place } from './connection-counts.js'
 import { messageCost, TokenBucket } from './token-bucket.js'
 
@@ -182,7 +183,7 @@ export class Session {
   }
 
   private end(code: number, reason: string, metricReason: string): void {
-    this.ctx.log.warn({ doc: this.name, conn: this.peer.id, code }, reason)
+    refusalLog(this.ctx.log).write('warn', metricReason, { doc: this.name, conn: this.peer.id, code }, reason)
     this.ctx.metrics.rejectedConnections.inc({ reason: metricReason })
     this.peer.close(code, reason)
   }

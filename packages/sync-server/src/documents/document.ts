@@ -18,6 +18,7 @@ import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
 import { ANONYMOUS, type Author, authorOf, vouchedAuthors } from '../history/authors.js'
 import { HistoryRecorder, type RecorderOwner } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
+import { refusalLog } from '../refusal-log.js'
 import type { VersionMeta } from '../storage/history-records.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
@@ -554,7 +555,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   }
 
   private reject(peer: Peer, code: number, reason: string, metric = 'invalid_update'): void {
-    this.ctx.log.warn({ doc: this.name, conn: peer.id, code }, reason)
+    refusalLog(this.ctx.log).write('warn', metric, { doc: this.name, conn: peer.id, code }, reason)
     this.ctx.metrics.rejectedConnections.inc({ reason: metric })
     peer.close(code, reason)
   }

@@ -18,6 +18,7 @@ import type { Reading } from '../connection/session.js'
 import type { Peer } from '../documents/peer.js'
 import type { Metrics } from '../metrics.js'
 import { redactUrl } from '../redact-url.js'
+import { refusalLog } from '../refusal-log.js'
 import { type SendAccount, SendBudget } from './send-budget.js'
 
 /** An admitted request. */
@@ -85,7 +86,9 @@ export function attachTransport(server: Server, settings: TransportSettings, han
       (admission) => {
         if (!admission.ok) {
           settings.metrics.rejectedConnections.inc({ reason: admission.reason })
-          settings.log.info(
+          refusalLog(settings.log).write(
+            'info',
+            admission.reason,
             { url: redactUrl(request.url), status: admission.status, ip: request.socket.remoteAddress },
             `upgrade refused: ${admission.message}`
           )
@@ -305,7 +308,7 @@ class SocketPeer implements Peer, Reading {
   /** The socket reported an error (it closes next). */
   failed(error: Error & { code?: string }): void {
     const { settings } = this.edge
-    settings.log.warn({ doc: this.name, conn: this.id, err: error.message, code: error.code }, 'connection error')
+    refusalLog(settings.log).write('warn', 'connection_error', { doc: this.name, conn: this.id, err: error.message, code: error.code }, 'connection error')
     if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') settings.metrics.rejectedConnections.inc({ reason: 'message_too_big' })
   }
 
