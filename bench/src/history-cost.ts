@@ -4,18 +4,21 @@
  * version spans --history-max-ms of typing) with the server's own code, stored as the server
  * stores them (version records and the head record, deflated). Reported per trace: the bytes of
  * all versions against `Y.encodeStateAsUpdate` of the final document, and the time to open a
- * version's text from its records with nothing cached (the newest and one in the middle: the
- * nearest stored checkpoint, then every version after it), then the newest again with the cache
- * the first open left.
+ * version's text from its records with nothing cached (the newest, the middle one, the oldest, and
+ * the slowest of the versions just before each checkpoint, which replay the most: the nearest
+ * stored checkpoints, then every version after them), then the newest again with the cache the
+ * first open left.
  *
  * The traces carry no timestamps, so typing is modelled (seeded): one transaction every 150 ms,
- * and a pause longer than the idle time after a transaction with probability 1/`pauseEvery`.
+ * and a pause longer than the idle time after a transaction with probability 1/`pauseEvery`. The
+ * writer's Yjs client id is drawn from the seed too (a random one changes the state's size by up
+ * to a tenth, and with it the budget).
  *
  *   node dist/history-cost.js [--traces automerge-paper,rustcode] [--pause-every 200,2000] [--seed 12]
  */
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { cutVersion, EMPTY_BASE, encodeVersion, HistoryReader, type VersionBase, writeHeadRecord } from '@quire/sync-server'
+import { cutVersion, EMPTY_BASE, encodeVersion, HistoryReader, noCheckpoint, type VersionBase, writeHeadRecord } from '@quire/sync-server'
 import { loadTrace, rng, seedFor } from '@quire/testkit'
 import * as Y from 'yjs'
 
@@ -36,11 +39,16 @@ interface Row {
   trace: string
   pauseEvery: number
   versions: number
+  checkpoints: number
   historyBytes: number
   stateBytes: number
   newestMs: number
   newestCpuMs: number
-  middleMs: number
+  middleCpuMs: number
+  oldestCpuMs: number
+  /** The slowest cold open of the versions just before each checkpoint, and the newest. */
+  slowestCpuMs: number
+  slowestVersion: number
   warmMs: number
   /** Building the final state from one update: what opening the live document costs, for scale. */
   stateMs: number
@@ -50,12 +58,13 @@ function measure(name: string, pauseEvery: number, seed: number): Row {
   const trace = loadTrace(name)
   const random = rng(seed)
   const doc = new Y.Doc()
+  doc.clientID = Math.floor(random() * 0x100000000)
   const text = doc.getText('codemirror')
   if (trace.startContent) text.insert(0, trace.startContent)
   const records: Array<{ id: number; value: Uint8Array }> = []
   let base: VersionBase = EMPTY_BASE
   // Checkpoints as the server stores them (checkpoints.ts): the same policy, the same budget.
-  const progress = { bytes: 0, sinceCheckpoint: 0 }
+  const progress = { bytes: 0, ...noCheckpoint() }
   let clock = 0
   let start: number | undefined
   const cut = (end: number) => {
@@ -77,7 +86,7 @@ function measure(name: string, pauseEvery: number, seed: number): Row {
           authors: [{ name: 'Writer', verified: true, color: '#30bced', clients: [doc.clientID] }],
           delta: made.delta
         },
-        () => Y.encodeStateAsUpdate(doc)
+        doc
       )
     })
     start = undefined
@@ -98,7 +107,7 @@ function measure(name: string, pauseEvery: number, seed: number): Row {
   }
   if (start !== undefined) cut(clock)
   if (text.toString() !== trace.endContent) throw new Error(`${name}: replay does not end with the trace's text`)
-  const head = writeHeadRecord({ lastId: records.length, enabled: true, prunedAt: 0, bytes: progress.bytes, sinceCheckpoint: progress.sinceCheckpoint, base })
+  const head = writeHeadRecord({ lastId: records.length, enabled: true, prunedAt: 0, base, ...progress })
   const historyBytes = records.reduce((sum, r) => sum + r.value.length, 0) + head.length
   const stateBytes = Y.encodeStateAsUpdate(doc).length
   // Wall time, and CPU time of this process (on a loaded machine the two differ a lot).
@@ -114,8 +123,17 @@ function measure(name: string, pauseEvery: number, seed: number): Row {
   }
   const last = records.length - 1
   const newest = open(`${name}/${pauseEvery}/cold-newest`, last, trace.endContent)
-  const middleMs = open(`${name}/${pauseEvery}/cold-middle`, Math.floor(last / 2)).ms
+  const middle = open(`${name}/${pauseEvery}/cold-middle`, Math.floor(last / 2))
+  const oldest = open(`${name}/${pauseEvery}/cold-oldest`, 0)
   const warmMs = open(`${name}/${pauseEvery}/cold-newest`, last, trace.endContent).ms
+  // The longest replays end just before a checkpoint (or at the newest version).
+  const metas = new HistoryReader(`${name}/${pauseEvery}/list`, { head, versions: records }).versions
+  const beforeCheckpoints = metas.flatMap((meta, index) => (meta.checkpointed && index > 0 ? [index - 1] : []))
+  let slowest = { cpuMs: newest.cpuMs, index: last }
+  for (const index of beforeCheckpoints) {
+    const { cpuMs } = open(`${name}/${pauseEvery}/cold-${index}`, index)
+    if (cpuMs > slowest.cpuMs) slowest = { cpuMs, index }
+  }
   const state = Y.encodeStateAsUpdate(doc)
   const started = performance.now()
   const built = new Y.Doc()
@@ -127,11 +145,15 @@ function measure(name: string, pauseEvery: number, seed: number): Row {
     trace: trace.name,
     pauseEvery,
     versions: records.length,
+    checkpoints: metas.filter((meta) => meta.checkpointed).length,
     historyBytes,
     stateBytes,
     newestMs: newest.ms,
     newestCpuMs: newest.cpuMs,
-    middleMs,
+    middleCpuMs: middle.cpuMs,
+    oldestCpuMs: oldest.cpuMs,
+    slowestCpuMs: slowest.cpuMs,
+    slowestVersion: slowest.index + 1,
     warmMs,
     stateMs
   }
@@ -148,19 +170,19 @@ console.log(
     .join(' ')} on ${cpus().length} cores`
 )
 console.log(
-  '| trace | pause every | versions | all versions (bytes) | live state (bytes) | ratio | open newest, cold: wall / CPU (ms) | open middle, cold (ms) | open newest again (ms) | live state alone (ms) |'
+  '| trace | pause every | versions | checkpoints | all versions (bytes) | live state (bytes) | ratio | open newest, cold: wall / CPU (ms) | middle, cold: CPU (ms) | oldest, cold: CPU (ms) | slowest, cold: CPU (ms) (version) | newest again (ms) | live state alone (ms) |'
 )
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 for (const name of (args.traces ?? '').split(',').filter(Boolean)) {
   for (const every of (args['pause-every'] ?? '').split(',').map(Number)) {
     const row = measure(name, every, seed)
     rows.push(row)
     console.log(
-      `| ${row.trace} | ${every} keys | ${row.versions} | ${row.historyBytes} | ${row.stateBytes} | ${(row.historyBytes / row.stateBytes).toFixed(2)}x | ${row.newestMs.toFixed(1)} / ${row.newestCpuMs.toFixed(1)} | ${row.middleMs.toFixed(1)} | ${row.warmMs.toFixed(1)} | ${row.stateMs.toFixed(1)} |`
+      `| ${row.trace} | ${every} keys | ${row.versions} | ${row.checkpoints} | ${row.historyBytes} | ${row.stateBytes} | ${(row.historyBytes / row.stateBytes).toFixed(2)}x | ${row.newestMs.toFixed(1)} / ${row.newestCpuMs.toFixed(1)} | ${row.middleCpuMs.toFixed(1)} | ${row.oldestCpuMs.toFixed(1)} | ${row.slowestCpuMs.toFixed(1)} (${row.slowestVersion}) | ${row.warmMs.toFixed(1)} | ${row.stateMs.toFixed(1)} |`
     )
   }
 }
 const worst = rows.reduce((a, b) => (b.historyBytes / b.stateBytes > a.historyBytes / a.stateBytes ? b : a), rows[0]!)
 console.log(
-  `\nlargest ratio ${(worst.historyBytes / worst.stateBytes).toFixed(2)}x (${worst.trace}, pause every ${worst.pauseEvery}); slowest cold open ${Math.max(...rows.map((r) => r.newestMs)).toFixed(1)} ms`
+  `\nlargest ratio ${(worst.historyBytes / worst.stateBytes).toFixed(2)}x (${worst.trace}, pause every ${worst.pauseEvery}); slowest cold open ${Math.max(...rows.map((r) => r.slowestCpuMs)).toFixed(1)} ms CPU`
 )
