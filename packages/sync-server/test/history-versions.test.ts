@@ -9,6 +9,7 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { SharedDocument } from '../src/documents/document.js'
 import { loadDocument } from '../src/documents/load.js'
+import { noCheckpoint } from '../src/history/checkpoints.js'
 import { cutVersion, EMPTY_BASE, type VersionBase } from '../src/history/delta.js'
 import { applyRetention, retentionPlan } from '../src/history/retention.js'
 import { HistoryReader } from '../src/history/versions.js'
@@ -188,7 +189,7 @@ describe('retention', () => {
       texts.set(id, text.toString())
     }
     const { writeHeadRecord } = await import('../src/storage/history-records.js')
-    await store.writeHistory('doc', { put, delete: [], head: writeHeadRecord({ lastId: 30, enabled: true, prunedAt: 0, bytes: 0, sinceCheckpoint: 0, base }) })
+    await store.writeHistory('doc', { put, delete: [], head: writeHeadRecord({ lastId: 30, enabled: true, prunedAt: 0, bytes: 0, base, ...noCheckpoint() }) })
     // Detail for 1 hour: versions older than that merge per hour; keep forever.
     const merged = await applyRetention(store, 'doc', { historyDetailMs: hour, historyKeepMs: 0 }, now)
     expect(merged).toBeGreaterThan(10)
@@ -231,15 +232,15 @@ describe('retention', () => {
 
 describe('checkpoints', () => {
   it('HS1: a long history stores a checkpoint now and then within its budget, and every version still opens to its text', async () => {
-    const { encodeVersion, CHECKPOINT_BUDGET, CHECKPOINT_VERSIONS } = await import('../src/history/checkpoints.js')
+    const { encodeVersion, CHECKPOINT_BUDGET } = await import('../src/history/checkpoints.js')
     const doc = new Y.Doc()
     const text = doc.getText('codemirror')
     const random = rng(4242)
     let base: VersionBase = EMPTY_BASE
-    const progress = { bytes: 0, sinceCheckpoint: 0 }
+    const progress = { bytes: 0, ...noCheckpoint() }
     const versions: Array<{ id: number; value: Uint8Array }> = []
     const texts: string[] = []
-    for (let id = 1; id <= 3 * CHECKPOINT_VERSIONS; id++) {
+    for (let id = 1; id <= 384; id++) {
       for (let i = 0; i < 5; i++) randomEdit(text, random)
       const cut = cutVersion(doc, base)
       base = cut.base
@@ -248,7 +249,7 @@ describe('checkpoints', () => {
         value: encodeVersion(
           progress,
           { id, start: id, end: id, kind: 'edit', label: null, added: cut.added, removed: cut.removed, authors: [], delta: cut.delta },
-          () => Y.encodeStateAsUpdate(doc)
+          doc
         )
       })
       texts.push(text.toString())

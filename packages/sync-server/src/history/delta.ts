@@ -40,13 +40,26 @@ export const TEXT_NAME = 'codemirror'
 /** Cut the version that `doc` is now, after `previous`. */
 export function cutVersion(doc: Y.Doc, previous: VersionBase): Cut {
   const deleted = deleteRangesOf(doc)
+  const delta = updateSince(doc, previous, deleted)
+  const { added, removed } = countChanges(doc, previous)
+  return { delta, base: baseOf(doc, deleted), added, removed }
+}
+
+/** Where `doc` is now, as a version ending here would record it. */
+export function baseOf(doc: Y.Doc, deleted: DeleteRanges = deleteRangesOf(doc)): VersionBase {
+  return { vector: Y.decodeStateVector(Y.encodeStateVector(doc)), deleted }
+}
+
+/**
+ * The Yjs update (V1) from the state at `previous` to `doc`'s: the structs added since (deleted
+ * content already collected) and only the deletions made since. `deleted` is `doc`'s delete ranges.
+ */
+export function updateSince(doc: Y.Doc, previous: VersionBase, deleted: DeleteRanges = deleteRangesOf(doc)): Uint8Array {
   const full = Y.encodeStateAsUpdate(doc, Y.encodeStateVector(previous.vector))
   const tail = encodeDeleteRanges(deleted)
   const newDeletions = encodeDeleteRanges(subtractRanges(deleted, previous.deleted))
   // A document with pending structs gets a merged update whose tail is not ours: store it whole.
-  const delta = endsWith(full, tail) ? concat(full.subarray(0, full.length - tail.length), newDeletions) : full
-  const { added, removed } = countChanges(doc, previous)
-  return { delta, base: { vector: Y.decodeStateVector(Y.encodeStateVector(doc)), deleted }, added, removed }
+  return endsWith(full, tail) ? concat(full.subarray(0, full.length - tail.length), newDeletions) : full
 }
 
 /** The deleted ranges of a document, from its struct store. */

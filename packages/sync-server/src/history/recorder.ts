@@ -22,7 +22,7 @@ import {
 } from '../storage/history-records.js'
 import type { DocumentStore, StoredHistory } from '../storage/store.js'
 import type { Author } from './authors.js'
-import { encodeVersion } from './checkpoints.js'
+import { encodeVersion, noCheckpoint } from './checkpoints.js'
 import { cutVersion, deleteRangesOf, EMPTY_BASE } from './delta.js'
 import { applyRetention } from './retention.js'
 import { type HistorySettings, RETENTION_EVERY_MS } from './settings.js'
@@ -269,7 +269,7 @@ export class HistoryRecorder {
     }
     head.lastId = meta.id
     head.base = cut.base
-    const bytes = encodeVersion(head, { ...meta, delta: cut.delta }, () => Y.encodeStateAsUpdate(ydoc))
+    const bytes = encodeVersion(head, { ...meta, delta: cut.delta }, ydoc)
     return { meta, bytes }
   }
 
@@ -301,7 +301,7 @@ export class HistoryRecorder {
   }
 
   private emptyHead(): HistoryHead {
-    return { lastId: 0, enabled: true, prunedAt: Date.now(), bytes: 0, sinceCheckpoint: 0, base: EMPTY_BASE }
+    return { lastId: 0, enabled: true, prunedAt: Date.now(), bytes: 0, base: EMPTY_BASE, ...noCheckpoint() }
   }
 
   // The stored head; a document without one starts its history here, from what it had stored.
@@ -324,8 +324,8 @@ export class HistoryRecorder {
         const cut = cutVersion(ydoc, head.base)
         const now = Date.now()
         const meta: VersionMeta = { id: 1, start: now, end: now, kind: 'import', label: null, added: cut.added, removed: 0, authors: [] }
-        const record = writeVersionRecord({ ...meta, delta: cut.delta })
-        const imported = { ...head, lastId: 1, base: cut.base, bytes: record.length }
+        const imported = { ...head, lastId: 1, base: cut.base }
+        const record = encodeVersion(imported, { ...meta, delta: cut.delta }, ydoc)
         await this.ctx.store.writeHistory(this.owner.name, {
           put: [{ id: 1, value: record }],
           delete: [],

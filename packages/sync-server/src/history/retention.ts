@@ -6,9 +6,10 @@
  * and by `quire history prune`.
  */
 import * as Y from 'yjs'
-import { type HistoryHead, readHeadRecord, readVersionRecord, type VersionRecord, writeHeadRecord, writeVersionRecord } from '../storage/history-records.js'
+import { type HistoryHead, readHeadRecord, readVersionRecord, type VersionRecord, writeHeadRecord } from '../storage/history-records.js'
 import type { DocumentStore, HistoryWrite } from '../storage/store.js'
 import { mergeAuthors } from './authors.js'
+import { noCheckpoint, reviseVersion } from './checkpoints.js'
 import { cutVersion, deleteRangesOf, type VersionBase } from './delta.js'
 import type { HistorySettings } from './settings.js'
 
@@ -26,12 +27,7 @@ export async function applyRetention(
   const head = readHeadRecord(stored.head)
   const versions = stored.versions.map((entry) => readVersionRecord(entry.value))
   const plan = retentionPlan(versions, settings, now)
-  const write = mergeRuns(versions, plan, head, now)
-  // The head counts the bytes of what is kept.
-  const replaced = new Map(write.put.map((entry) => [entry.id, entry.value.length]))
-  const removed = new Set(write.delete)
-  const bytes = stored.versions.reduce((sum, entry) => (removed.has(entry.id) ? sum : sum + (replaced.get(entry.id) ?? entry.value.length)), 0)
-  write.head = writeHeadRecord({ ...head, prunedAt: now, bytes })
+  const write = mergeRuns(versions, stored.versions, plan, head, now)
   await store.writeHistory(name, write)
   return write.delete.length
 }
@@ -63,11 +59,15 @@ export function retentionPlan(
   return runs.filter((run) => run.length > 1)
 }
 
-// Replay every version once; each run is cut again from where the version before it ended.
-function mergeRuns(versions: VersionRecord[], runs: number[][], head: HistoryHead, now: number): HistoryWrite {
+// Replay every version once; each run is cut again from where the version before it ended, and
+// every kept version's checkpoint is kept or placed again (checkpoints.ts), so the head counts the
+// bytes of what is kept and where the last checkpoint is.
+function mergeRuns(versions: VersionRecord[], stored: ReadonlyArray<{ value: Uint8Array }>, runs: number[][], head: HistoryHead, now: number): HistoryWrite {
   const put: HistoryWrite['put'] = []
   const deleted: number[] = []
   const firstOf = new Map(runs.map((run) => [run[0]!, run]))
+  const progress = { bytes: 0, ...noCheckpoint() }
+  const chains = new Map<number, number>()
   const ydoc = new Y.Doc()
   try {
     let run: number[] | undefined
@@ -78,30 +78,33 @@ function mergeRuns(versions: VersionRecord[], runs: number[][], head: HistoryHea
         base = { vector: Y.decodeStateVector(Y.encodeStateVector(ydoc)), deleted: deleteRangesOf(ydoc) }
       }
       Y.applyUpdate(ydoc, version.delta)
-      if (run && index === run[run.length - 1]) {
+      if (run && index < run[run.length - 1]!) return
+      let record = version
+      let bytes: Uint8Array | undefined = stored[index]!.value
+      if (run) {
         const parts = run.map((i) => versions[i]!)
         const cut = cutVersion(ydoc, base as VersionBase)
         const first = parts[0]!
-        put.push({
+        record = {
           id: version.id,
-          value: writeVersionRecord({
-            id: version.id,
-            start: Math.min(...parts.map((p) => p.start)),
-            end: Math.max(...parts.map((p) => p.end)),
-            kind: first.kind === 'import' ? 'import' : 'edit',
-            label: null,
-            added: cut.added,
-            removed: cut.removed,
-            authors: mergeAuthors(parts.map((p) => p.authors)),
-            delta: cut.delta
-          })
-        })
+          start: Math.min(...parts.map((p) => p.start)),
+          end: Math.max(...parts.map((p) => p.end)),
+          kind: first.kind === 'import' ? 'import' : 'edit',
+          label: null,
+          added: cut.added,
+          removed: cut.removed,
+          authors: mergeAuthors(parts.map((p) => p.authors)),
+          delta: cut.delta
+        }
+        bytes = undefined
         for (const part of parts.slice(0, -1)) deleted.push(part.id)
         run = undefined
       }
+      const value = reviseVersion(progress, chains, record, bytes, ydoc)
+      if (value !== bytes) put.push({ id: version.id, value })
     })
   } finally {
     ydoc.destroy()
   }
-  return { put, delete: deleted, head: writeHeadRecord({ ...head, prunedAt: now }) }
+  return { put, delete: deleted, head: writeHeadRecord({ ...head, prunedAt: now, ...progress }) }
 }

@@ -3,9 +3,10 @@
  * wrote each stretch of a version's text. Pure over what storage returns; the HTTP routes and the
  * benchmark read through here.
  *
- * A version's state is every version's update up to it, applied in order to a fresh Y.Doc. Built
- * states are cached (state-cache.ts) every {@link CHECKPOINT_EVERY} versions and at the version
- * opened, so a later open replays only from the nearest one.
+ * A version's state is built from the nearest state at hand before it (a cached one, or a stored
+ * checkpoint with the checkpoints it builds on: checkpoints.ts), then the updates of the versions
+ * after it, applied in order; with no state at hand, from the first version. The state built is
+ * cached (state-cache.ts), so opening it or a later neighbour again replays only from there.
  */
 import * as Y from 'yjs'
 import { readVersionMeta, readVersionRecord, type VersionAuthor, type VersionMeta } from '../storage/history-records.js'
@@ -13,9 +14,6 @@ import type { StoredHistory } from '../storage/store.js'
 import { ANONYMOUS, type Author } from './authors.js'
 import { TEXT_NAME } from './delta.js'
 import { StateCache } from './state-cache.js'
-
-/** Versions between two cached states while replaying. */
-export const CHECKPOINT_EVERY = 256
 
 const cache = new StateCache(64 * 1024 * 1024)
 
@@ -69,32 +67,66 @@ export class HistoryReader {
     this.versions = listVersions(history)
   }
 
-  /** The index of version `id`, or -1. */
+  /** The index of version `id`, or -1 (ids grow with the index: binary search). */
   indexOf(id: number): number {
-    return this.versions.findIndex((version) => version.id === id)
+    let lo = 0
+    let hi = this.versions.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (this.versions[mid]!.id < id) lo = mid + 1
+      else hi = mid
+    }
+    return this.versions[lo]?.id === id ? lo : -1
   }
 
   /** A Y.Doc holding version `index`'s state (the caller destroys it). */
   build(index: number): Y.Doc {
+    const { cached, checkpoints, from } = this.start(index)
     const ydoc = new Y.Doc()
-    let from = 0
-    // From the nearest state at hand: one cached, or a stored checkpoint.
-    for (let i = index; i >= 0; i--) {
-      const state = cache.get(this.key(i)) ?? (this.versions[i]!.checkpointed ? readVersionRecord(this.history.versions[i]!.value).checkpoint : undefined)
-      if (state) {
-        Y.applyUpdate(ydoc, state)
-        from = i + 1
-        break
-      }
-    }
     ydoc.transact(() => {
-      for (let i = from; i <= index; i++) {
-        Y.applyUpdate(ydoc, readVersionRecord(this.history.versions[i]!.value).delta)
-        if ((i + 1) % CHECKPOINT_EVERY === 0 && i < index) cache.set(this.key(i), Y.encodeStateAsUpdate(ydoc))
+      if (cached) Y.applyUpdateV2(ydoc, cached)
+      for (const i of checkpoints) {
+        const checkpoint = readVersionRecord(this.history.versions[i]!.value).checkpoint!
+        if (checkpoint.encoding === 1) Y.applyUpdate(ydoc, checkpoint.update)
+        else Y.applyUpdateV2(ydoc, checkpoint.update)
       }
+      for (let i = from; i <= index; i++) Y.applyUpdate(ydoc, readVersionRecord(this.history.versions[i]!.value).delta)
     })
-    if (from <= index) cache.set(this.key(index), Y.encodeStateAsUpdate(ydoc))
+    if (!cached || checkpoints.length > 0 || from <= index) cache.set(this.key(index), Y.encodeStateAsUpdateV2(ydoc))
     return ydoc
+  }
+
+  /**
+   * Where building version `index` starts: the nearest state at hand at or before it (a cached
+   * state, then the checkpoints that lead to a stored one, oldest first), and the first version
+   * to replay after it. A checkpoint whose chain is broken (retention merged a version it builds
+   * on away) is passed over.
+   */
+  private start(index: number): { cached?: Uint8Array; checkpoints: number[]; from: number } {
+    for (let i = index; i >= 0; i--) {
+      const cached = cache.get(this.key(i))
+      if (cached) return { cached, checkpoints: [], from: i + 1 }
+      if (!this.versions[i]!.checkpointed) continue
+      const chain = this.chain(i)
+      if (chain) return { ...chain, from: i + 1 }
+    }
+    return { checkpoints: [], from: 0 }
+  }
+
+  // The checkpoints that build version `index`'s state (oldest first), from nothing or from a cached state.
+  private chain(index: number): { cached?: Uint8Array; checkpoints: number[] } | undefined {
+    const checkpoints: number[] = []
+    for (let i = index; ; ) {
+      checkpoints.unshift(i)
+      const base = this.versions[i]!.checkpointBase ?? 0
+      if (base === 0) return { checkpoints }
+      const b = this.indexOf(base)
+      if (b < 0 || b >= i) return undefined
+      const cached = cache.get(this.key(b))
+      if (cached) return { cached, checkpoints }
+      if (!this.versions[b]!.checkpointed) return undefined
+      i = b
+    }
   }
 
   /** Version `index`'s text. */

@@ -7,16 +7,22 @@
  *                 varUint authorCount, authorCount × (varString name, varUint verified,
  *                 varString color ("" for none), varUint clientCount, clientCount × varUint client),
  *                 varUint8Array delta (raw deflate of the Yjs update since the previous version),
- *                 varUint hasCheckpoint, [varUint8Array checkpoint (raw deflate of the whole state at this version)]
+ *                 varUint checkpoint: 0 none,
+ *                   1 [varUint8Array raw deflate of the whole state at this version (V1)] (first records with checkpoints),
+ *                   2 [varUint base id (0 = the empty document), varUint8Array raw deflate of the Yjs update (V2)
+ *                     from version `base`'s state to this version's]
  * head record:    varUint format=1, varUint lastId, varUint enabled, varUint prunedAt (ms),
  *                 varUint bytes (all version records), varUint sinceCheckpoint (versions since the last checkpoint),
- *                 varUint8Array deflated (varUint8Array state vector, delete ranges as a Yjs delete set)
+ *                 varUint8Array deflated (varUint8Array state vector, delete ranges as a Yjs delete set),
+ *                 then, absent from heads written before checkpoints were placed by cost:
+ *                 varUint replay (replay cost since the last checkpoint), varUint chain (cost of its checkpoint chain),
+ *                 varUint checkpointId (0 = none), varUint8Array deflated (the checkpoint's state vector and delete ranges)
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { type DeleteRanges, decodeDeleteRanges, encodeDeleteRanges, type VersionBase } from '../history/delta.js'
+import { type DeleteRanges, decodeDeleteRanges, EMPTY_BASE, encodeDeleteRanges, type VersionBase } from '../history/delta.js'
 import { DamagedRecordError, readBytes, readRecord } from './records.js'
 
 /** Why a version was cut. */
@@ -42,15 +48,25 @@ export interface VersionMeta {
   added: number
   removed: number
   authors: VersionAuthor[]
-  /** The record also holds the whole state at this version (a checkpoint to open later versions from). */
+  /** The record also holds a checkpoint: this version's state, or an update to it from an earlier checkpoint's. */
   checkpointed?: boolean
+  /** The version whose state that checkpoint starts from (0: the empty document, i.e. the whole state). */
+  checkpointBase?: number
+}
+
+/** A checkpoint: the Yjs update from version `base`'s state (0: the empty document) to this version's. */
+export interface Checkpoint {
+  base: number
+  update: Uint8Array
+  /** Yjs update encoding: 1 in the first checkpoints (whole states), 2 since (smaller once deflated). */
+  encoding: 1 | 2
 }
 
 /** One stored version: its facts and the Yjs update from the previous version to it. */
 export interface VersionRecord extends VersionMeta {
   delta: Uint8Array
-  /** The whole state at this version, when the record carries a checkpoint. */
-  checkpoint?: Uint8Array
+  /** The record's checkpoint, if it carries one. */
+  checkpoint?: Checkpoint
 }
 
 /** Where a document's history stands: the last version, whether history is kept, and its end state. */
@@ -64,6 +80,13 @@ export interface HistoryHead {
   /** Versions cut since the last one that carries a checkpoint. */
   sinceCheckpoint: number
   base: VersionBase
+  /** Replay cost (checkpoints.ts) of the versions since the last checkpoint. */
+  replay: number
+  /** Cost of applying the last checkpoint and the ones it builds on. */
+  chain: number
+  /** The last version that carries a checkpoint written by cost, and where it ends; 0 when none is known. */
+  checkpointId: number
+  checkpointBase: VersionBase
 }
 
 /** Encode a version record. */
@@ -87,8 +110,17 @@ export function writeVersionRecord(record: VersionRecord): Uint8Array {
     for (const client of author.clients) encoding.writeVarUint(encoder, client)
   }
   encoding.writeVarUint8Array(encoder, deflateRawSync(record.delta))
-  encoding.writeVarUint(encoder, record.checkpoint ? 1 : 0)
-  if (record.checkpoint) encoding.writeVarUint8Array(encoder, deflateRawSync(record.checkpoint))
+  const checkpoint = record.checkpoint
+  if (!checkpoint) encoding.writeVarUint(encoder, 0)
+  else if (checkpoint.encoding === 1) {
+    if (checkpoint.base !== 0) throw new Error('a V1 checkpoint is a whole state')
+    encoding.writeVarUint(encoder, 1)
+    encoding.writeVarUint8Array(encoder, deflateRawSync(checkpoint.update))
+  } else {
+    encoding.writeVarUint(encoder, 2)
+    encoding.writeVarUint(encoder, checkpoint.base)
+    encoding.writeVarUint8Array(encoder, deflateRawSync(checkpoint.update))
+  }
   return encoding.toUint8Array(encoder)
 }
 
@@ -124,13 +156,17 @@ function readVersion(bytes: Uint8Array, withDelta: boolean): VersionMeta | Versi
       authors.push({ name, verified, color, clients })
     }
     const packed = readBytes(decoder)
-    const checkpointed = decoding.readVarUint(decoder) === 1
-    const packedCheckpoint = checkpointed ? readBytes(decoder) : undefined
-    const meta: VersionMeta = { id, start, end, kind, label, added, removed, authors, checkpointed }
+    const flag = decoding.readVarUint(decoder)
+    if (flag > 2) throw new DamagedRecordError('version record has an unknown checkpoint kind')
+    const checkpointBase = flag === 2 ? decoding.readVarUint(decoder) : 0
+    const packedCheckpoint = flag > 0 ? readBytes(decoder) : undefined
+    const meta: VersionMeta = { id, start, end, kind, label, added, removed, authors, checkpointed: flag > 0 }
+    if (flag > 0) meta.checkpointBase = checkpointBase
     if (!withDelta) return meta
     try {
-      const delta = inflateRawSync(packed)
-      return packedCheckpoint ? { ...meta, delta, checkpoint: inflateRawSync(packedCheckpoint) } : { ...meta, delta }
+      const delta = inflate(packed)
+      if (!packedCheckpoint) return { ...meta, delta }
+      return { ...meta, delta, checkpoint: { base: checkpointBase, update: inflate(packedCheckpoint), encoding: flag === 1 ? 1 : 2 } }
     } catch {
       throw new DamagedRecordError('version record update does not inflate')
     }
@@ -150,6 +186,13 @@ export function writeHeadRecord(head: HistoryHead): Uint8Array {
   encoding.writeVarUint(encoder, head.bytes)
   encoding.writeVarUint(encoder, head.sinceCheckpoint)
   encoding.writeVarUint8Array(encoder, deflateRawSync(encoding.toUint8Array(inner)))
+  encoding.writeVarUint(encoder, head.replay)
+  encoding.writeVarUint(encoder, head.chain)
+  encoding.writeVarUint(encoder, head.checkpointId)
+  const checkpoint = encoding.createEncoder()
+  encoding.writeVarUint8Array(checkpoint, Y.encodeStateVector(head.checkpointBase.vector))
+  encoding.writeUint8Array(checkpoint, encodeDeleteRanges(head.checkpointBase.deleted))
+  encoding.writeVarUint8Array(encoder, deflateRawSync(encoding.toUint8Array(checkpoint)))
   return encoding.toUint8Array(encoder)
 }
 
@@ -161,14 +204,34 @@ export function readHeadRecord(bytes: Uint8Array): HistoryHead {
     const prunedAt = decoding.readVarUint(decoder)
     const bytes = decoding.readVarUint(decoder)
     const sinceCheckpoint = decoding.readVarUint(decoder)
-    let inner: decoding.Decoder
-    try {
-      inner = decoding.createDecoder(inflateRawSync(readBytes(decoder)))
-    } catch {
-      throw new DamagedRecordError('history head does not inflate')
+    const base = readBase(readBytes(decoder))
+    // A head written before checkpoints were placed by cost: the next checkpoint is a whole state, due by its count.
+    if (decoder.pos === decoder.arr.length) {
+      return { lastId, enabled, prunedAt, bytes, sinceCheckpoint, base, replay: 0, chain: 0, checkpointId: 0, checkpointBase: EMPTY_BASE }
     }
-    const vector = Y.decodeStateVector(decoding.readVarUint8Array(inner))
-    const deleted: DeleteRanges = decodeDeleteRanges(inner)
-    return { lastId, enabled, prunedAt, bytes, sinceCheckpoint, base: { vector, deleted } }
+    const replay = decoding.readVarUint(decoder)
+    const chain = decoding.readVarUint(decoder)
+    const checkpointId = decoding.readVarUint(decoder)
+    const checkpointBase = readBase(readBytes(decoder))
+    return { lastId, enabled, prunedAt, bytes, sinceCheckpoint, base, replay, chain, checkpointId, checkpointBase }
   })
+}
+
+// A state vector and delete ranges, deflated together.
+function readBase(packed: Uint8Array): VersionBase {
+  let inner: decoding.Decoder
+  try {
+    inner = decoding.createDecoder(inflateRawSync(packed))
+  } catch {
+    throw new DamagedRecordError('history head does not inflate')
+  }
+  const vector = Y.decodeStateVector(decoding.readVarUint8Array(inner))
+  const deleted: DeleteRanges = decodeDeleteRanges(inner)
+  return { vector, deleted }
+}
+
+// Inflating allocates its output in chunks of 16 KiB by default: most deltas are far smaller, and
+// a replay inflates hundreds of them, so size the first chunk to the likely output.
+function inflate(packed: Uint8Array): Uint8Array {
+  return inflateRawSync(packed, { chunkSize: Math.min(64 * 1024, Math.max(1024, packed.length * 4)) })
 }
