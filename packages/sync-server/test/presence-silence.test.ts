@@ -6,9 +6,11 @@
  * under a stream of changes is never disconnected by this. Stock clients of both generations.
  */
 import { rmSync } from 'node:fs'
+import { readFrame, writeFrame } from '@quire/protocol'
 import { readMetric, type ServerProcess, startServer, startTcpProxy, connect as stockClient, type TcpProxy, waitFor } from '@quire/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
+import * as awarenessProtocol from 'y-protocols/awareness'
 import { WebsocketProvider as ProviderV2 } from 'y-websocket-v2'
 import * as Y from 'yjs'
 
@@ -122,6 +124,58 @@ describe('presence of a silent connection', () => {
       }
     }, 90_000)
   }
+
+  it('PR2: a silent person keeps their client id: nobody else can show a state under it meanwhile', async () => {
+    const proxy = await throughProxy()
+    const name = 'presence/silent-theft'
+    const leaving = person('v3', `ws://127.0.0.1:${proxy.port}`, name)
+    const staying = person('v3', server.wsUrl, name)
+    try {
+      await Promise.all([leaving.synced(), staying.synced()])
+      leaving.awareness.setLocalStateField('user', { name: 'Leaving' })
+      const id = leaving.doc.clientID
+      await waitFor(() => staying.awareness.getStates().has(id), 'the other to see the person')
+      proxy.freeze()
+      await waitFor(() => !staying.awareness.getStates().has(id), 'the silent person to be gone', 20_000)
+
+      // Another connection speaks for the silent person's id, with a clock far ahead. Everything
+      // the server sends it is absorbed in order; two questions after the forged state make sure
+      // that the server has handled it (a relayed presence renewal could answer for one of them).
+      const thief = new WebSocket(`${server.wsUrl}/${name}`)
+      const view = new awarenessProtocol.Awareness(new Y.Doc())
+      const namesSeen = new Set<unknown>()
+      let joined = false
+      let heard = 0
+      thief.on('message', (data: Buffer) => {
+        const frame = readFrame(new Uint8Array(data))
+        if (frame.type === 'sync-step1') joined = true
+        if (frame.type !== 'awareness') return
+        heard++
+        awarenessProtocol.applyAwarenessUpdate(view, frame.update, 'server')
+        for (const state of view.getStates().values()) namesSeen.add((state as { user?: { name?: unknown } }).user?.name)
+      })
+      await waitFor(() => joined, 'the thief to join')
+      const before = heard
+      const forger = new awarenessProtocol.Awareness(new Y.Doc())
+      forger.clientID = id
+      forger.meta.set(id, { clock: 1_000_000, lastUpdated: Date.now() })
+      forger.states.set(id, { user: { name: 'Forged' } })
+      thief.send(writeFrame({ type: 'awareness', update: awarenessProtocol.encodeAwarenessUpdate(forger, [id]) }))
+      thief.send(writeFrame({ type: 'query-awareness' }))
+      thief.send(writeFrame({ type: 'query-awareness' }))
+      await waitFor(() => heard >= before + 2, 'the answers to the questions')
+      expect(namesSeen.has('Forged')).toBe(false)
+      expect(view.getStates().has(id)).toBe(false)
+      thief.close()
+
+      proxy.thaw()
+      await waitFor(() => staying.awareness.getStates().has(id), 'the person to reappear once heard again', 20_000)
+      expect((staying.awareness.getStates().get(id) as { user?: { name?: string } }).user?.name).toBe('Leaving')
+    } finally {
+      leaving.destroy()
+      staying.destroy()
+    }
+  }, 90_000)
 
   it('PR2: a reader that falls seconds behind under a stream of changes is never disconnected by it, gets everything and reappears', async () => {
     const proxy = await throughProxy()
