@@ -1,9 +1,10 @@
 /**
  * A paste larger than the server accepts in one message (here a 64 KiB limit, `--max-message-bytes`)
  * reaches the server in parts and everyone gets it whole; undo takes it back in one step. A change
- * that slips past the editor as one oversized message (made on the Y.Text directly) stops syncing,
- * and the page offers a way out that loses nothing: download the local copy, start again from the
- * server's.
+ * that cannot be cut into messages under the limit (made on the Y.Doc directly: one value larger
+ * than the limit that is not text) stops syncing, and the page offers a way out that loses
+ * nothing: download the local copy, start again from the server's. (An oversized update that is
+ * text, made past the editor, goes in parts: offline-large.test.ts.)
  */
 import { readFile } from 'node:fs/promises'
 import type { Browser, Page } from 'playwright-core'
@@ -74,9 +75,16 @@ describe('a paste over the message limit', () => {
   })
 
   it('an oversized message stops syncing, and the way out keeps every word', async () => {
-    // Past the editor, as a host calling Yjs directly could: one update of 200 KB.
+    // Past the editor, as a host calling Yjs directly could: one update of 400 KB, whose first
+    // struct is a single 200 KB value (not text) that no cutting can bring under the limit.
     const oversized = 'y'.repeat(200_000)
-    await a.evaluate((text) => window.quire!.document.text.insert(0, text), oversized)
+    await a.evaluate((text) => {
+      const document = window.quire!.document
+      document.doc.transact(() => {
+        document.doc.getArray('attachments').push(['z'.repeat(200_000)])
+        document.text.insert(0, text)
+      })
+    }, oversized)
     await waitForStatus(a, 'error')
     await a.locator('.banner', { hasText: 'larger than the server accepts at once' }).waitFor(WAIT)
     const startAgain = a.locator('.recovery button')

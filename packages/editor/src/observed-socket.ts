@@ -3,16 +3,20 @@
  * `WebSocketPolyfill` option, a class the provider instantiates instead of the global
  * `WebSocket`. A subclass sees every frame the provider sends (`send`) and every frame it would
  * receive (the `onmessage` handler the provider assigns), so the editor reads acknowledgements
- * and permission-denied messages without touching the provider's internals.
+ * and permission-denied messages, and sends an oversized update in parts, without touching the
+ * provider's internals.
  */
 
 /** Someone who watches one provider's sockets. */
 export interface FrameObserver {
-  /** A frame is about to be sent on an open socket. */
-  sending(data: string | ArrayBufferLike | Blob | ArrayBufferView): void
+  /** A frame is about to be sent on an open socket: return what to send instead, in order (usually `[data]`). */
+  sending(data: OutgoingData): readonly OutgoingData[]
   /** A frame arrived; return `true` to take it, so that the provider never sees it. */
   receiving(bytes: Uint8Array): boolean
 }
+
+/** What a WebSocket's `send` takes. */
+export type OutgoingData = string | ArrayBufferLike | Blob | ArrayBufferView
 
 type MessageHandler = ((this: WebSocket, event: MessageEvent) => unknown) | null
 
@@ -22,9 +26,8 @@ type MessageHandler = ((this: WebSocket, event: MessageEvent) => unknown) | null
  */
 export function observedWebSocket(Base: typeof WebSocket, observer: FrameObserver): typeof WebSocket {
   return class ObservedWebSocket extends Base {
-    override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
-      observer.sending(data)
-      super.send(data)
+    override send(data: OutgoingData): void {
+      for (const frame of observer.sending(data)) super.send(frame)
     }
 
     override get onmessage(): MessageHandler {

@@ -8,6 +8,7 @@
  * its events, `connect()` and `disconnect()`. See README.md, "How it uses y-websocket".
  */
 import {
+  CloseCode,
   checkDocumentName,
   documentPath,
   EXTENSIONS_PARAM,
@@ -31,9 +32,10 @@ import { type Collaborator, collaboratorsOf } from './collaborators.js'
 import { type HistoryClient, history } from './history-client.js'
 import { type IdentityStorage, rememberedUser, rememberUser, type User } from './identity.js'
 import { DEFAULT_LIVENESS, Liveness, type LivenessOptions } from './liveness.js'
-import { type FrameObserver, observedWebSocket } from './observed-socket.js'
+import { type FrameObserver, type OutgoingData, observedWebSocket } from './observed-socket.js'
 import { fetchServerInfo, requestAccessLink, type ServerInfo, type SharedAccess, UNKNOWN_SERVER } from './server-api.js'
 import { type EditorStatus, initialStatus, nextStatus, type StatusEvent } from './status.js'
+import { updateParts } from './update-parts.js'
 
 /** How to open a document. */
 export interface OpenDocumentOptions {
@@ -109,6 +111,9 @@ export const ACCESS_WAIT_MS = 3_000
 
 const READ_TOKEN = 'The access token only allows reading.'
 
+/** Room left in each part of an oversized update for the frame around it and for estimates. */
+const FRAME_MARGIN_BYTES = 1024
+
 /** One open document, synced with the server; create it with {@link openDocument}. */
 export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   /** The Yjs document. */
@@ -137,6 +142,8 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   #accessCheck: Promise<Access> | undefined
   /** Sockets opened so far: an access answer about an earlier failure is stale once this moves. */
   #opens = 0
+  /** The limit frames on the current socket were cut by while the server had not said its own (see #learnLimit). */
+  #guessedLimit: number | undefined
   /** Retrying stopped for good (a final close or a refused token), or the document was destroyed. */
   #stopped = false
   #destroyed = false
@@ -270,9 +277,13 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   #frameObserver(): FrameObserver {
     return {
       sending: (data) => {
-        const index = this.#tracker.frameSent(frameKind(data))
-        if (!this.#acknowledgements) this.#tracker.acknowledged(index)
+        const frames = this.#inParts(data)
+        for (const frame of frames) {
+          const index = this.#tracker.frameSent(frameKind(frame))
+          if (!this.#acknowledgements) this.#tracker.acknowledged(index)
+        }
         this.#savedMayHaveChanged()
+        return frames
       },
       receiving: (bytes) => {
         this.#liveness.received(Date.now())
@@ -296,6 +307,47 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     }
   }
 
+  /**
+   * An update-bearing frame over the server's limit, as several frames of the same type, each
+   * under it and applicable in order (update-parts.ts). What the provider sends in one piece that
+   * the editor did not cut beforehand: above all the sync step 2 that carries, on reconnecting,
+   * everything made offline or restored from the IndexedDB cache.
+   */
+  #inParts(data: OutgoingData): readonly OutgoingData[] {
+    if (typeof data === 'string' || (typeof Blob !== 'undefined' && data instanceof Blob)) return [data]
+    const limit = this.maxMessageBytes
+    if (this.#server.access === 'unknown' && this.#options.maxMessageBytes === undefined) this.#guessedLimit = limit
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data as ArrayBufferLike)
+    if (bytes.length <= limit) return [data]
+    let frame: ReturnType<typeof readFrame>
+    try {
+      frame = readFrame(bytes)
+    } catch {
+      return [data]
+    }
+    if (frame.type !== 'sync-step2' && frame.type !== 'sync-update') return [data]
+    const { type } = frame
+    return updateParts(frame.update, limit - FRAME_MARGIN_BYTES).map((update) => writeFrame({ type, update }))
+  }
+
+  /**
+   * A close for a message too big, after sending while the editor did not know the server's
+   * limit (it could not ask when the page loaded offline, and the socket was quicker than the
+   * question): worth learning the limit and going again in smaller parts, rather than stopping.
+   */
+  #limitUnknown(code: number): boolean {
+    return code === CloseCode.MessageTooBig && this.#guessedLimit !== undefined
+  }
+
+  async #learnLimit(code: number, reason: string): Promise<void> {
+    const guessed = this.#guessedLimit ?? 0
+    const info = await this.serverInfo()
+    if (this.#stopped) return
+    if (info.access !== 'unknown' && info.maxMessageBytes < guessed) return void this.#reconnector.schedule()
+    this.#stop()
+    this.#apply({ type: 'stopped', connection: 'error', reason: closeReason(code, reason), closeCode: code })
+  }
+
   // News a newer server words differently is dropped: the panel still lists versions on demand.
   #heardHistory(json: string): void {
     let event: HistoryEvent
@@ -317,12 +369,15 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     const onStatus = ({ status }: { status: string }): void => {
       if (status === 'connecting') {
         opened = false
+        this.#guessedLimit = undefined
         this.#liveness.connecting(Date.now())
       }
       if (status === 'connected') {
         opened = true
         this.#opens++
         this.#liveness.opened(Date.now())
+        // The limit decides how large changes are cut: learn it as soon as the server can say.
+        if (this.#server.access === 'unknown') void this.serverInfo()
       }
       if (status === 'connecting') this.#apply({ type: 'connecting' })
     }
@@ -344,6 +399,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
       // itself), which is as offline as a server going away.
       if (event === null) return this.#apply({ type: 'disconnected' })
       // A permanent close is reported by onClosed, which the provider emits right after this.
+      if (this.#limitUnknown(event.code)) return this.#apply({ type: 'disconnected' })
       if (closeVerdict(event.code).action === 'stop') return
       // A socket that never opened was refused (a browser cannot see the HTTP status) or the
       // server is unreachable: ask the server which, and only then say so.
@@ -353,6 +409,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
     // Emitted for every close from the server, since shouldReconnect always says no.
     const onClosed = ({ code, reason }: { code: number; reason: string }): void => {
       if (this.#stopped) return
+      if (this.#limitUnknown(code)) return void this.#learnLimit(code, reason)
       const verdict = closeVerdict(code)
       if (verdict.action === 'retry') return void this.#reconnector.schedule()
       this.#stop()

@@ -2,7 +2,8 @@
  * An open document against the real server process (`quire serve` on a loopback port with a
  * LevelDB folder), driven in Node with the `ws` package as its WebSocket: it syncs, tracks saved
  * through the server's acknowledgements (F8), survives a server restart, stops on a final close
- * (C1) and follows read-only access.
+ * (C1), follows read-only access, and delivers large offline changes under the server's message
+ * limit.
  */
 
 import { runCli, type ServerProcess, startServer, startTcpProxy, connect as stockClient, tempDataDir, waitFor } from '@quire/testkit'
@@ -221,6 +222,45 @@ describe('an open document against the real server', () => {
     proxy.thaw()
     await waitFor(() => connected(document)() && document.status.saved, 'to reconnect and save', 60_000)
     expect(await textOnServer(wsUrl, 'notes/silent')).toBe('before the drop. During.')
+  })
+
+  it('sends large changes made offline in parts under the server limit when it reconnects, and never stops', async () => {
+    const dataDir = tempDataDir()
+    const limit = ['--max-message-bytes', '65536']
+    const first = await server({ dataDir, args: limit })
+    const { document, seen } = open(first.wsUrl, 'notes/offline-large', { backoff: { base: 50, cap: 400 } })
+    await waitFor(connected(document), 'the document to connect')
+    expect((await document.serverInfo()).maxMessageBytes).toBe(65536)
+    document.text.insert(0, 'online. ')
+    await waitFor(() => document.status.saved, 'the first save')
+
+    expect(await first.kill('SIGTERM')).toBe(0)
+    await waitFor(() => document.status.connection === 'offline', 'the document to go offline')
+    // Three changes of 100-150 KB each, made on the text itself (no editor to cut them).
+    const offline = ['a', 'é', '😀'].map((piece, i) => `${i}:${piece.repeat(50_000)}.`)
+    for (const change of offline) document.text.insert(document.text.length, change)
+
+    const second = await server({ dataDir, port: first.port, args: limit })
+    await waitFor(() => connected(document)() && document.status.saved, 'the offline changes to be acknowledged', 30_000)
+    expect((await textOnServer(second.wsUrl, 'notes/offline-large')) === `online. ${offline.join('')}`).toBe(true)
+    expect(seen.filter((status) => status.connection === 'error')).toEqual([])
+  })
+
+  it('when the page could not ask the server its limit, learns it from the refusal and goes again in parts', async () => {
+    const dataDir = tempDataDir()
+    // The server is down when the document opens: the limit is unknown (16 MiB assumed).
+    const gone = await server({ dataDir })
+    expect(await gone.kill('SIGTERM')).toBe(0)
+    const { document, seen } = open(gone.wsUrl, 'notes/unknown-limit', { backoff: { base: 50, cap: 400 } })
+    const change = 'w'.repeat(300_000)
+    document.text.insert(0, change)
+    expect(document.maxMessageBytes).toBe(16 * 1024 * 1024)
+
+    const back = await server({ dataDir, port: gone.port, args: ['--max-message-bytes', '65536'] })
+    await waitFor(() => connected(document)() && document.status.saved, 'the change to be acknowledged', 30_000)
+    expect(document.maxMessageBytes).toBe(65536)
+    expect((await textOnServer(back.wsUrl, 'notes/unknown-limit')) === change).toBe(true)
+    expect(seen.filter((status) => status.connection === 'error')).toEqual([])
   })
 
   it('learns how the server is run, and makes view and edit links from a write token', async () => {

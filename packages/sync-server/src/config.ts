@@ -19,6 +19,8 @@ export interface ServerSettings extends HistorySettings {
   maxMessageBytes: number
   /** Interval between keepalive pings; a silent connection is closed within two. */
   pingIntervalMs: number
+  /** A connection silent (no message, no pong) this long has its presence removed, its socket left open; 0: only the keepalive removes it. */
+  presenceTimeoutMs: number
   /** How long an idle document stays loaded after its last client leaves. */
   unloadGraceMs: number
   /** Compact a document once this many log entries follow its snapshot. */
@@ -105,6 +107,7 @@ export const defaultSettings: ServerSettings = {
   webDir: undefined,
   maxMessageBytes: DefaultLimits.maxMessageBytes,
   pingIntervalMs: 30_000,
+  presenceTimeoutMs: 8_000,
   unloadGraceMs: 5_000,
   compactEvery: 10_000,
   releaseAfterMs: 10_000,

@@ -23,6 +23,8 @@ export interface Metrics {
   errors: Counter<'kind'>
   /** Times a connection over its message budget stopped being read until the budget refilled. */
   readPauses: Counter
+  /** Times a silent connection's presence was removed while its socket stayed open (PR2). */
+  silencedPresences: Counter
   /** Webhook deliveries held (waiting, in flight, waiting to retry). */
   webhookQueued: Gauge
   /** Webhook events a receiver accepted (2xx). */
@@ -89,6 +91,11 @@ export function createMetrics(): Metrics {
     readPauses: new Counter({
       name: 'quire_read_pauses_total',
       help: 'Times a connection over its message budget (--rate-limit) stopped being read until it refilled',
+      registers
+    }),
+    silencedPresences: new Counter({
+      name: 'quire_silenced_presences_total',
+      help: 'Times a connection silent for --presence-timeout-ms had its presence removed (its socket stays open)',
       registers
     }),
     webhookQueued: new Gauge({ name: 'quire_webhook_queued', help: 'Webhook deliveries held: waiting, in flight or waiting to retry', registers }),

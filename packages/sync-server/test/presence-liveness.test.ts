@@ -1,7 +1,9 @@
 /**
  * PR1: when a person's network vanishes without a close, the others stop seeing them within
  * seconds. The person's client talks to the real server through a proxy that goes silent (no
- * bytes either way, nothing closed), as a dropped Wi-Fi does; the server pings every 5 s.
+ * bytes either way, nothing closed), as a dropped Wi-Fi does; the server pings every 5 s. The
+ * presence timeout (PR2, which would remove the person sooner) is off, so this is the keepalive's
+ * doing.
  */
 import { rmSync } from 'node:fs'
 import { type ServerProcess, startServer, startTcpProxy, connect as stockClient, type TcpProxy, waitFor } from '@quire/testkit'
@@ -12,7 +14,7 @@ describe('presence of a vanished connection', () => {
   let proxy: TcpProxy
 
   beforeAll(async () => {
-    server = await startServer({ args: ['--ping-interval-ms', '5000'] })
+    server = await startServer({ args: ['--ping-interval-ms', '5000', '--presence-timeout-ms', '0'] })
     proxy = await startTcpProxy(server.port)
   })
   afterAll(async () => {

@@ -70,7 +70,15 @@ export const serveFlags: readonly FlagSpec[] = [
     setting: 'pingIntervalMs',
     type: { kind: 'int', min: 100, max: 3_600_000 },
     shown: '30000',
-    help: 'keepalive ping interval; a dead connection (and its presence) is gone within two'
+    help: 'keepalive ping interval; a dead connection is closed within two'
+  },
+  {
+    flag: 'presence-timeout-ms',
+    env: 'PRESENCE_TIMEOUT_MS',
+    setting: 'presenceTimeoutMs',
+    type: { kind: 'int', min: 0, max: 3_600_000 },
+    shown: '8000',
+    help: 'a connection that shows presence is pinged every quarter of this when quiet; silent this long, the others stop seeing it (its socket stays open; it reappears when heard again). 0: off'
   },
   {
     flag: 'unload-grace-ms',

@@ -3,12 +3,19 @@
  * id, and the limits on both. Updates are checked and rewritten by guard/awareness-filter.ts
  * before y-protocols applies them. No Awareness is created until somebody shows presence, so a
  * document read by clients that show none holds nothing here.
+ *
+ * Present is not connected (PR2): a peer that shows presence is watched by the transport, and
+ * once it has gone silent its states are removed for everyone while its socket stays open. It
+ * keeps control of its client ids meanwhile. The removal reaches the silent client too, once it
+ * reads again, and y-protocols' rule that a remote peer never removes a local state makes it
+ * announce its state again with a higher clock: it reappears without the server keeping or
+ * forging anything.
  */
 import { CloseCode } from '@quire/protocol'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { filterAwareness } from '../guard/awareness-filter.js'
-import type { Peer } from './peer.js'
+import type { Peer, SilenceListener } from './peer.js'
 
 /** Limits on presence. */
 export interface PresenceLimits {
@@ -35,7 +42,7 @@ const MAX_NAME_LENGTH = 200
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 
 /** The presence on one document. */
-export class Presence {
+export class Presence implements SilenceListener {
   private awareness: awarenessProtocol.Awareness | undefined
   private readonly controlled = new Map<Peer, ReadonlySet<number>>()
 
@@ -79,7 +86,16 @@ export class Presence {
   leave(peer: Peer): void {
     const ids = this.controlled.get(peer)
     this.controlled.delete(peer)
+    peer.silenceListener = undefined
     if (ids && ids.size > 0 && this.awareness) awarenessProtocol.removeAwarenessStates(this.awareness, [...ids], 'leave')
+  }
+
+  /** `peer` went silent: the others stop seeing it (PR2); it is watched again once it shows presence again. */
+  silent(peer: Peer): void {
+    peer.silenceListener = undefined
+    const ids = this.controlled.get(peer)
+    // Removed as a leaving peer's are: a null state at the same clock, which y-protocols takes as removal.
+    if (ids && ids.size > 0 && this.awareness) awarenessProtocol.removeAwarenessStates(this.awareness, [...ids], 'silent')
   }
 
   /** Apply an awareness update from `peer`, as the rules allow; or say why it is refused. */
@@ -124,13 +140,15 @@ export class Presence {
 
   // A method, bound only once an Awareness exists: a class-field arrow would cost every document a closure.
   private updated({ added, updated, removed }: AwarenessChange, origin: unknown): void {
-    const current = this.controlled.get(origin as Peer)
+    const peer = origin as Peer
+    const current = this.controlled.get(peer)
     if (current) {
       const ids = current === CONTROLS_NOTHING ? new Set<number>() : (current as Set<number>)
       for (const id of added) ids.add(id)
       for (const id of updated) ids.add(id)
       for (const id of removed) ids.delete(id)
-      this.controlled.set(origin as Peer, ids)
+      this.controlled.set(peer, ids)
+      peer.silenceListener = ids.size > 0 ? this : undefined
     }
     this.changed(awarenessProtocol.encodeAwarenessUpdate(this.awareness as awarenessProtocol.Awareness, [...added, ...updated, ...removed]))
   }

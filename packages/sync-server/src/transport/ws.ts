@@ -6,6 +6,12 @@
  * reading the session paused counts as alive and busy: its pongs and messages wait unread. Bytes
  * waiting in all sockets together are bounded by maxSendBufferBytes: past it, the connections
  * holding the most are closed (1013).
+ *
+ * Presence is watched apart from liveness (PR2): a connection that shows presence is pinged every
+ * quarter of presenceTimeoutMs when it has been quiet, and once nothing (no message, no pong) has
+ * come from it for presenceTimeoutMs its presence listener is told, and nothing is closed. Closing
+ * stays the slower keepalive's business, so a reader that falls seconds behind under load loses
+ * nothing but, for a while, its caret on the others' screens.
  */
 import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
@@ -15,7 +21,7 @@ import type { Logger } from 'pino'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Admission } from '../connection/admission.js'
 import type { Reading } from '../connection/session.js'
-import type { Peer } from '../documents/peer.js'
+import type { Peer, SilenceListener } from '../documents/peer.js'
 import type { Metrics } from '../metrics.js'
 import { redactUrl } from '../redact-url.js'
 import { refusalLog } from '../refusal-log.js'
@@ -41,6 +47,8 @@ export interface TransportHandlers {
 export interface TransportSettings {
   maxMessageBytes: number
   pingIntervalMs: number
+  /** Silence after which a connection's presence is removed (its socket stays open); 0: only the keepalive removes it. */
+  presenceTimeoutMs: number
   idleTimeoutMs: number
   maxBufferedBytes: number
   maxSendBufferBytes: number
@@ -147,6 +155,7 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     }
   }, settings.pingIntervalMs)
   keepalive.unref()
+  const liveness = settings.presenceTimeoutMs > 0 ? watchPresence(wss, settings) : undefined
   // Swept four times per timeout, so a silent connection goes within 1.25 timeouts.
   const idleSweep = setInterval(
     () => {
@@ -169,6 +178,7 @@ export function attachTransport(server: Server, settings: TransportSettings, han
     async closeAll(code, reason, timeoutMs = 2000) {
       clearInterval(keepalive)
       clearInterval(idleSweep)
+      clearInterval(liveness)
       await Promise.all(
         [...wss.clients].map(
           (ws) =>
@@ -190,6 +200,31 @@ export function attachTransport(server: Server, settings: TransportSettings, han
   }
 }
 
+/**
+ * Ping, often, the connections that show presence and have been quiet, and tell the presence
+ * listener of those quiet for longer than presenceTimeoutMs. A paused connection is not quiet:
+ * we stopped reading it.
+ */
+function watchPresence(wss: WebSocketServer, settings: TransportSettings): NodeJS.Timeout {
+  const every = Math.max(25, Math.floor(settings.presenceTimeoutMs / 4))
+  const timer = setInterval(() => {
+    const now = Date.now()
+    for (const ws of wss.clients) {
+      const peer = socketPeers.get(ws)
+      const listener = peer?.silenceListener
+      if (!peer || !listener || peer.paused || peer.closing || ws.readyState !== ws.OPEN) continue
+      const quiet = now - peer.lastHeard
+      if (quiet > settings.presenceTimeoutMs) {
+        settings.metrics.silencedPresences.inc()
+        settings.log.debug({ doc: peer.name, conn: peer.id, quietMs: quiet }, 'connection silent; its presence is removed')
+        listener.silent(peer)
+      } else if (quiet >= every) ws.ping()
+    }
+  }, every)
+  timer.unref()
+  return timer
+}
+
 /** What every connection shares: the server's settings and the send budget. */
 interface Edge {
   settings: TransportSettings
@@ -205,9 +240,12 @@ class SocketPeer implements Peer, Reading {
   readonly name: string
   readonly account: SendAccount
   receiver: ReturnType<TransportHandlers['connect']> | undefined
+  silenceListener: SilenceListener | undefined = undefined
   /** Answered a ping (or sent anything) since the last one. */
   alive = true
   lastMessage = Date.now()
+  /** When a message or a pong last came (or reading resumed): what presence liveness watches. */
+  lastHeard = this.lastMessage
   /** Reading stopped by us: whatever the client sends (pongs included) waits unread meanwhile. */
   paused = false
   closing = false
@@ -276,6 +314,7 @@ class SocketPeer implements Peer, Reading {
     // The pause was ours: the client was not silent or dead meanwhile.
     this.alive = true
     this.lastMessage = Date.now()
+    this.lastHeard = this.lastMessage
     this.ws.resume()
   }
 
@@ -294,6 +333,7 @@ class SocketPeer implements Peer, Reading {
   message(data: RawData): void {
     this.alive = true
     this.lastMessage = Date.now()
+    this.lastHeard = this.lastMessage
     if (this.closing) return
     try {
       this.receiver?.receive(toBytes(data))
@@ -330,7 +370,9 @@ const socketPeers = new WeakMap<WebSocket, SocketPeer>()
 const peerOf = (ws: WebSocket): SocketPeer | undefined => socketPeers.get(ws)
 function onPong(this: WebSocket): void {
   const peer = peerOf(this)
-  if (peer) peer.alive = true
+  if (!peer) return
+  peer.alive = true
+  peer.lastHeard = Date.now()
 }
 function onMessage(this: WebSocket, data: RawData): void {
   peerOf(this)?.message(data)
