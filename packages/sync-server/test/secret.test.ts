@@ -5,7 +5,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runCli, startServer, tempDataDir } from '@quire/testkit'
+import { runCli, startServer, tempDataDir, waitFor } from '@quire/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { signToken, verifyToken } from '../src/auth/token.js'
 
@@ -113,7 +113,8 @@ describe('the mode is said at start', () => {
     const server = await startServer({ dataDir: folder(), env: CLEAN })
     try {
       expect(server.logs.find((line) => line.msg === 'listening')!.auth).toBe('open')
-      expect(server.stderr()).toMatch(/warning: running OPEN/)
+      // Written just after the listening line, on another pipe: it may arrive a moment later.
+      await waitFor(() => /warning: running OPEN/.test(server.stderr()), 'the OPEN warning on stderr')
       expect((await access(server.httpUrl, 'any/doc')).body.access).toBe('write')
     } finally {
       expect(await server.kill('SIGTERM')).toBe(0)
