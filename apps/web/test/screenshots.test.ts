@@ -67,6 +67,8 @@ beforeAll(async () => {
   await grace.locator('.cm-remoteCaretName', { hasText: 'Ada Lovelace' }).waitFor(WAIT)
   await waitForStatus(ada, 'connected', true)
   await waitForStatus(grace, 'connected', true)
+  // The counts follow a moment after the last change: the pictures show them settled.
+  for (const page of [ada, grace]) await page.locator('.counts', { hasText: /^[1-9]/ }).waitFor(WAIT)
 })
 
 afterAll(async () => {
