@@ -29,7 +29,7 @@ export const SMOKE: BenchConfig = {
   w1: { rates: [200], readers: [3], seconds: 1, warmupFraction: 0 },
   w2: { docs: 4, clientsPerDoc: 3, humanOpsPerSecond: 5, flatWindow: 4, rampMs: 200, windowMs: 600 },
   w3: { sizes: [200, 1000] },
-  w4: { docs: 5, updatesPerDoc: 20, charsPerUpdate: 10, idleConnections: 20, quietMs: 2_500, warmDocs: 2 },
+  w4: { docs: 5, updatesPerDoc: 20, charsPerUpdate: 10, idleConnections: 20, quietMs: 500, warmDocs: 2 },
   w5: { clients: 20, docs: 4 },
   w6: { txns: 400, rounds: 1 }
 }
