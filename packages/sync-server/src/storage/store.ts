@@ -25,3 +25,20 @@ export interface DocumentStore {
   /** Release the store; further calls reject. */
   close(): Promise<void>
 }
+
+/**
+ * A shared log (several instances append to one document) refused an append because another
+ * instance stored that seq first. Nothing was written; the caller applies what it missed and
+ * appends again after it. Single-instance stores never throw it.
+ */
+export class SeqConflictError extends Error {
+  constructor(
+    readonly document: string,
+    readonly seq: number,
+    /** The highest seq stored for the document. */
+    readonly stored: number
+  ) {
+    super(`seq ${seq} of "${document}" is taken (stored up to ${stored})`)
+    this.name = 'SeqConflictError'
+  }
+}
