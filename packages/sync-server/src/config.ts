@@ -81,6 +81,10 @@ export interface ServerSettings {
   integrationBudget: IntegrationBudget
   /** Bytes of not-yet-integrable updates a document may hold. */
   maxPendingBytes: number
+  /** Cluster mode: documents live in this Redis (redis://HOST:PORT), shared with other instances; undefined keeps them in `dataDir`. */
+  redis: string | undefined
+  /** Start in cluster mode even on Redis persistence settings that can lose acknowledged writes. */
+  redisAcceptRisk: boolean
 }
 
 /** The defaults, as documented in the README's configuration table. */
@@ -121,5 +125,7 @@ export const defaultSettings: ServerSettings = {
   handshakeTimeoutMs: 10_000,
   updateLimits: defaultUpdateLimits,
   integrationBudget: defaultIntegrationBudget,
-  maxPendingBytes: 256 * 1024
+  maxPendingBytes: 256 * 1024,
+  redis: undefined,
+  redisAcceptRisk: false
 }

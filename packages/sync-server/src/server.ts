@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CloseCode } from '@quire/protocol'
 import { type Logger, pino } from 'pino'
+import { type ClusterMode, openClusterMode } from './cluster/cluster-mode.js'
 import { defaultSettings, type ServerSettings } from './config.js'
 import { Gate } from './connection/admission.js'
 import { sessionHandlers } from './connection/handlers.js'
@@ -59,6 +60,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
   const log = logger ?? pino({ level: logLevel ?? 'info' })
   const metrics = createMetrics()
   let store: DocumentStore | undefined
+  let cluster: ClusterMode | undefined
   let registry: DocumentRegistry | undefined
   let http: Server | undefined
   let metricsHttp: Server | undefined
@@ -67,9 +69,10 @@ export function createServer(options: ServerOptions = {}): QuireServer {
   let closing: Promise<void> | undefined
 
   async function listen() {
-    store = injectedStore ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
+    if (!injectedStore && settings.redis !== undefined) cluster = await openClusterMode(settings.redis, settings.redisAcceptRisk, log, metrics)
+    store = injectedStore ?? cluster?.store ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
     await warmUp(settings, log, metrics)
-    const docs = new DocumentRegistry(store, settings, log, metrics)
+    const docs = new DocumentRegistry(store, settings, log, metrics, cluster?.feed)
     registry = docs
     const gate = new Gate(settings)
     const serveMetrics = metricsEndpoint(metrics.registry, settings.metricsToken)
@@ -81,7 +84,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
       },
       createRoutes({
         metrics: settings.metricsPort === undefined ? serveMetrics : undefined,
-        ready: () => ready && docs.health.ok,
+        ready: () => ready && docs.health.ok && (cluster?.healthy() ?? true),
         webDir: settings.webDir,
         gate,
         failed: (error) => {
@@ -106,7 +109,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
       }
     } catch (error) {
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))
-      if (!injectedStore) await store.close()
+      if (!injectedStore) await (cluster ?? store).close()
       throw error
     }
     server.on('error', (error) => log.error({ err: error }, 'http server error'))
@@ -123,7 +126,8 @@ export function createServer(options: ServerOptions = {}): QuireServer {
         auth: settings.authSecret === undefined ? 'open' : 'token',
         metrics: metricsUrl ?? `${url}/metrics`,
         metricsAuth: settings.metricsToken === undefined ? 'open' : 'token',
-        dataDir: injectedStore ? undefined : settings.dataDir,
+        dataDir: injectedStore || cluster ? undefined : settings.dataDir,
+        redis: cluster ? redisHost(settings.redis) : undefined,
         webDir: settings.webDir,
         startupMs: Math.round(performance.now())
       },
@@ -143,7 +147,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     metricsHttp?.closeAllConnections()
     await stopListening
     await stopMetrics
-    await store?.close()
+    await (cluster ?? store)?.close()
     log.info('stopped')
   }
 
@@ -175,6 +179,15 @@ function bind(server: Server, host: string, port: number, flag = ''): Promise<vo
       resolve()
     })
   })
+}
+
+// Where Redis is, without any password the URL carries.
+function redisHost(url: string | undefined): string | undefined {
+  try {
+    return url === undefined ? undefined : new URL(url).host
+  } catch {
+    return undefined
+  }
 }
 
 function hostInUrl(host: string): string {

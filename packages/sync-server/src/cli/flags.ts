@@ -285,5 +285,21 @@ export const serveFlags: readonly FlagSpec[] = [
     type: { kind: 'int', min: 100, max: 600_000 },
     shown: '10000',
     help: 'an HTTP request or WebSocket upgrade must send its headers within this time'
+  },
+  {
+    flag: 'redis',
+    env: 'REDIS_URL',
+    setting: 'redis',
+    type: { kind: 'string' },
+    shown: 'none',
+    help: 'cluster mode: keep documents in this Redis (redis://HOST:PORT) and share them with every instance using it; --data is then unused'
+  },
+  {
+    flag: 'redis-accept-risk',
+    env: 'REDIS_ACCEPT_RISK',
+    setting: 'redisAcceptRisk',
+    type: { kind: 'boolean' },
+    shown: 'false',
+    help: 'start even if Redis persistence can lose acknowledged writes (appendonly no, appendfsync not always, an eviction policy)'
   }
 ]

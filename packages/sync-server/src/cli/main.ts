@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
+import { RedisOpenError } from '../storage/redis.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { readSecretFile } from './secret-file.js'
 import { tokenCommand } from './token-command.js'
@@ -74,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     address = await server.listen()
   } catch (error) {
-    if (error instanceof StoreOpenError || error instanceof ListenError) {
+    if (error instanceof StoreOpenError || error instanceof ListenError || error instanceof RedisOpenError) {
       process.stderr.write(`quire serve: ${error.message}\n`)
       return 1
     }

@@ -15,15 +15,20 @@ import { CloseCode, type Frame, writeFrame } from '@quire/protocol'
 import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
+import { readLogRecord, readSnapshotRecord } from '../storage/records.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
 import { type HeldFrame, HeldFrames, HOLD_OVERFLOW } from './held-frames.js'
-import { EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
+import { DocumentDamagedError, EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
 import { DocumentLog, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
+import type { RemoteFollow, RemoteTarget } from './remote.js'
 import { SyncAnswers } from './sync-answers.js'
+
+// The origin of changes other instances stored (cluster mode): durable already, never written again.
+const REMOTE = Symbol('remote')
 
 /** A document in memory, shared by its peers. */
 export class SharedDocument {
@@ -39,16 +44,28 @@ export class SharedDocument {
   // While Yjs applies one update: the changes it reports, queued only once it has finished.
   private applying: PendingUpdate[] | undefined
   private closed = false
+  // While other instances' changes are applied: relay what Yjs reports at once, or write it
+  // (when it let changes of our own peers that were waiting go in too).
+  private remoteApplying: 'relay' | 'write' | 'silent' | undefined
+  // Other instances' changes that came while waking, applied once awake.
+  private remoteHeld: Uint8Array[] = []
 
+  /** `follow`, in cluster mode, brings what other instances store and send (CL3–CL5). */
   constructor(
     readonly name: string,
     loaded: LoadedDocument,
-    private readonly ctx: DocumentContext
+    private readonly ctx: DocumentContext,
+    private readonly follow?: RemoteFollow
   ) {
     this.log = new DocumentLog(
       name,
       loaded,
-      { ...ctx, written: (items) => this.relay(items), failed: (code, reason) => ctx.onFailed(this, code, reason) },
+      {
+        ...ctx,
+        written: (items) => this.relay(items),
+        failed: (code, reason) => ctx.onFailed(this, code, reason),
+        catchUp: follow && (() => follow.catchUp())
+      },
       () => (this.state.kind === 'awake' ? Y.encodeStateAsUpdate(this.state.ydoc) : undefined)
     )
     this.answers = new SyncAnswers({
@@ -62,7 +79,10 @@ export class SharedDocument {
       readStored: async () => (await ctx.read.state(name)).state,
       refuse: (peer, reason) => this.reject(peer, CloseCode.InvalidUpdate, reason)
     })
-    this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
+    this.presence = new Presence(ctx.settings, (update, local) => {
+      this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness')
+      if (local) follow?.presence(update)
+    })
     if (loaded.ydoc) {
       this.state = { kind: 'awake', ydoc: loaded.ydoc }
       this.watch(loaded.ydoc)
@@ -73,6 +93,7 @@ export class SharedDocument {
       ctx.metrics.documentsDormant.inc()
       this.answers.keep(new EncodedState(update, vector), ctx.settings.releaseAfterMs)
     }
+    follow?.start(this.remoteTarget())
   }
 
   /** The Y.Doc, or undefined while the document is dormant. */
@@ -185,6 +206,7 @@ export class SharedDocument {
         this.ctx.log.error({ doc: this.name, err: error }, 'compaction at unload failed; the log is kept')
       }
     }
+    this.follow?.stop()
     this.log.release()
     this.presence.destroy()
     this.answers.drop()
@@ -198,11 +220,17 @@ export class SharedDocument {
     this.ctx.metrics.documentsDormant.dec()
     this.state = { kind: 'awake', ydoc }
     this.watch(ydoc)
+    // Relayed when they came; the read we woke from may not have held them yet.
+    const held = this.remoteHeld
+    this.remoteHeld = []
+    if (held.length > 0) this.applyRemote(ydoc, held, 'silent')
   }
 
   // Store every change Yjs makes to `ydoc`, and release it once they stop.
   private watch(ydoc: Y.Doc): void {
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (this.remoteApplying === 'relay') return this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+      if (this.remoteApplying === 'silent') return
       if (this.applying) return void this.applying.push({ update, origin })
       this.write({ update, origin })
     })
@@ -328,6 +356,69 @@ export class SharedDocument {
     ydoc.destroy()
     this.state = { kind: 'failed' }
     this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
+  }
+
+  // What the feed delivers to (cluster mode).
+  private remoteTarget(): RemoteTarget {
+    return {
+      applied: () => this.log.storedThrough,
+      snapshot: (value, through) => this.remoteChange(through, value.length, true, () => [readSnapshotRecord(value).state]),
+      entry: (seq, value, own) => {
+        // Our own entry, read back before its append's reply: its changes are here already.
+        if (own) return this.log.storedElsewhere(seq, 0)
+        this.remoteChange(seq, value.length, false, () => readLogRecord(value).updates)
+      },
+      presence: (update) => {
+        if (!this.closed && this.state.kind !== 'failed') this.presence.applyRemote(update)
+      }
+    }
+  }
+
+  // Other instances stored these changes (CL3): they are durable, so relayed at once, in seq order.
+  private remoteChange(seq: number, bytes: number, snapshot: boolean, decode: () => Uint8Array[]): void {
+    if (this.closed || this.state.kind === 'failed') return
+    let updates: Uint8Array[]
+    try {
+      updates = decode()
+    } catch (error) {
+      return this.wakeFailed(new DocumentDamagedError(this.name, `log entry ${seq}: ${error instanceof Error ? error.message : String(error)}`))
+    }
+    this.answers.drop()
+    this.changes++
+    switch (this.state.kind) {
+      case 'awake':
+        if (!this.applyRemote(this.state.ydoc, updates, 'relay')) return
+        break
+      case 'waking':
+        this.remoteHeld.push(...updates)
+        for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+        break
+      case 'dormant':
+        // Its stored state is newer than its state vector now; a peer that joins may send
+        // changes it already has, which cost a wake and nothing else.
+        for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+        break
+    }
+    this.log.storedElsewhere(seq, bytes, snapshot ? bytes : undefined)
+  }
+
+  // Apply other instances' changes; false if Yjs threw (the document is then dropped, as in HI3).
+  private applyRemote(ydoc: Y.Doc, updates: Uint8Array[], mode: 'relay' | 'silent'): boolean {
+    const waiting = ydoc.store.pendingStructs !== null || ydoc.store.pendingDs !== null
+    this.remoteApplying = waiting ? 'write' : mode
+    try {
+      for (const update of updates) Y.applyUpdate(ydoc, update, REMOTE)
+    } catch (error) {
+      this.remoteApplying = undefined
+      this.ctx.metrics.errors.inc({ kind: 'apply' })
+      this.ctx.log.error({ doc: this.name, err: error }, 'Yjs failed while applying a stored update from another instance; the document is reloaded')
+      ydoc.destroy()
+      this.state = { kind: 'failed' }
+      this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
+      return false
+    }
+    this.remoteApplying = undefined
+    return true
   }
 
   private acknowledge(peer: Peer, index: number): void {

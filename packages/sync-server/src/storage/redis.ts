@@ -158,6 +158,17 @@ export class RedisStore implements DocumentStore {
     return (snapshot?.length ?? 0) + log.reduce((sum, entry) => sum + entry.value.length, 0)
   }
 
+  /** The highest seq appended to each of `names` (0 for none), in one pipelined round trip. */
+  async lastSeqs(names: string[]): Promise<number[]> {
+    const pipeline = this.commands.pipeline()
+    for (const name of names) pipeline.hget(documentKeys(name).meta, 'seq')
+    const replies = (await pipeline.exec()) ?? []
+    return replies.map(([error, value]) => {
+      if (error) throw error
+      return value === null ? 0 : Number(value)
+    })
+  }
+
   /** Hear `name`'s channel (doorbells and presence); resolves once Redis confirmed the subscription. */
   async subscribe(name: string): Promise<void> {
     await this.subscriber.subscribe(documentKeys(name).channel)

@@ -1,0 +1,75 @@
+/**
+ * Cluster mode with real processes: instances sharing documents through a real redis-server,
+ * stock y-websocket clients on each.
+ */
+
+import { rmSync } from 'node:fs'
+import { connect, runCli, startRedis, startServer, waitConverged, waitFor } from '@quire/testkit'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startCluster, type TestCluster } from './helpers/cluster.js'
+
+let cluster: TestCluster | undefined
+afterEach(async () => {
+  await cluster?.stop()
+  cluster = undefined
+})
+
+describe('cluster relay', () => {
+  it('CL3: a change typed on one instance reaches clients on the others, and all converge', async () => {
+    cluster = await startCluster(3)
+    const clients = cluster.instances.map((instance) => connect(instance.wsUrl, 'shared'))
+    await Promise.all(clients.map((client) => client.synced()))
+    clients[0]!.text.insert(0, 'from A. ')
+    await waitConverged(clients, 'from A. ')
+    clients[1]!.text.insert(0, 'B. ')
+    clients[2]!.text.insert(clients[2]!.text.length, 'C.')
+    await waitConverged(clients)
+    expect(clients[0]!.text.toString()).toContain('B. ')
+    expect(clients[0]!.text.toString()).toContain('C.')
+    // A client arriving later, on any instance, gets it all.
+    const late = connect(cluster.instances[1]!.wsUrl, 'shared')
+    await late.synced()
+    await waitConverged([...clients, late])
+    for (const client of [...clients, late]) client.destroy()
+  })
+
+  it('CL5: presence crosses instances', async () => {
+    cluster = await startCluster(2)
+    const [a, b] = cluster.instances.map((instance) => connect(instance.wsUrl, 'present'))
+    await Promise.all([a!.synced(), b!.synced()])
+    a!.provider.awareness.setLocalStateField('user', { name: 'Ada' })
+    await waitFor(
+      () => [...b!.provider.awareness.getStates().values()].some((state) => (state as { user?: { name?: string } }).user?.name === 'Ada'),
+      'Ada to show on the other instance'
+    )
+    a!.destroy()
+    b!.destroy()
+  })
+})
+
+describe('cluster start-up', () => {
+  it('CL7: a Redis that can lose acknowledged writes is refused, naming the setting, unless the risk is accepted', async () => {
+    const redis = await startRedis({ args: ['--appendfsync', 'everysec'] })
+    try {
+      const refused = await runCli(['serve', '--port', '0', '--redis', redis.url], {}, 30_000)
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(/appendfsync is "everysec", not "always"/)
+      expect(refused.stderr).toMatch(/--redis-accept-risk/)
+      const accepted = await startServer({ args: ['--redis', redis.url, '--redis-accept-risk'] })
+      expect(accepted.logs.some((line) => line.msg?.toString().includes('can lose acknowledged writes') && String(line.problem).includes('appendfsync'))).toBe(
+        true
+      )
+      expect(await accepted.kill('SIGTERM')).toBe(0)
+      rmSync(accepted.dataDir, { recursive: true, force: true })
+      const unreachable = await runCli(['serve', '--port', '0', '--redis', 'redis://127.0.0.1:1'], {}, 30_000)
+      expect(unreachable.code).toBe(1)
+      expect(unreachable.stderr).toMatch(/cannot reach Redis at 127\.0\.0\.1:1/)
+      const bad = await runCli(['serve', '--port', '0', '--redis', 'http://127.0.0.1:1'], {}, 30_000)
+      expect(bad.code).toBe(1)
+      expect(bad.stderr).toMatch(/redis:\/\//)
+    } finally {
+      await redis.kill('SIGKILL')
+      rmSync(redis.dir, { recursive: true, force: true })
+    }
+  })
+})
