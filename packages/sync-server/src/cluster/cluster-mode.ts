@@ -15,6 +15,8 @@ export interface ClusterMode {
   feed: RedisFeed
   /** Redis answers (for `/readyz`). */
   healthy(): boolean
+  /** Call `callback` whenever Redis answers again after an outage. */
+  onRecovered(callback: () => void): void
   /** Stop the feed and health checks and close the store. */
   close(): Promise<void>
 }
@@ -40,6 +42,7 @@ export async function openClusterMode(url: string, acceptRisk: boolean, log: Log
     store,
     feed,
     healthy: () => health.ok,
+    onRecovered: (callback) => health.onRecovered(callback),
     close: async () => {
       feed.close()
       health.stop()

@@ -14,9 +14,12 @@ export const STALE_AFTER_MS = 3_000
 /** Pings Redis in the background and says whether it answers. */
 export class RedisHealth {
   private lastAnswer = performance.now()
+  // `ok` as of the last ping, to notice when Redis comes back.
+  private wasOk = true
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly roundTrip: Histogram
+  private readonly recovered = new Set<() => void>()
 
   constructor(
     private readonly store: RedisStore,
@@ -34,6 +37,15 @@ export class RedisHealth {
   /** Redis answered recently, on both connections. */
   get ok(): boolean {
     return this.store.connected && performance.now() - this.lastAnswer < STALE_AFTER_MS
+  }
+
+  /**
+   * Call `callback` whenever Redis answers again after it was taken as unreachable. A failed write
+   * keeps `/readyz` at 503 until a write succeeds (OP2); behind a load balancer that stops sending
+   * clients, no write would ever come, so an answering Redis counts as storage working again.
+   */
+  onRecovered(callback: () => void): void {
+    this.recovered.add(callback)
   }
 
   /** Stop pinging. */
@@ -55,6 +67,9 @@ export class RedisHealth {
     } catch {
       // Not ready until it answers again.
     }
+    const ok = this.ok
+    if (ok && !this.wasOk) for (const callback of this.recovered) callback()
+    this.wasOk = ok
     this.schedule()
   }
 }
