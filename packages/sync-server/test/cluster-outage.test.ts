@@ -55,7 +55,7 @@ describe('cluster outages', () => {
     await writer.connect(a!.wsUrl)
     const reader = connect(b!.wsUrl, 'outage')
     const codes: number[] = []
-    reader.provider.on('connection-close', (event: CloseEvent | null) => event && codes.push(event.code))
+    reader.provider.on('connection-close', (event: { code: number } | null) => event && codes.push(event.code))
     await reader.synced()
     writer.write(1)
     await waitFor(() => writer.acked.length === 1 && reader.text.toString() === '<w-1>', 'the first edit to be acknowledged and relayed')
