@@ -34,6 +34,9 @@ describe('cluster crash suite', () => {
         const clients = () => [...writers, ...readers].map((entry) => entry.client)
         await Promise.all(clients().map((client) => client.synced()))
         let checks = 0
+        // Every close code a client saw: all must be ones clients retry after (C2).
+        const closes: number[] = []
+        for (const client of clients()) client.provider.on('connection-close', (event: { code: number } | null) => event && closes.push(event.code))
         const killed = { instance: 0, redis: 0 }
 
         for (let kill = 1; kill <= KILLS; kill++) {
@@ -81,7 +84,10 @@ describe('cluster crash suite', () => {
           for (const acker of ackers) {
             await waitFor(
               async () => {
-                if (!acker.writer.open) await acker.writer.connect(url(Math.floor(random() * 3))).catch(() => {})
+                if (!acker.writer.open) {
+                  if (acker.writer.closed) closes.push(acker.writer.closed.code)
+                  await acker.writer.connect(url(Math.floor(random() * 3))).catch(() => {})
+                }
                 return acker.writer.open
               },
               `kill ${kill}: the acknowledged writer of ${acker.doc} to reconnect`,
@@ -107,9 +113,21 @@ describe('cluster crash suite', () => {
             await waitConverged(ofDoc)
             const acker = ackers.find((a) => a.doc === doc)!
             await waitFor(
-              () => items(acker.writer.doc.getText('codemirror').toString()).every((item) => ofDoc[0]!.text.toString().includes(item)),
-              `kill ${kill}: ${doc}'s acknowledged writer's text everywhere`
-            )
+              async () => {
+                // A connection that ended meanwhile (its document failed a write) reconnects and resends, as any client would.
+                if (!acker.writer.open) {
+                  closes.push(acker.writer.closed?.code ?? 0)
+                  await acker.writer.connect(url(Math.floor(random() * 3))).catch(() => {})
+                }
+                return items(acker.writer.doc.getText('codemirror').toString()).every((item) => ofDoc[0]!.text.toString().includes(item))
+              },
+              `kill ${kill}: ${doc}'s acknowledged writer's text everywhere`,
+              30_000,
+              50
+            ).catch((error: Error) => {
+              const missing = items(acker.writer.doc.getText('codemirror').toString()).filter((item) => !ofDoc[0]!.text.toString().includes(item))
+              throw new Error(`${error.message}; missing ${missing.join(' ')}; writer open ${acker.writer.open}, closed ${JSON.stringify(acker.writer.closed)}`)
+            })
           }
         }
         const typed = writers.reduce((sum, w) => sum + w.n, 0) + ackers.reduce((sum, a) => sum + a.n, 0)
@@ -121,6 +139,7 @@ describe('cluster crash suite', () => {
         console.log(
           `[cluster crash] seed ${seed}: ${killed.instance} instance kills and ${killed.redis} Redis kills survived; ${typed} edits typed; ${checks} checks that a received or acknowledged update was still there; compactions per instance since their last start: ${compactions.join(', ')}`
         )
+        expect(closes.filter((code) => code >= 4400 && code < 4500)).toEqual([])
         expect(killed.redis).toBeGreaterThan(0)
         expect(killed.instance).toBeGreaterThan(0)
         expect(checks).toBeGreaterThan(KILLS)

@@ -4,7 +4,7 @@
  */
 
 import { rmSync } from 'node:fs'
-import { connect, runCli, startRedis, startServer, waitConverged, waitFor } from '@quire/testkit'
+import { connect, readMetric, redisCli, runCli, startRedis, startServer, waitConverged, waitFor } from '@quire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCluster, type TestCluster } from './helpers/cluster.js'
 
@@ -44,6 +44,34 @@ describe('cluster relay', () => {
     )
     a!.destroy()
     b!.destroy()
+  })
+})
+
+describe('cluster compaction', () => {
+  it('CL2: instances compacting one document at once, all along, lose nothing', async () => {
+    cluster = await startCluster(2, ['--compact-every', '2', '--rate-limit', '0'])
+    const writers = cluster.instances.map((instance) => connect(instance.wsUrl, 'compacted'))
+    await Promise.all(writers.map((writer) => writer.synced()))
+    const expected: string[] = []
+    for (let i = 0; i < 150; i++) {
+      const writer = writers[i % 2]!
+      writer.text.insert(writer.text.length, `<${i}>`)
+      expected.push(`<${i}>`)
+      // Let each edit be its own batch, so both instances append and compact all the time.
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    await waitConverged(writers)
+    const compactions = await Promise.all(cluster.instances.map((instance) => readMetric(instance.httpUrl, 'quire_compactions_total')))
+    expect(
+      compactions.every((count) => (count ?? 0) > 0),
+      `compactions per instance: ${compactions}`
+    ).toBe(true)
+    // A third instance reads snapshot and tail straight from Redis.
+    const fresh = connect((await cluster.add()).wsUrl, 'compacted')
+    await fresh.synced()
+    for (const item of expected) expect(fresh.text.toString()).toContain(item)
+    expect(Number(redisCli(cluster.redis.port, 'XLEN', 'quire:{compacted}:log'))).toBeLessThan(20)
+    for (const client of [...writers, fresh]) client.destroy()
   })
 })
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
 import { RedisOpenError } from '../storage/redis.js'
+import { migrateCommand } from './migrate-command.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { readSecretFile } from './secret-file.js'
 import { tokenCommand } from './token-command.js'
@@ -16,6 +17,7 @@ const USAGE = `Usage: quire <command> [flags]
 Commands:
   serve     start the sync server and web app (quire serve --help for flags)
   token     print an access token for a server with --auth-secret (quire token --help)
+  migrate-to-redis  copy a LevelDB data folder into Redis for cluster mode (quire migrate-to-redis --help)
 `
 
 // The monorepo's built web app, found from this file (dist/cli/main.js or src/cli/main.ts).
@@ -35,6 +37,20 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stdout.write(result.output)
     return 0
+  }
+  if (command === 'migrate-to-redis') {
+    const migrated = await migrateCommand(rest, process.env, (line) => process.stdout.write(`${line}\n`))
+    if (!migrated.ok) {
+      process.stderr.write(`quire migrate-to-redis: ${migrated.error}\n${migrated.usage ? 'Run "quire migrate-to-redis --help" for usage.\n' : ''}`)
+      return migrated.usage ? 2 : 1
+    }
+    if (migrated.help) {
+      process.stdout.write(migrated.help)
+      return 0
+    }
+    const { migrated: done, skipped, failed } = migrated.result!
+    process.stdout.write(`${done.length} documents migrated, ${skipped.length} skipped (already in Redis), ${failed.length} failed\n`)
+    return failed.length > 0 ? 1 : 0
   }
   if (command !== 'serve') {
     process.stderr.write(`quire: ${command ? `unknown command "${command}"` : 'missing command'}\n\n${USAGE}`)

@@ -69,3 +69,15 @@ if through > tonumber(ARGV[1]) then snapshot = redis.call('GET', KEYS[2]) end
 local entries = redis.call('XRANGE', KEYS[3], ARGV[2] .. '-0', '+')
 return { through, snapshot, entries }
 `
+
+/**
+ * Bring in a document from elsewhere (`quire migrate-to-redis`) as a snapshot through `seq`, only
+ * if Redis has nothing of it: an existing document is never overwritten. KEYS: meta, snapshot.
+ * ARGV: seq, snapshot. Returns 1 when stored, 0 when the document already exists.
+ */
+export const IMPORT_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'through', ARGV[1])
+return 1
+`

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
-import { APPEND_SCRIPT, COMPACT_SCRIPT, channelDocument, documentKeys, READ_SCRIPT } from './redis-scripts.js'
+import { APPEND_SCRIPT, COMPACT_SCRIPT, channelDocument, documentKeys, IMPORT_SCRIPT, READ_SCRIPT } from './redis-scripts.js'
 import { type DocumentStore, SeqConflictError, type StoredDocument } from './store.js'
 
 /** Redis could not be reached at start-up, or the URL is not one we can use. */
@@ -44,6 +44,7 @@ export type ChannelMessage = { kind: 'bell'; seq: number; instance: string } | {
 interface ScriptCommands {
   quireAppend(meta: string, log: string, seq: string, value: Uint8Array, instance: string, channel: string): Promise<number>
   quireCompact(meta: string, snapshot: string, log: string, through: string, value: Uint8Array, next: string): Promise<number>
+  quireImport(meta: string, snapshot: string, seq: string, value: Uint8Array): Promise<number>
   quireReadBuffer(meta: string, snapshot: string, log: string, after: string, next: string): Promise<[number, Buffer | null, Array<[Buffer, Buffer[]]>]>
 }
 
@@ -69,9 +70,10 @@ export class RedisStore implements DocumentStore {
     for (const [name, lua] of [
       ['quireAppend', APPEND_SCRIPT],
       ['quireCompact', COMPACT_SCRIPT],
-      ['quireRead', READ_SCRIPT]
+      ['quireRead', READ_SCRIPT],
+      ['quireImport', IMPORT_SCRIPT]
     ] as const) {
-      commands.defineCommand(name, { lua, numberOfKeys: name === 'quireAppend' ? 2 : 3 })
+      commands.defineCommand(name, { lua, numberOfKeys: name === 'quireAppend' || name === 'quireImport' ? 2 : 3 })
     }
     subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message))
     let first = true
@@ -151,6 +153,12 @@ export class RedisStore implements DocumentStore {
   async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
     const keys = documentKeys(name)
     await this.commands.quireCompact(keys.meta, keys.snapshot, keys.log, String(throughSeq), Buffer.from(snapshot), String(throughSeq + 1))
+  }
+
+  /** Store `snapshot` (covering seqs up to `throughSeq`) as all of `name`, unless Redis has the document already; true if stored. */
+  async importDocument(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
+    const keys = documentKeys(name)
+    return (await this.commands.quireImport(keys.meta, keys.snapshot, String(throughSeq), Buffer.from(snapshot))) === 1
   }
 
   async size(name: string): Promise<number> {
