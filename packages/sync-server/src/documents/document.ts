@@ -365,7 +365,7 @@ export class SharedDocument {
       snapshot: (value, through) => this.remoteChange(through, value.length, true, () => [readSnapshotRecord(value).state]),
       entry: (seq, value, own) => {
         // Our own entry, read back before its append's reply: its changes are here already.
-        if (own) return this.log.storedElsewhere(seq, 0)
+        if (own) return this.log.storedOwn(seq)
         this.remoteChange(seq, value.length, false, () => readLogRecord(value).updates)
       },
       presence: (update) => {

@@ -87,6 +87,11 @@ export class DocumentLog {
     return this.nextSeq - 1
   }
 
+  /** Cluster mode: our own entry `seq`, read back from the shared log before its append's reply came. */
+  storedOwn(seq: number): void {
+    this.nextSeq = Math.max(this.nextSeq, seq + 1)
+  }
+
   /**
    * Cluster mode: another instance stored log entry `seq` (`bytes` long), or a snapshot through
    * `seq` when `snapshotBytes` is given, and its changes are in the document now (CL3).
