@@ -81,7 +81,7 @@ export interface ServerSettings {
   integrationBudget: IntegrationBudget
   /** Bytes of not-yet-integrable updates a document may hold. */
   maxPendingBytes: number
-  /** Cluster mode: documents live in this Redis (redis://HOST:PORT), shared with other instances; undefined keeps them in `dataDir`. */
+  /** Cluster mode: documents live in this Redis (redis://HOST:PORT, or redis-cluster://HOST:PORT,… for a Cluster), shared with other instances; undefined keeps them in `dataDir`. */
   redis: string | undefined
   /** Start in cluster mode even on Redis persistence settings that can lose acknowledged writes. */
   redisAcceptRisk: boolean

@@ -185,6 +185,7 @@ function bind(server: Server, host: string, port: number, flag = ''): Promise<vo
 // Where Redis is, without any password the URL carries.
 function redisHost(url: string | undefined): string | undefined {
   try {
+    if (url?.startsWith('redis-cluster://')) return url.slice('redis-cluster://'.length)
     return url === undefined ? undefined : new URL(url).host
   } catch {
     return undefined

@@ -4,7 +4,7 @@
  */
 
 import { rmSync } from 'node:fs'
-import { connect, readMetric, redisCli, runCli, startRedis, startServer, waitConverged, waitFor } from '@quire/testkit'
+import { connect, readMetric, redisCli, runCli, type ServerProcess, startRedis, startRedisCluster, startServer, waitConverged, waitFor } from '@quire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCluster, type TestCluster } from './helpers/cluster.js'
 
@@ -72,6 +72,39 @@ describe('cluster compaction', () => {
     for (const item of expected) expect(fresh.text.toString()).toContain(item)
     expect(Number(redisCli(cluster.redis.port, 'XLEN', 'quire:{compacted}:log'))).toBeLessThan(20)
     for (const client of [...writers, fresh]) client.destroy()
+  })
+})
+
+describe('Redis Cluster', () => {
+  it('CL10: instances on a three-node Redis Cluster share documents spread over its slots, with no cross-slot error', async () => {
+    const redisCluster = await startRedisCluster(3)
+    const instances: ServerProcess[] = []
+    try {
+      instances.push(...(await Promise.all([0, 1].map(() => startServer({ args: ['--redis', redisCluster.url, '--compact-every', '3'] })))))
+      const names = ['slot/a', 'slot/b', 'slot/c', 'slot/d', 'slot/e', 'slot/f']
+      const slots = new Set(names.map((name) => redisCli(redisCluster.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', `quire:{${name}}:log`).trim()))
+      expect(slots.size).toBe(names.length)
+      const pairs = names.map((name) => instances.map((instance) => connect(instance.wsUrl, name)))
+      await Promise.all(pairs.flat().map((client) => client.synced()))
+      for (let i = 0; i < 12; i++) for (const pair of pairs) pair[i % 2]!.text.insert(0, `${i}.`)
+      for (const pair of pairs) await waitConverged(pair)
+      for (const pair of pairs) expect(pair[0]!.text.length).toBe(12 * 2 + 2)
+      // Every node holds some of the documents.
+      const keysPerNode = redisCluster.nodes.map((node) => Number(redisCli(node.port, 'DBSIZE').trim()))
+      expect(
+        keysPerNode.every((count) => count > 0),
+        `keys per node: ${keysPerNode}`
+      ).toBe(true)
+      for (const client of pairs.flat()) client.destroy()
+      for (const instance of instances) {
+        expect(await instance.kill('SIGTERM')).toBe(0)
+        expect(instance.logs.filter((line) => Number(line.level) >= 50)).toEqual([])
+      }
+    } finally {
+      await Promise.all(instances.map((instance) => (instance.proc.exitCode === null ? instance.kill('SIGKILL') : undefined)))
+      for (const instance of instances) rmSync(instance.dataDir, { recursive: true, force: true })
+      await redisCluster.stop()
+    }
   })
 })
 

@@ -4,7 +4,7 @@
  * log is shared by several instances (`shared`) takes appends in increasing seq order only.
  */
 import { rmSync } from 'node:fs'
-import { type RedisProcess, redisCli, startRedis, tempDataDir, waitFor } from '@quire/testkit'
+import { type RedisClusterProcess, type RedisProcess, redisCli, startRedis, startRedisCluster, tempDataDir, waitFor } from '@quire/testkit'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { MemoryStore } from '../src/storage/memory.js'
@@ -12,12 +12,14 @@ import { RedisStore } from '../src/storage/redis.js'
 import { type DocumentStore, SeqConflictError, type StoredDocument } from '../src/storage/store.js'
 
 let redis: RedisProcess
+let redisCluster: RedisClusterProcess
 beforeAll(async () => {
-  redis = await startRedis()
+  ;[redis, redisCluster] = await Promise.all([startRedis(), startRedisCluster(3)])
 })
 afterAll(async () => {
   await redis?.kill('SIGTERM')
   if (redis) rmSync(redis.dir, { recursive: true, force: true })
+  await redisCluster?.stop()
 })
 
 const backends: Array<{ name: string; shared?: boolean; open(): Promise<{ store: DocumentStore; reopen?: () => Promise<DocumentStore> }> }> = [
@@ -36,6 +38,14 @@ const backends: Array<{ name: string; shared?: boolean; open(): Promise<{ store:
     open: async () => {
       redisCli(redis.port, 'FLUSHALL')
       return { store: await RedisStore.open(redis.url), reopen: () => RedisStore.open(redis.url) }
+    }
+  },
+  {
+    name: 'redis cluster (three primaries)',
+    shared: true,
+    open: async () => {
+      for (const node of redisCluster.nodes) redisCli(node.port, 'FLUSHALL')
+      return { store: await RedisStore.open(redisCluster.url), reopen: () => RedisStore.open(redisCluster.url) }
     }
   }
 ]

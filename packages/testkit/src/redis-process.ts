@@ -5,7 +5,7 @@
  * `pnpm test` installs it (scripts/ensure-redis.sh).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -112,4 +112,37 @@ export function redisCli(port: number, ...command: string[]): string {
   const result = spawnSync(REDIS_SERVER.replace(/redis-server$/, 'redis-cli'), ['-h', '127.0.0.1', '-p', String(port), ...command], { encoding: 'utf8' })
   if (result.status !== 0) throw new Error(`redis-cli ${command.join(' ')} failed: ${result.stderr || result.error}`)
   return result.stdout
+}
+
+/** A Redis Cluster under test: its nodes and the URL Quire takes for it. */
+export interface RedisClusterProcess {
+  nodes: RedisProcess[]
+  /** redis-cluster://127.0.0.1:P1,127.0.0.1:P2,… */
+  url: string
+  /** Stop every node (SIGKILL) and remove their directories. */
+  stop(): Promise<void>
+}
+
+/**
+ * Start a Redis Cluster of `count` primaries (no replicas) on loopback, each node configured as
+ * {@link startRedis} does; resolves once every node reports `cluster_state:ok`.
+ */
+export async function startRedisCluster(count = 3): Promise<RedisClusterProcess> {
+  const nodes: RedisProcess[] = []
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.kill('SIGKILL')))
+    for (const node of nodes) rmSync(node.dir, { recursive: true, force: true })
+  }
+  try {
+    for (let i = 0; i < count; i++) {
+      nodes.push(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000'] }))
+    }
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
+    redisCli(nodes[0]!.port, '--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes')
+    await waitFor(() => nodes.every((node) => redisCli(node.port, 'CLUSTER', 'INFO').includes('cluster_state:ok')), 'the Redis Cluster to be ok', 30_000, 100)
+    return { nodes, url: `redis-cluster://${addresses.join(',')}`, stop }
+  } catch (error) {
+    await stop()
+    throw error
+  }
 }

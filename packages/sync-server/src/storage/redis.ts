@@ -10,7 +10,7 @@
  * once: an append that cannot be confirmed is a failed write (DV4), never a silent retry.
  */
 import { randomBytes } from 'node:crypto'
-import { Redis, type RedisOptions } from 'ioredis'
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { APPEND_SCRIPT, COMPACT_SCRIPT, channelDocument, documentKeys, IMPORT_SCRIPT, READ_SCRIPT } from './redis-scripts.js'
 import { type DocumentStore, SeqConflictError, type StoredDocument } from './store.js'
 
@@ -64,8 +64,8 @@ export class RedisStore implements DocumentStore {
   private closed = false
 
   private constructor(
-    private readonly commands: Redis & ScriptCommands,
-    private readonly subscriber: Redis
+    private readonly commands: Client & ScriptCommands,
+    private readonly subscriber: Client
   ) {
     for (const [name, lua] of [
       ['quireAppend', APPEND_SCRIPT],
@@ -87,33 +87,30 @@ export class RedisStore implements DocumentStore {
     subscriber.on('error', () => {})
   }
 
-  /** Connect to `url` (redis:// or rediss://); rejects with {@link RedisOpenError} if Redis cannot be reached. */
+  /**
+   * Connect to `url`: `redis://HOST:PORT` (or `rediss://`) for one server, or
+   * `redis-cluster://HOST:PORT,HOST:PORT,…` for a Redis Cluster (any of its nodes). Rejects with
+   * {@link RedisOpenError} if Redis cannot be reached.
+   */
   static async open(url: string): Promise<RedisStore> {
-    let parsed: URL
-    try {
-      parsed = new URL(url)
-    } catch {
-      throw new RedisOpenError(`--redis ${JSON.stringify(url)} is not a URL (expected redis://HOST:PORT)`)
+    const target = parseRedisUrl(url)
+    const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, connectTimeout: 5_000 }
+    const retry = (attempt: number) => Math.min(attempt * 100, 1_000)
+    const connection = (): Client => {
+      if (target.kind === 'server')
+        return new Redis(url, { ...redisOptions, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: retry })
+      const options: ClusterOptions = { redisOptions, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, clusterRetryStrategy: retry }
+      return new Cluster(target.nodes, options)
     }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
-      throw new RedisOpenError(`--redis must be a redis:// or rediss:// URL, not ${parsed.protocol}`)
-    const options: RedisOptions = {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      enableAutoPipelining: true,
-      connectTimeout: 5_000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000)
-    }
-    const commands = new Redis(url, options) as Redis & ScriptCommands
-    const subscriber = new Redis(url, options)
+    const commands = connection() as Client & ScriptCommands
+    const subscriber = connection()
     const store = new RedisStore(commands, subscriber)
     try {
       await Promise.all([commands.connect(), subscriber.connect()])
     } catch (error) {
       commands.disconnect()
       subscriber.disconnect()
-      throw new RedisOpenError(`cannot reach Redis at ${parsed.host}: ${error instanceof Error ? error.message : String(error)}`, error)
+      throw new RedisOpenError(`cannot reach Redis at ${target.where}: ${error instanceof Error ? error.message : String(error)}`, error)
     }
     return store
   }
@@ -168,13 +165,9 @@ export class RedisStore implements DocumentStore {
 
   /** The highest seq appended to each of `names` (0 for none), in one pipelined round trip. */
   async lastSeqs(names: string[]): Promise<number[]> {
-    const pipeline = this.commands.pipeline()
-    for (const name of names) pipeline.hget(documentKeys(name).meta, 'seq')
-    const replies = (await pipeline.exec()) ?? []
-    return replies.map(([error, value]) => {
-      if (error) throw error
-      return value === null ? 0 : Number(value)
-    })
+    // Auto-pipelined: one write per node, and no pipeline spanning Cluster slots.
+    const replies = await Promise.all(names.map((name) => this.commands.hget(documentKeys(name).meta, 'seq')))
+    return replies.map((value) => (value === null ? 0 : Number(value)))
   }
 
   /** Hear `name`'s channel (doorbells and presence); resolves once Redis confirmed the subscription. */
@@ -212,10 +205,15 @@ export class RedisStore implements DocumentStore {
   /** The persistence settings that can lose acknowledged writes, each as a sentence naming it. */
   async persistenceProblems(): Promise<string[]> {
     const problems: string[] = []
-    for (const [setting, required, why] of REQUIRED_PERSISTENCE) {
-      const reply = (await this.commands.config('GET', setting)) as string[]
-      const value = reply[1]
-      if (value !== required) problems.push(`Redis ${setting} is ${JSON.stringify(value ?? '(unknown)')}, not "${required}": ${why}`)
+    // In a Cluster every primary holds documents: each must keep them.
+    const servers = this.commands instanceof Cluster ? this.commands.nodes('master') : [this.commands]
+    for (const server of servers) {
+      const where = servers.length > 1 ? ` (${server.options.host}:${server.options.port})` : ''
+      for (const [setting, required, why] of REQUIRED_PERSISTENCE) {
+        const reply = (await server.config('GET', setting)) as string[]
+        const value = reply[1]
+        if (value !== required) problems.push(`Redis${where} ${setting} is ${JSON.stringify(value ?? '(unknown)')}, not "${required}": ${why}`)
+      }
     }
     return problems
   }
@@ -236,6 +234,31 @@ export class RedisStore implements DocumentStore {
     const parsed = parseMessage(message)
     if (parsed) for (const listener of this.listeners) listener(name, parsed)
   }
+}
+
+// One server or a Cluster: the same commands either way (a document's keys share one slot).
+type Client = Redis | Cluster
+
+// What `--redis` names: one server (ioredis takes the URL itself), or a Cluster's nodes.
+function parseRedisUrl(url: string): { kind: 'server'; where: string } | { kind: 'cluster'; where: string; nodes: Array<{ host: string; port: number }> } {
+  const cluster = /^redis-cluster:\/\/(.+)$/.exec(url)
+  if (cluster) {
+    const nodes = cluster[1]!.split(',').map((node) => /^([^:/,]+):(\d{1,5})$/.exec(node.trim()))
+    if (nodes.length === 0 || nodes.some((node) => !node || Number(node[2]) > 65535)) {
+      throw new RedisOpenError(`--redis ${JSON.stringify(url)}: a Cluster URL lists nodes as redis-cluster://HOST:PORT,HOST:PORT`)
+    }
+    return { kind: 'cluster', where: cluster[1]!, nodes: nodes.map((node) => ({ host: node![1]!, port: Number(node![2]) })) }
+  }
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new RedisOpenError(`--redis ${JSON.stringify(url)} is not a URL (expected redis://HOST:PORT)`)
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new RedisOpenError(`--redis must be a redis://, rediss:// or redis-cluster:// URL, not ${parsed.protocol}`)
+  }
+  return { kind: 'server', where: parsed.host }
 }
 
 // `b<seq>:<instance>` or `p<instance>:<awareness update>`; anything else is not ours and ignored.
