@@ -20,17 +20,22 @@ import { HistoryRecorder } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
 import type { VersionMeta } from '../storage/history-records.js'
 import { authorsOf } from '../webhooks/authors.js'
+import { readLogRecord, readSnapshotRecord } from '../storage/records.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
 import { type HeldFrame, HeldFrames, HOLD_OVERFLOW } from './held-frames.js'
-import { EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
+import { DocumentDamagedError, EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
 import { DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
 import { type ChangeOutcome, ChangeRefusedError, DocumentUnavailableError, type ServerChange } from './server-change.js'
 import { type AnswerSource, SyncAnswers } from './sync-answers.js'
 import { textReplacementUpdate } from './text-field.js'
+import type { RemoteFollow, RemoteTarget } from './remote.js'
+
+// The origin of changes other instances stored (cluster mode): durable already, never written again.
+const REMOTE = Symbol('remote')
 
 /**
  * A document in memory, shared by its peers. It is itself what its log and its sync answers call
@@ -54,16 +59,26 @@ export class SharedDocument implements LogOwner, AnswerSource {
   private closed = false
   // Nothing stored yet: the first stored change creates the document (for events).
   private fresh: boolean
+  // While other instances' changes are applied: relay what Yjs reports at once, or write it
+  // (when it let changes of our own peers that were waiting go in too).
+  private remoteApplying: 'relay' | 'write' | 'silent' | undefined
+  // Other instances' changes that came while waking, applied once awake.
+  private remoteHeld: Uint8Array[] = []
 
+  /** `follow`, in cluster mode, brings what other instances store and send (CL3–CL5). */
   constructor(
     readonly name: string,
     loaded: LoadedDocument,
-    private readonly ctx: DocumentContext
+    private readonly ctx: DocumentContext,
+    private readonly follow?: RemoteFollow
   ) {
     this.fresh = loaded.snapshotBytes === 0 && loaded.logEntries === 0
     this.log = new DocumentLog(name, loaded, ctx, this)
     this.answers = new SyncAnswers(this, ctx.metrics, ctx.settings.releaseAfterMs)
-    this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
+    this.presence = new Presence(ctx.settings, (update, local) => {
+      this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness')
+      if (local) follow?.presence(update)
+    })
     this.history = new HistoryRecorder({
       name,
       store: ctx.store,
@@ -94,6 +109,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
       ctx.metrics.documentsDormant.inc()
       this.answers.keep(new EncodedState(update, vector), ctx.settings.releaseAfterMs)
     }
+    follow?.start(this.remoteTarget())
   }
 
   /** The Y.Doc, or undefined while the document is dormant. */
@@ -147,6 +163,11 @@ export class SharedDocument implements LogOwner, AnswerSource {
   /** For the log: the state as one update, or undefined when memory cannot be trusted. */
   currentState(): Uint8Array | undefined {
     return this.state.kind === 'awake' ? Y.encodeStateAsUpdate(this.state.ydoc) : undefined
+  }
+
+  /** For the log (cluster mode): apply what other instances stored; undefined in one process. */
+  catchUp(): Promise<void> | undefined {
+    return this.follow?.catchUp()
   }
 
   /** For the log: a write failed, so the document must go. */
@@ -362,6 +383,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
         this.ctx.log.error({ doc: this.name, err: error }, 'compaction at unload failed; the log is kept')
       }
     }
+    this.follow?.stop()
     this.log.release()
     this.presence.destroy()
     this.answers.drop()
@@ -375,12 +397,18 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.ctx.metrics.documentsDormant.dec()
     this.state = { kind: 'awake', ydoc }
     this.watch(ydoc, stored)
+    // Relayed when they came; the read we woke from may not have held them yet.
+    const held = this.remoteHeld
+    this.remoteHeld = []
+    if (held.length > 0) this.applyRemote(ydoc, held, 'silent')
   }
 
   // Store every change Yjs makes to `ydoc`, and release it once they stop.
   private watch(ydoc: Y.Doc, stored?: Uint8Array): void {
     this.history.watch(ydoc, () => stored ?? Y.encodeStateAsUpdate(ydoc))
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (this.remoteApplying === 'relay') return this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+      if (this.remoteApplying === 'silent') return
       if (this.applying) return void this.applying.push({ update, origin })
       this.write({ update, origin })
     })
@@ -517,6 +545,69 @@ export class SharedDocument implements LogOwner, AnswerSource {
     const shown = this.presence.userOf(peer)
     if (peer.user !== undefined) return { name: peer.user, verified: true, color: shown.color ?? null }
     return { name: shown.name ?? ANONYMOUS, verified: false, color: shown.color ?? null }
+  }
+
+  // What the feed delivers to (cluster mode).
+  private remoteTarget(): RemoteTarget {
+    return {
+      applied: () => this.log.storedThrough,
+      snapshot: (value, through) => this.remoteChange(through, value.length, true, () => [readSnapshotRecord(value).state]),
+      entry: (seq, value, own) => {
+        // Our own entry, read back before its append's reply: its changes are here already.
+        if (own) return this.log.storedOwn(seq)
+        this.remoteChange(seq, value.length, false, () => readLogRecord(value).updates)
+      },
+      presence: (update) => {
+        if (!this.closed && this.state.kind !== 'failed') this.presence.applyRemote(update)
+      }
+    }
+  }
+
+  // Other instances stored these changes (CL3): they are durable, so relayed at once, in seq order.
+  private remoteChange(seq: number, bytes: number, snapshot: boolean, decode: () => Uint8Array[]): void {
+    if (this.closed || this.state.kind === 'failed') return
+    let updates: Uint8Array[]
+    try {
+      updates = decode()
+    } catch (error) {
+      return this.wakeFailed(new DocumentDamagedError(this.name, `log entry ${seq}: ${error instanceof Error ? error.message : String(error)}`))
+    }
+    this.answers.drop()
+    this.changes++
+    switch (this.state.kind) {
+      case 'awake':
+        if (!this.applyRemote(this.state.ydoc, updates, 'relay')) return
+        break
+      case 'waking':
+        this.remoteHeld.push(...updates)
+        for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+        break
+      case 'dormant':
+        // Its stored state is newer than its state vector now; a peer that joins may send
+        // changes it already has, which cost a wake and nothing else.
+        for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+        break
+    }
+    this.log.storedElsewhere(seq, bytes, snapshot ? bytes : undefined)
+  }
+
+  // Apply other instances' changes; false if Yjs threw (the document is then dropped, as in HI3).
+  private applyRemote(ydoc: Y.Doc, updates: Uint8Array[], mode: 'relay' | 'silent'): boolean {
+    const waiting = ydoc.store.pendingStructs !== null || ydoc.store.pendingDs !== null
+    this.remoteApplying = waiting ? 'write' : mode
+    try {
+      for (const update of updates) Y.applyUpdate(ydoc, update, REMOTE)
+    } catch (error) {
+      this.remoteApplying = undefined
+      this.ctx.metrics.errors.inc({ kind: 'apply' })
+      this.ctx.log.error({ doc: this.name, err: error }, 'Yjs failed while applying a stored update from another instance; the document is reloaded')
+      ydoc.destroy()
+      this.state = { kind: 'failed' }
+      this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
+      return false
+    }
+    this.remoteApplying = undefined
+    return true
   }
 
   private acknowledge(peer: Peer, index: number): void {

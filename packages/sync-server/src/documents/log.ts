@@ -9,7 +9,7 @@ import * as Y from 'yjs'
 import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
-import type { DocumentStore } from '../storage/store.js'
+import { type DocumentStore, SeqConflictError } from '../storage/store.js'
 import { buildDoc, type LoadedDocument } from './load.js'
 import { WriteQueue } from './write-queue.js'
 
@@ -42,6 +42,11 @@ export interface LogOwner {
    * there is none to trust (a Y.Doc dropped after a failed apply): the log then stays.
    */
   currentState(): Uint8Array | undefined
+  /**
+   * Cluster mode: apply what other instances stored (resolving once applied), after the shared
+   * log refused an append because its seq was taken (CL1). Undefined in one process.
+   */
+  catchUp(): Promise<void> | undefined
 }
 
 /** The log of one document. */
@@ -89,6 +94,35 @@ export class DocumentLog {
   /** Log entries after the snapshot. */
   get entries(): number {
     return this.logEntries
+  }
+
+  /** The seq through which every stored entry is in the document. */
+  get storedThrough(): number {
+    return this.nextSeq - 1
+  }
+
+  /** Cluster mode: our own entry `seq`, read back from the shared log before its append's reply came. */
+  storedOwn(seq: number): void {
+    this.nextSeq = Math.max(this.nextSeq, seq + 1)
+  }
+
+  /**
+   * Cluster mode: another instance stored log entry `seq` (`bytes` long), or a snapshot through
+   * `seq` when `snapshotBytes` is given, and its changes are in the document now (CL3).
+   */
+  storedElsewhere(seq: number, bytes: number, snapshotBytes?: number): void {
+    this.nextSeq = Math.max(this.nextSeq, seq + 1)
+    const before = this.storedBytes
+    if (snapshotBytes === undefined) {
+      this.logEntries++
+      this.logBytes += bytes
+    } else {
+      // The entries it covers are gone from the log; what we counted of them goes too.
+      this.logEntries = 0
+      this.logBytes = 0
+      this.snapshotBytes = snapshotBytes
+    }
+    this.ctx.metrics.bytesStored.inc(this.storedBytes - before)
   }
 
   /** Changes waiting or being written. */
@@ -168,12 +202,25 @@ export class DocumentLog {
   }
 
   private async persist(items: PendingUpdate[]): Promise<void> {
-    const seq = this.nextSeq++
     const started = performance.now()
     const timestamp = Date.now()
     const record = writeLogRecord({ timestamp, updates: items.map((item) => item.update) })
+    let seq = this.nextSeq
     try {
-      await this.ctx.store.append(this.name, seq, record)
+      for (;;) {
+        try {
+          await this.ctx.store.append(this.name, seq, record)
+          break
+        } catch (error) {
+          // Another instance took the seq (CL1): apply what it stored, then append after it.
+          const caughtUp = error instanceof SeqConflictError ? this.owner.catchUp() : undefined
+          if (!caughtUp) throw error
+          await caughtUp
+          if (this.nextSeq <= error.stored) throw new Error(`catching up with the shared log did not reach seq ${error.stored}`)
+          seq = this.nextSeq
+        }
+      }
+      this.nextSeq = Math.max(this.nextSeq, seq + 1)
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error))
       this.ctx.log.error({ doc: this.name, seq, err: failure }, 'storage write failed; updates not relayed')

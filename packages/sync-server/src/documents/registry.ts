@@ -15,6 +15,7 @@ import type { DocumentContext, DocumentReader, DocumentSettings } from './contex
 import { SharedDocument } from './document.js'
 import { buildDoc, loadDocument, loadState, storedFacts } from './load.js'
 import { type ChangeAuthor, type ChangeOutcome, ServerChange } from './server-change.js'
+import type { RemoteFeed, RemoteFollow } from './remote.js'
 
 /** Settings for the registry. */
 export interface RegistrySettings extends DocumentSettings {
@@ -40,7 +41,9 @@ export class DocumentRegistry {
     private readonly settings: RegistrySettings,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-    events?: DocumentEvents
+    events?: DocumentEvents,
+    /** Cluster mode: what other instances store and send (CL3–CL5). */
+    private readonly feed?: RemoteFeed
   ) {
     this.context = {
       events,
@@ -176,13 +179,21 @@ export class DocumentRegistry {
   private async load(name: string): Promise<SharedDocument> {
     const started = performance.now()
     let loaded: Awaited<ReturnType<typeof loadState>>
+    let follow: RemoteFollow | undefined
     try {
+      // Subscribed before the read: whatever is appended after it rings (CL3).
+      follow = await this.feed?.follow(name)
       loaded = await this.context.read.state(name)
     } catch (error) {
+      follow?.stop()
       this.loaded.delete(name)
+      if (!follow && this.feed) {
+        this.metrics.errors.inc({ kind: 'load' })
+        this.log.error({ doc: name, err: error }, 'document load failed: cannot subscribe to its channel')
+      }
       throw error
     }
-    const doc = new SharedDocument(name, loaded, this.context)
+    const doc = new SharedDocument(name, loaded, this.context, follow)
     this.metrics.documentsLoaded.inc()
     this.log.debug({ doc: name, ms: Math.round(performance.now() - started), logEntries: loaded.logEntries }, 'document loaded')
     // A peer that went away while we loaded will never join; make sure the document still leaves.

@@ -71,3 +71,20 @@ export interface DocumentStore {
   /** Read everything stored at this instant, for an online backup; a backend that cannot leaves it out. */
   snapshot?(): SnapshotReader
 }
+
+/**
+ * A shared log (several instances append to one document) refused an append because another
+ * instance stored that seq first. Nothing was written; the caller applies what it missed and
+ * appends again after it. Single-instance stores never throw it.
+ */
+export class SeqConflictError extends Error {
+  constructor(
+    readonly document: string,
+    readonly seq: number,
+    /** The highest seq stored for the document. */
+    readonly stored: number
+  ) {
+    super(`seq ${seq} of "${document}" is taken (stored up to ${stored})`)
+    this.name = 'SeqConflictError'
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The Redis key schema and the Lua scripts that keep a document's keys consistent (README
+ * "Running several instances"). Pure: the Redis adapter (redis.ts) runs these and never builds a
+ * key itself. Per document, every key carries the hash tag `{name}`, so one Redis Cluster slot
+ * holds all of them and each script touches one slot (names never contain `{`, `}` or `:`, N3):
+ *
+ *   quire:{name}:meta   hash: `seq` the highest seq appended, `through` the seq the snapshot covers
+ *   quire:{name}:snap   the snapshot record
+ *   quire:{name}:log    stream: one entry per log record, id `<seq>-0`, fields `v` (record), `o` (instance)
+ *   quire:{name}:bell   pub/sub channel: `b<seq>:<instance>` after an append, `p<instance>:<awareness>` for presence
+ *
+ * Every script is atomic: with `appendfsync always`, Redis writes its effects to the AOF before
+ * it replies to anyone, so a crash keeps all of a script or none of it.
+ */
+
+/** The keys of one document, in the order the scripts take them. */
+export function documentKeys(name: string): { meta: string; snapshot: string; log: string; channel: string } {
+  const tag = `quire:{${name}}`
+  return { meta: `${tag}:meta`, snapshot: `${tag}:snap`, log: `${tag}:log`, channel: `${tag}:bell` }
+}
+
+/** The document a channel belongs to, or undefined if it is not one of ours. */
+export function channelDocument(channel: string): string | undefined {
+  const match = /^quire:\{([^{}]*)\}:bell$/.exec(channel)
+  return match?.[1]
+}
+
+/**
+ * Append one log entry. KEYS: meta, log. ARGV: seq, value, instance, channel.
+ * An append whose seq is not above the highest one stored is refused (another instance appended
+ * first): it returns that highest seq and changes nothing. Otherwise it returns -1 after the
+ * XADD and the doorbell. Seqs travel as decimal strings, never through Lua numbers' formatting.
+ */
+export const APPEND_SCRIPT = `
+local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
+if tonumber(ARGV[1]) <= last then return last end
+redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'v', ARGV[2], 'o', ARGV[3])
+redis.call('HSET', KEYS[1], 'seq', ARGV[1])
+redis.call('PUBLISH', ARGV[4], 'b' .. ARGV[1] .. ':' .. ARGV[3])
+return -1
+`
+
+/**
+ * Store a snapshot and trim the log it covers, guarded by a compare-and-set on how far the stored
+ * snapshot reaches. KEYS: meta, snapshot, log. ARGV: throughSeq, snapshot, throughSeq + 1.
+ * A snapshot reaching less far than the stored one changes nothing (returns 0): two compactors
+ * racing leave the one that reaches further, and neither drops an entry the surviving snapshot
+ * does not cover. Returns 1 when it stored.
+ */
+export const COMPACT_SCRIPT = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'through') or '-1')
+if tonumber(ARGV[1]) < current then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'through', ARGV[1])
+redis.call('XTRIM', KEYS[3], 'MINID', ARGV[3] .. '-0')
+return 1
+`
+
+/**
+ * Read what was stored after `afterSeq`, in one step. KEYS: meta, snapshot, log. ARGV: afterSeq
+ * (-1 for everything), afterSeq + 1. Returns { through, snapshot or false, entries }: the snapshot
+ * only when it reaches past afterSeq (the entries it covers are gone from the log), and every log
+ * entry above afterSeq.
+ */
+export const READ_SCRIPT = `
+local through = tonumber(redis.call('HGET', KEYS[1], 'through') or '-1')
+local snapshot = false
+if through > tonumber(ARGV[1]) then snapshot = redis.call('GET', KEYS[2]) end
+local entries = redis.call('XRANGE', KEYS[3], ARGV[2] .. '-0', '+')
+return { through, snapshot, entries }
+`
+
+/**
+ * Bring in a document from elsewhere (`quire migrate-to-redis`) as a snapshot through `seq`, only
+ * if Redis has nothing of it: an existing document is never overwritten. KEYS: meta, snapshot.
+ * ARGV: seq, snapshot. Returns 1 when stored, 0 when the document already exists.
+ */
+export const IMPORT_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'through', ARGV[1])
+return 1
+`
