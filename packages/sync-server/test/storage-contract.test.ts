@@ -252,13 +252,20 @@ describe('Redis specifics', () => {
     await Promise.all([a.close(), b.close()])
   })
 
-  it('CL1: every key of a document lands in one Cluster slot, through its hash tag', async () => {
+  it('CL1: every key of a document, history included, lands in one Cluster slot, through its hash tag', async () => {
     const store = await open()
     await store.append('team/notes.v2', 1, bytes(1))
     await store.compact('team/notes.v2', bytes(5), 1)
     await store.append('team/notes.v2', 2, bytes(2))
+    await store.writeHistory('team/notes.v2', { put: [{ id: 1, value: bytes(3) }], delete: [], head: bytes(4) })
     const keys = redisCli(redis.port, 'KEYS', '*').trim().split('\n').sort()
-    expect(keys).toEqual(['quire:{team/notes.v2}:log', 'quire:{team/notes.v2}:meta', 'quire:{team/notes.v2}:snap'])
+    expect(keys).toEqual([
+      'quire:{team/notes.v2}:log',
+      'quire:{team/notes.v2}:meta',
+      'quire:{team/notes.v2}:snap',
+      'quire:{team/notes.v2}:v',
+      'quire:{team/notes.v2}:vh'
+    ])
     const slots = new Set(keys.map((key) => redisCli(redis.port, 'CLUSTER', 'KEYSLOT', key).trim()))
     expect(slots.size).toBe(1)
     await store.close()

@@ -1,7 +1,7 @@
 /**
  * `quire migrate-to-redis --data DIR --redis URL`: move every document of a LevelDB data folder
  * into Redis for cluster mode. Each document goes in as one snapshot of everything stored for it
- * (snapshot plus log), read back and compared before it counts. A document Redis already has is
+ * (snapshot plus log) with its history, read back and compared before it counts. A document Redis already has is
  * left alone (never overwritten), and a damaged one is named and left out: the folder itself is
  * only read, so nothing is lost whatever happens. The server must be stopped (LevelDB's lock).
  */
@@ -12,6 +12,7 @@ import { loadState } from '../documents/load.js'
 import { createMetrics } from '../metrics.js'
 import { LevelStore } from '../storage/leveldb.js'
 import { writeSnapshotRecord } from '../storage/records.js'
+import type { RedisStore } from '../storage/redis.js'
 
 /** The `quire migrate-to-redis --help` text. */
 export const MIGRATE_HELP = `Usage: quire migrate-to-redis --data DIR --redis URL [--redis-accept-risk]
@@ -69,23 +70,20 @@ export async function migrateCommand(
   }
   const result: MigrateResult = { migrated: [], skipped: [], failed: [] }
   try {
-    for (const name of await source.names()) {
-      try {
-        const loaded = await loadState(source, name)
-        const throughSeq = loaded.nextSeq - 1
-        const snapshot = writeSnapshotRecord({ timestamp: Date.now(), throughSeq, state: loaded.state.update })
-        if (!(await cluster.store.importDocument(name, snapshot, throughSeq))) {
-          result.skipped.push(name)
-          out(`skipped ${name}: Redis has it already`)
-          continue
+    for (let after: string | undefined, page: string[]; (page = await source.list({ prefix: '', after, limit: PAGE })).length > 0; after = page.at(-1)) {
+      for (const name of page) {
+        try {
+          if (await migrateDocument(source, cluster.store, name)) {
+            result.migrated.push(name)
+            out(`migrated ${name}`)
+          } else {
+            result.skipped.push(name)
+            out(`skipped ${name}: Redis has it already`)
+          }
+        } catch (error) {
+          result.failed.push({ name, error: error instanceof Error ? error.message : String(error) })
+          out(`FAILED ${name}: ${error instanceof Error ? error.message : String(error)}`)
         }
-        const back = await cluster.store.read(name)
-        if (!back.snapshot || Buffer.compare(Buffer.from(back.snapshot), Buffer.from(snapshot)) !== 0) throw new Error('read back differently from Redis')
-        result.migrated.push(name)
-        out(`migrated ${name}`)
-      } catch (error) {
-        result.failed.push({ name, error: error instanceof Error ? error.message : String(error) })
-        out(`FAILED ${name}: ${error instanceof Error ? error.message : String(error)}`)
       }
     }
   } finally {
@@ -94,3 +92,27 @@ export async function migrateCommand(
   }
   return { ok: true, result }
 }
+
+// Names read from the folder at a time.
+const PAGE = 1000
+
+// Copy one document and its history; false if Redis has it already. Throws if it does not read back the same.
+async function migrateDocument(source: LevelStore, target: RedisStore, name: string): Promise<boolean> {
+  const loaded = await loadState(source, name)
+  const throughSeq = loaded.nextSeq - 1
+  // The snapshot's time is its latest change's, so "last changed" survives the move.
+  const snapshot = writeSnapshotRecord({ timestamp: loaded.changedAt ?? Date.now(), throughSeq, state: loaded.state.update })
+  if (!(await target.importDocument(name, snapshot, throughSeq))) return false
+  const history = await source.readHistory(name)
+  if (history.head) await target.writeHistory(name, { put: history.versions, delete: [], head: history.head })
+  const [back, historyBack] = await Promise.all([target.read(name), target.readHistory(name)])
+  if (!back.snapshot || !sameBytes(back.snapshot, snapshot)) throw new Error('read back differently from Redis')
+  const sameHistory =
+    (history.head === undefined ? historyBack.head === undefined : historyBack.head !== undefined && sameBytes(historyBack.head, history.head)) &&
+    historyBack.versions.length === history.versions.length &&
+    historyBack.versions.every((version, i) => version.id === history.versions[i]!.id && sameBytes(version.value, history.versions[i]!.value))
+  if (!sameHistory) throw new Error('history read back differently from Redis')
+  return true
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0

@@ -214,7 +214,7 @@ export class DocumentLog {
         } catch (error) {
           // Another instance took the seq (CL1): apply what it stored, then append after it.
           const caughtUp = error instanceof SeqConflictError ? this.owner.catchUp() : undefined
-          if (!caughtUp) throw error
+          if (!caughtUp || !(error instanceof SeqConflictError)) throw error
           await caughtUp
           if (this.nextSeq <= error.stored) throw new Error(`catching up with the shared log did not reach seq ${error.stored}`)
           seq = this.nextSeq

@@ -166,16 +166,6 @@ export class LevelStore implements DocumentStore {
     await batch.write({ sync: this.sync })
   }
 
-  /** The names of every document with anything stored, sorted. */
-  async names(): Promise<string[]> {
-    const names = new Set<string>()
-    for await (const key of this.db.keys({ gt: 'l:', lt: 'l;' })) names.add(key.slice(2, key.lastIndexOf(':')))
-    for await (const key of this.db.keys({ gt: 's:', lt: 's;' })) names.add(key.slice(2))
-    // The empty name is no document's (N2); open() reads it to warm LevelDB up.
-    names.delete('')
-    return [...names].sort()
-  }
-
   async size(name: string): Promise<number> {
     const { snapshot, log } = await this.read(name)
     return (snapshot?.length ?? 0) + log.reduce((sum, entry) => sum + entry.value.length, 0)

@@ -8,20 +8,36 @@
  *   quire:{name}:snap   the snapshot record
  *   quire:{name}:log    stream: one entry per log record, id `<seq>-0`, fields `v` (record), `o` (instance)
  *   quire:{name}:bell   pub/sub channel: `b<seq>:<instance>` after an append, `p<instance>:<awareness>` for presence
+ *   quire:{name}:vh     the history head record
+ *   quire:{name}:v      hash: version id (decimal) → version record (history)
  *
  * Every script is atomic: with `appendfsync always`, Redis writes its effects to the AOF before
  * it replies to anyone, so a crash keeps all of a script or none of it.
  */
 
 /** The keys of one document, in the order the scripts take them. */
-export function documentKeys(name: string): { meta: string; snapshot: string; log: string; channel: string } {
+export function documentKeys(name: string): { meta: string; snapshot: string; log: string; channel: string; historyHead: string; versions: string } {
   const tag = `quire:{${name}}`
-  return { meta: `${tag}:meta`, snapshot: `${tag}:snap`, log: `${tag}:log`, channel: `${tag}:bell` }
+  return { meta: `${tag}:meta`, snapshot: `${tag}:snap`, log: `${tag}:log`, channel: `${tag}:bell`, historyHead: `${tag}:vh`, versions: `${tag}:v` }
 }
 
 /** The document a channel belongs to, or undefined if it is not one of ours. */
 export function channelDocument(channel: string): string | undefined {
   const match = /^quire:\{([^{}]*)\}:bell$/.exec(channel)
+  return match?.[1]
+}
+
+/**
+ * The SCAN pattern of the meta keys of documents whose names start with `prefix`. Every stored
+ * document (snapshot or log entry) has a meta key, and a history alone makes none, as in LevelDB.
+ */
+export function metaPattern(prefix: string): string {
+  return `quire:{${prefix.replace(/[*?[\]\\]/g, '\\$&')}*}:meta`
+}
+
+/** The document a meta key belongs to, or undefined if it is not one of ours. */
+export function metaDocument(key: string): string | undefined {
+  const match = /^quire:\{([^{}]*)\}:meta$/.exec(key)
   return match?.[1]
 }
 
@@ -80,4 +96,24 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'through', ARGV[1])
 return 1
+`
+
+/**
+ * Change a document's history in one step. KEYS: versions, head. ARGV: head record, the number
+ * of ids to delete, those ids, then id and record pairs to store (ids in decimal).
+ */
+export const WRITE_HISTORY_SCRIPT = `
+local deletes = tonumber(ARGV[2])
+for i = 3, deletes + 2 do redis.call('HDEL', KEYS[1], ARGV[i]) end
+for i = deletes + 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('SET', KEYS[2], ARGV[1])
+return 1
+`
+
+/**
+ * Read a document's history in one step. KEYS: versions, head. Returns { head or false, the
+ * versions hash as id, record, id, record, … in no particular order }.
+ */
+export const READ_HISTORY_SCRIPT = `
+return { redis.call('GET', KEYS[2]), redis.call('HGETALL', KEYS[1]) }
 `

@@ -11,8 +11,19 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
-import { APPEND_SCRIPT, COMPACT_SCRIPT, channelDocument, documentKeys, IMPORT_SCRIPT, READ_SCRIPT } from './redis-scripts.js'
-import { type DocumentStore, SeqConflictError, type StoredDocument } from './store.js'
+import {
+  APPEND_SCRIPT,
+  COMPACT_SCRIPT,
+  channelDocument,
+  documentKeys,
+  IMPORT_SCRIPT,
+  metaDocument,
+  metaPattern,
+  READ_HISTORY_SCRIPT,
+  READ_SCRIPT,
+  WRITE_HISTORY_SCRIPT
+} from './redis-scripts.js'
+import { type DocumentStore, type HistoryWrite, SeqConflictError, type StoredDocument, type StoredHistory } from './store.js'
 
 /** Redis could not be reached at start-up, or the URL is not one we can use. */
 export class RedisOpenError extends Error {
@@ -46,7 +57,22 @@ interface ScriptCommands {
   quireCompact(meta: string, snapshot: string, log: string, through: string, value: Uint8Array, next: string): Promise<number>
   quireImport(meta: string, snapshot: string, seq: string, value: Uint8Array): Promise<number>
   quireReadBuffer(meta: string, snapshot: string, log: string, after: string, next: string): Promise<[number, Buffer | null, Array<[Buffer, Buffer[]]>]>
+  quireWriteHistory(versions: string, head: string, ...args: Array<string | Buffer>): Promise<number>
+  quireReadHistoryBuffer(versions: string, head: string): Promise<[Buffer | null, Buffer[]]>
 }
+
+// Each script with the number of keys it takes (the rest of its arguments are ARGV).
+const SCRIPTS = [
+  ['quireAppend', APPEND_SCRIPT, 2],
+  ['quireCompact', COMPACT_SCRIPT, 3],
+  ['quireRead', READ_SCRIPT, 3],
+  ['quireImport', IMPORT_SCRIPT, 2],
+  ['quireWriteHistory', WRITE_HISTORY_SCRIPT, 2],
+  ['quireReadHistory', READ_HISTORY_SCRIPT, 2]
+] as const
+
+// How many keys one SCAN step looks at on each server while listing.
+const SCAN_COUNT = 1000
 
 /** The persistence settings cluster mode requires, as [setting, required value, why]. */
 export const REQUIRED_PERSISTENCE: ReadonlyArray<readonly [string, string, string]> = [
@@ -67,14 +93,7 @@ export class RedisStore implements DocumentStore {
     private readonly commands: Client & ScriptCommands,
     private readonly subscriber: Client
   ) {
-    for (const [name, lua] of [
-      ['quireAppend', APPEND_SCRIPT],
-      ['quireCompact', COMPACT_SCRIPT],
-      ['quireRead', READ_SCRIPT],
-      ['quireImport', IMPORT_SCRIPT]
-    ] as const) {
-      commands.defineCommand(name, { lua, numberOfKeys: name === 'quireAppend' || name === 'quireImport' ? 2 : 3 })
-    }
+    for (const [name, lua, numberOfKeys] of SCRIPTS) commands.defineCommand(name, { lua, numberOfKeys })
     subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.dispatch(channel.toString(), message))
     let first = true
     // ioredis subscribes again on its own; what was published meanwhile is read back by the feed.
@@ -163,6 +182,55 @@ export class RedisStore implements DocumentStore {
     return (snapshot?.length ?? 0) + log.reduce((sum, entry) => sum + entry.value.length, 0)
   }
 
+  async readHistoryHead(name: string): Promise<Uint8Array | undefined> {
+    const head = await this.commands.getBuffer(documentKeys(name).historyHead)
+    return head ? new Uint8Array(head) : undefined
+  }
+
+  async readHistory(name: string): Promise<StoredHistory> {
+    const keys = documentKeys(name)
+    const [head, flat] = await this.commands.quireReadHistoryBuffer(keys.versions, keys.historyHead)
+    const versions: StoredHistory['versions'] = []
+    for (let i = 0; i + 1 < flat.length; i += 2) versions.push({ id: Number(flat[i]!.toString()), value: new Uint8Array(flat[i + 1]!) })
+    versions.sort((a, b) => a.id - b.id)
+    return { head: head ? new Uint8Array(head) : undefined, versions }
+  }
+
+  async writeHistory(name: string, write: HistoryWrite): Promise<void> {
+    const keys = documentKeys(name)
+    const args: Array<string | Buffer> = [Buffer.from(write.head), String(write.delete.length), ...write.delete.map(String)]
+    for (const { id, value } of write.put) args.push(String(id), Buffer.from(value))
+    await this.commands.quireWriteHistory(keys.versions, keys.historyHead, ...args)
+  }
+
+  /**
+   * Redis keeps no index of names (it would sit in another Cluster slot than the documents, out
+   * of reach of their scripts): every page SCANs the meta keys under `prefix` on each primary.
+   */
+  async list(options: { prefix: string; after: string | undefined; limit: number }): Promise<string[]> {
+    const { prefix, after, limit } = options
+    if (limit <= 0) return []
+    const names = new Set<string>()
+    for (const server of this.servers()) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await server.scan(cursor, 'MATCH', metaPattern(prefix), 'COUNT', SCAN_COUNT)
+        for (const key of keys) {
+          const name = metaDocument(key)
+          if (name?.startsWith(prefix) && (after === undefined || name > after)) names.add(name)
+        }
+        cursor = next
+      } while (cursor !== '0')
+    }
+    return [...names].sort().slice(0, limit)
+  }
+
+  async delete(name: string): Promise<void> {
+    const keys = documentKeys(name)
+    // One command over one slot: atomic, and written to the AOF as one.
+    await this.commands.del(keys.meta, keys.snapshot, keys.log, keys.historyHead, keys.versions)
+  }
+
   /** The highest seq appended to each of `names` (0 for none), in one pipelined round trip. */
   async lastSeqs(names: string[]): Promise<number[]> {
     // Auto-pipelined: one write per node, and no pipeline spanning Cluster slots.
@@ -206,7 +274,7 @@ export class RedisStore implements DocumentStore {
   async persistenceProblems(): Promise<string[]> {
     const problems: string[] = []
     // In a Cluster every primary holds documents: each must keep them.
-    const servers = this.commands instanceof Cluster ? this.commands.nodes('master') : [this.commands]
+    const servers = this.servers()
     for (const server of servers) {
       const where = servers.length > 1 ? ` (${server.options.host}:${server.options.port})` : ''
       for (const [setting, required, why] of REQUIRED_PERSISTENCE) {
@@ -226,6 +294,11 @@ export class RedisStore implements DocumentStore {
     await Promise.allSettled([this.commands.quit(), this.subscriber.quit()])
     this.commands.disconnect()
     this.subscriber.disconnect()
+  }
+
+  // The servers holding documents: the one server, or every primary of a Cluster.
+  private servers(): Redis[] {
+    return this.commands instanceof Cluster ? this.commands.nodes('master') : [this.commands]
   }
 
   private dispatch(channel: string, message: Buffer): void {
