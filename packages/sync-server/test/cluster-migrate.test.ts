@@ -7,8 +7,9 @@ import { connect, runCli, startRedis, startServer, waitFor } from '@quire/testki
 import { describe, expect, it } from 'vitest'
 
 describe('migrate-to-redis', () => {
-  it('CL9: copies every document of a data folder into Redis, never overwrites one there, and cluster mode serves them', async () => {
-    const server = await startServer({ args: ['--compact-every', '3'] })
+  it('CL9: copies every document of a data folder into Redis with its history, never overwrites one there, and cluster mode serves them', async () => {
+    // Versions cut after 200 ms without a change, so the folder has a history to carry over.
+    const server = await startServer({ args: ['--compact-every', '3', '--history-idle-ms', '200', '--history-max-ms', '1000'] })
     const texts: Record<string, string> = { 'm/a': '', 'm/b': '', 'deep/er/c': '' }
     for (const name of Object.keys(texts)) {
       const writer = connect(server.wsUrl, name)
@@ -20,6 +21,11 @@ describe('migrate-to-redis', () => {
       writer.destroy()
       reader.destroy()
     }
+    let history: unknown[] = []
+    await waitFor(async () => {
+      history = (await (await fetch(`${server.httpUrl}/api/docs/m/a/versions`)).json()).versions
+      return history.length > 0
+    }, 'a version of m/a')
     expect(await server.kill('SIGTERM')).toBe(0)
     const redis = await startRedis()
     try {
@@ -40,6 +46,9 @@ describe('migrate-to-redis', () => {
         expect(client.text.toString()).toBe(text)
         client.destroy()
       }
+      const carried = (await (await fetch(`${instance.httpUrl}/api/docs/m/a/versions`)).json()).versions as Array<{ id: string }>
+      expect(carried.map((version) => version.id)).toEqual((history as Array<{ id: string }>).map((version) => version.id))
+      expect(await (await fetch(`${instance.httpUrl}/api/docs/m/a/versions/${carried.at(-1)!.id}`)).text()).toMatch(/^m\/a:0/)
       expect(await instance.kill('SIGTERM')).toBe(0)
       rmSync(instance.dataDir, { recursive: true, force: true })
     } finally {
