@@ -21,9 +21,11 @@ describe('migrate-to-redis', () => {
       writer.destroy()
       reader.destroy()
     }
-    let history: unknown[] = []
+    const versions = async (httpUrl: string) =>
+      ((await (await fetch(`${httpUrl}/api/docs/m/a/versions`)).json()) as { versions: Array<{ id: string }> }).versions
+    let history: Array<{ id: string }> = []
     await waitFor(async () => {
-      history = (await (await fetch(`${server.httpUrl}/api/docs/m/a/versions`)).json()).versions
+      history = await versions(server.httpUrl)
       return history.length > 0
     }, 'a version of m/a')
     expect(await server.kill('SIGTERM')).toBe(0)
@@ -46,8 +48,8 @@ describe('migrate-to-redis', () => {
         expect(client.text.toString()).toBe(text)
         client.destroy()
       }
-      const carried = (await (await fetch(`${instance.httpUrl}/api/docs/m/a/versions`)).json()).versions as Array<{ id: string }>
-      expect(carried.map((version) => version.id)).toEqual((history as Array<{ id: string }>).map((version) => version.id))
+      const carried = await versions(instance.httpUrl)
+      expect(carried.map((version) => version.id)).toEqual(history.map((version) => version.id))
       expect(await (await fetch(`${instance.httpUrl}/api/docs/m/a/versions/${carried.at(-1)!.id}`)).text()).toMatch(/^m\/a:0/)
       expect(await instance.kill('SIGTERM')).toBe(0)
       rmSync(instance.dataDir, { recursive: true, force: true })

@@ -19,8 +19,8 @@ import { ANONYMOUS, type Author, authorOf } from '../history/authors.js'
 import { HistoryRecorder } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
 import type { VersionMeta } from '../storage/history-records.js'
-import { authorsOf } from '../webhooks/authors.js'
 import { readLogRecord, readSnapshotRecord } from '../storage/records.js'
+import { authorsOf } from '../webhooks/authors.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
@@ -29,10 +29,10 @@ import { DocumentDamagedError, EMPTY_UPDATE, type LoadedDocument, loadFailure } 
 import { DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
+import type { RemoteFollow, RemoteTarget } from './remote.js'
 import { type ChangeOutcome, ChangeRefusedError, DocumentUnavailableError, type ServerChange } from './server-change.js'
 import { type AnswerSource, SyncAnswers } from './sync-answers.js'
 import { textReplacementUpdate } from './text-field.js'
-import type { RemoteFollow, RemoteTarget } from './remote.js'
 
 // The origin of changes other instances stored (cluster mode): durable already, never written again.
 const REMOTE = Symbol('remote')

@@ -14,8 +14,8 @@ import type { DocumentEvents } from '../webhooks/document-events.js'
 import type { DocumentContext, DocumentReader, DocumentSettings } from './context.js'
 import { SharedDocument } from './document.js'
 import { buildDoc, loadDocument, loadState, storedFacts } from './load.js'
-import { type ChangeAuthor, type ChangeOutcome, ServerChange } from './server-change.js'
 import type { RemoteFeed, RemoteFollow } from './remote.js'
+import { type ChangeAuthor, type ChangeOutcome, ServerChange } from './server-change.js'
 
 /** Settings for the registry. */
 export interface RegistrySettings extends DocumentSettings {
