@@ -92,7 +92,10 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     store = injectedStore ?? cluster?.store ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
     await warmUp(settings, log, metrics)
     const docs = new DocumentRegistry(store, settings, log, metrics, webhooks ? events : undefined, cluster?.feed)
-    cluster?.onRecovered(() => docs.health.stored())
+    // Redis answering a ping sent after a failed write says storage works again (CL6).
+    cluster?.onAnswered((sentAt) => {
+      if (!docs.health.ok && docs.health.lastFailure < sentAt) docs.health.stored()
+    })
     registry = docs
     const gate = new Gate(settings)
     const serveMetrics = metricsEndpoint(metrics.registry, settings.metricsToken)

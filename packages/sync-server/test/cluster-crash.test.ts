@@ -110,7 +110,19 @@ describe('cluster crash suite', () => {
           await waitFor(() => clients().every((client) => client.provider.synced), `kill ${kill}: all clients to resync`, 60_000)
           for (const doc of DOCS) {
             const ofDoc = [...writers, ...readers].filter((entry) => entry.doc === doc).map((entry) => entry.client)
-            await waitConverged(ofDoc)
+            await waitConverged(ofDoc).catch((error: Error) => {
+              // Say who lacks what, and what the instances logged as wrong, before failing.
+              const union = new Set(ofDoc.flatMap((client) => items(client.text.toString())))
+              const entries = [...writers, ...readers].filter((entry) => entry.doc === doc)
+              const lacking = entries.map(
+                (entry, i) =>
+                  `${i < 3 ? 'writer' : 'reader'} on ${entry.on}: lacks ${[...union].filter((item) => !entry.client.text.toString().includes(item)).join(' ')}`
+              )
+              const warnings = cluster.instances.map(
+                (instance, i) => `instance ${i}: ${JSON.stringify(instance.logs.filter((line) => Number(line.level) >= 40).slice(-5))}`
+              )
+              throw new Error(`${error.message} (${doc}, kill ${kill}, ${victim})\n${lacking.join('\n')}\n${warnings.join('\n')}`)
+            })
             const acker = ackers.find((a) => a.doc === doc)!
             await waitFor(
               async () => {

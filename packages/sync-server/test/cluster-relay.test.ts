@@ -120,7 +120,7 @@ describe('cluster start-up', () => {
       expect(accepted.logs.some((line) => line.msg?.toString().includes('can lose acknowledged writes') && String(line.problem).includes('appendfsync'))).toBe(
         true
       )
-      expect(await accepted.kill('SIGTERM')).toBe(0)
+      await accepted.kill('SIGKILL')
       rmSync(accepted.dataDir, { recursive: true, force: true })
       const unreachable = await runCli(['serve', '--port', '0', '--redis', 'redis://127.0.0.1:1'], {}, 30_000)
       expect(unreachable.code).toBe(1)

@@ -15,8 +15,8 @@ export interface ClusterMode {
   feed: RedisFeed
   /** Redis answers (for `/readyz`). */
   healthy(): boolean
-  /** Call `callback` whenever Redis answers again after an outage. */
-  onRecovered(callback: () => void): void
+  /** Call `callback` with the time each answered ping was sent. */
+  onAnswered(callback: (sentAt: number) => void): void
   /** Stop the feed and health checks and close the store. */
   close(): Promise<void>
 }
@@ -42,7 +42,7 @@ export async function openClusterMode(url: string, acceptRisk: boolean, log: Log
     store,
     feed,
     healthy: () => health.ok,
-    onRecovered: (callback) => health.onRecovered(callback),
+    onAnswered: (callback) => health.onAnswered(callback),
     close: async () => {
       feed.close()
       health.stop()

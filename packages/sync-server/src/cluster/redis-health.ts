@@ -14,12 +14,10 @@ export const STALE_AFTER_MS = 3_000
 /** Pings Redis in the background and says whether it answers. */
 export class RedisHealth {
   private lastAnswer = performance.now()
-  // `ok` as of the last ping, to notice when Redis comes back.
-  private wasOk = true
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   private readonly roundTrip: Histogram
-  private readonly recovered = new Set<() => void>()
+  private readonly answered = new Set<(sentAt: number) => void>()
 
   constructor(
     private readonly store: RedisStore,
@@ -40,12 +38,14 @@ export class RedisHealth {
   }
 
   /**
-   * Call `callback` whenever Redis answers again after it was taken as unreachable. A failed write
+   * Call `callback` with the time each answered ping was sent (performance.now()). A failed write
    * keeps `/readyz` at 503 until a write succeeds (OP2); behind a load balancer that stops sending
-   * clients, no write would ever come, so an answering Redis counts as storage working again.
+   * clients, no write would ever come, so a ping sent after the failure and answered counts as
+   * storage working again. (Not only a ping after an outage: an outage may be shorter than one
+   * ping interval.)
    */
-  onRecovered(callback: () => void): void {
-    this.recovered.add(callback)
+  onAnswered(callback: (sentAt: number) => void): void {
+    this.answered.add(callback)
   }
 
   /** Stop pinging. */
@@ -61,15 +61,14 @@ export class RedisHealth {
   }
 
   private async ping(): Promise<void> {
+    const sentAt = performance.now()
     try {
       this.roundTrip.observe(await this.store.ping())
       this.lastAnswer = performance.now()
+      if (this.ok) for (const callback of this.answered) callback(sentAt)
     } catch {
       // Not ready until it answers again.
     }
-    const ok = this.ok
-    if (ok && !this.wasOk) for (const callback of this.recovered) callback()
-    this.wasOk = ok
     this.schedule()
   }
 }
