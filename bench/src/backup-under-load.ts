@@ -7,6 +7,7 @@
  *   pnpm --filter @quire/sync-server build && cd bench && npx tsc -p tsconfig.json && node dist/backup-under-load.js [--docs 1000] [--typists 20] [--backups 5]
  */
 import { readdirSync, rmSync, statSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runCli, startServer, tempDataDir } from '@quire/testkit'
@@ -153,6 +154,12 @@ async function main() {
     console.log(`time to acknowledgement, ${TYPISTS} typists at one key per ${KEY_INTERVAL_MS} ms each:`)
     console.log(`  without a backup: ${summary(baseline)}`)
     console.log(`  during backups:   ${summary(during)}`)
+    // Other work on the machine shows in every figure above.
+    console.log(
+      `load average (1, 5, 15 min) at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')}`
+    )
   } finally {
     await server.kill('SIGTERM')
     rmSync(dataDir, { recursive: true, force: true })

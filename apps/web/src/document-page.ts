@@ -185,6 +185,16 @@ export function renderDocumentPage(root: HTMLElement, name: string): void {
     })
   }
   // Typing can start at once with a keyboard; on touch screens focusing would pop up the
-  // on-screen keyboard over the document before anyone asked for it.
-  if (matchMedia('(pointer: fine)').matches) editor.view.focus()
+  // on-screen keyboard over the document before anyone asked for it. The editor cannot take
+  // focus while it waits for the server's word (read-only), so it takes it once it may edit,
+  // unless the person has gone elsewhere meanwhile.
+  if (matchMedia('(pointer: fine)').matches) {
+    const focusWhenEditable = (next: EditorStatus): void => {
+      if (next.readOnly) return
+      editor.off('status', focusWhenEditable)
+      if (document.activeElement === null || document.activeElement === document.body) editor.view.focus()
+    }
+    if (editor.status.readOnly) editor.on('status', focusWhenEditable)
+    else editor.view.focus()
+  }
 }

@@ -48,7 +48,12 @@ describe('status words', () => {
       /refused a change from this browser \(update is malformed\)/
     )
     expect(statusMessage(status({ connection: 'error', closeCode: 4400, reason: 'unknown message type 9' }))).toMatch(/could not understand this browser/)
-    expect(statusMessage(status({ connection: 'error', closeCode: 1009, reason: 'message too big' }))).toMatch(/^Syncing stopped: .*\(message too big\)/)
+    // Over a change of this browser's, reloading would send it again: the way out is offered.
+    expect(statusMessage(status({ connection: 'error', closeCode: 1009, reason: 'message too big' }))).toMatch(
+      /larger than the server accepts at once \(message too big\).*download it, then start again from the server's copy/
+    )
+    expect(statusMessage(status({ connection: 'error', closeCode: 4422 }))).toMatch(/download it, then start again/)
+    expect(statusMessage(status({ connection: 'error', closeCode: 1011, reason: 'internal' }))).toMatch(/^Syncing stopped: .*\(internal\)/)
   })
 })
 

@@ -229,10 +229,10 @@ describe('too many failed attempts', () => {
   })
 
   it('says so while the address is blocked, keeps retrying, and connects once the block ends', async () => {
-    guarded = await startServer(await freshDataDir(), 0, { flags: ['--auth-secret', SECRET, '--max-auth-failures', '2', '--auth-block-ms', '10000'] })
+    guarded = await startServer(await freshDataDir(), 0, { flags: ['--auth-secret', SECRET, '--max-auth-failures', '2', '--auth-block-ms', '25000'] })
     const watch = new ConsoleWatch(guarded.url)
     watch.refusals = true
-    // The block outlasts opening a browser page on a busy machine (2.5 s did not).
+    // The block outlasts opening a browser page on a busy machine (2.5 s did not; nor did 10 s at a load of 20).
     // Two distinct garbled tokens from this address (127.0.0.1, like the browser) start the block
     // (the same bad token again would count once).
     for (let i = 0; i < 2; i++) expect((await fetch(`${guarded.url}/api/access/${doc}?token=bad-${i}`)).status).toBe(401)

@@ -19,8 +19,20 @@ export interface LivenessOptions {
   connectMs: number
 }
 
-/** The defaults: offline within about 8 s of a silent drop. */
-export const DEFAULT_LIVENESS: LivenessOptions = { quietMs: 4_000, answerMs: 4_000, connectMs: 10_000 }
+/**
+ * The defaults: offline within about 15 s of a silent drop (at once when the browser reports
+ * it). A shorter answer time took a busy server (a loaded CI machine) for a dead one.
+ */
+export const DEFAULT_LIVENESS: LivenessOptions = { quietMs: 5_000, answerMs: 10_000, connectMs: 10_000 }
+
+/** How much longer an answer may take while the server still owes acknowledgements: it is busy with our changes. */
+const BUSY_PATIENCE = 3
+
+/**
+ * Checks this far apart mean this page itself was stalled (a long task, a throttled tab): frames
+ * may be waiting unread behind the stall, so silence measured across it proves nothing.
+ */
+const STALL_MS = 2_500
 
 /** What {@link Liveness.check} says to do. */
 export type LivenessAction = 'none' | 'probe' | 'dead'
@@ -31,6 +43,7 @@ export class Liveness {
   /** When the socket started connecting, or last received anything. */
   #since = 0
   #probedAt: number | undefined
+  #lastCheck: number | undefined
 
   constructor(private readonly options: LivenessOptions) {}
 
@@ -60,13 +73,23 @@ export class Liveness {
   }
 
   /**
-   * What to do now. `backedUp` says the socket still holds data it could not send: the server
-   * is reading it slowly on purpose (rate limit), which is life, not death.
+   * What to do now; call it about every second. `backedUp` says the socket still holds data it
+   * could not send: the server is reading it slowly on purpose (rate limit), which is life, not
+   * death. `busy` says the server still owes acknowledgements, so it gets longer to answer.
    */
-  check(now: number, backedUp: boolean): LivenessAction {
+  check(now: number, backedUp: boolean, busy = false): LivenessAction {
+    const stalled = this.#lastCheck !== undefined && now - this.#lastCheck > STALL_MS
+    this.#lastCheck = now
+    if (stalled) {
+      // Start counting again: whatever arrived during the stall is still to be read.
+      this.#since = now
+      if (this.#probedAt !== undefined) this.#probedAt = now
+      return 'none'
+    }
     if (this.#state === 'connecting') return now - this.#since > this.options.connectMs ? 'dead' : 'none'
     if (this.#state !== 'open' || this.options.quietMs <= 0 || backedUp) return 'none'
-    if (this.#probedAt !== undefined) return now - this.#probedAt > this.options.answerMs ? 'dead' : 'none'
+    const patience = busy ? this.options.answerMs * BUSY_PATIENCE : this.options.answerMs
+    if (this.#probedAt !== undefined) return now - this.#probedAt > patience ? 'dead' : 'none'
     if (now - this.#since <= this.options.quietMs) return 'none'
     this.#probedAt = now
     return 'probe'

@@ -57,7 +57,7 @@ export interface OpenDocumentOptions {
   backoff?: BackoffOptions
   /**
    * How fast a silent (dead) connection is noticed: asked after `quietMs` of silence, given
-   * `answerMs` to answer, `connectMs` to connect. Default 4 s, 4 s, 10 s; without
+   * `answerMs` to answer, `connectMs` to connect. Default 5 s, 10 s, 10 s; without
    * acknowledgements (a stock server, which does not answer the question) `quietMs` is 0: off.
    */
   liveness?: Partial<LivenessOptions>
@@ -418,7 +418,7 @@ export class OpenDocument extends ObservableV2<OpenDocumentEvents> {
   #checkLiveness(): void {
     if (this.#stopped) return
     const ws = this.provider.ws
-    const action = this.#liveness.check(Date.now(), (ws?.bufferedAmount ?? 0) > 0)
+    const action = this.#liveness.check(Date.now(), (ws?.bufferedAmount ?? 0) > 0, !this.#tracker.saved)
     if (action === 'probe' && ws?.readyState === 1) ws.send(writeFrame({ type: 'query-awareness' }))
     if (action === 'dead') this.#remake(false)
   }

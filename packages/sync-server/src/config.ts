@@ -108,7 +108,7 @@ export const defaultSettings: ServerSettings = {
   fsync: false,
   webDir: undefined,
   maxMessageBytes: DefaultLimits.maxMessageBytes,
-  pingIntervalMs: 5_000,
+  pingIntervalMs: 30_000,
   unloadGraceMs: 5_000,
   compactEvery: 10_000,
   releaseAfterMs: 10_000,

@@ -1,5 +1,6 @@
 export { defaultSettings, type ServerSettings } from './config.js'
 /** History internals for tools and the benchmark (bench/src/history-cost.ts): how versions are cut, stored and opened. */
+export { CHECKPOINT_BUDGET, CHECKPOINT_VERSIONS, encodeVersion } from './history/checkpoints.js'
 export { cutVersion, EMPTY_BASE, type VersionBase } from './history/delta.js'
 export { HistoryReader } from './history/versions.js'
 export { createServer, ListenError, type QuireServer, type ServerOptions } from './server.js'

@@ -280,6 +280,8 @@ describe('storage faults', () => {
     check.destroy()
     r.clients.length = 0
     await waitFor(() => r.server.documentsLoaded() === 0, 'the document to unload')
+    // Unloading ends once its last writes (version, compaction) are done: the gauge drops then.
+    await waitFor(async () => (await r.server.metrics.documentsLoaded.get()).values[0]?.value === 0, 'the unload to finish')
     const writesBefore = r.store.count('append', name) + r.store.count('compact', name)
 
     r.store.targets.add(name)

@@ -188,7 +188,7 @@ describe('retention', () => {
       texts.set(id, text.toString())
     }
     const { writeHeadRecord } = await import('../src/storage/history-records.js')
-    await store.writeHistory('doc', { put, delete: [], head: writeHeadRecord({ lastId: 30, enabled: true, prunedAt: 0, base }) })
+    await store.writeHistory('doc', { put, delete: [], head: writeHeadRecord({ lastId: 30, enabled: true, prunedAt: 0, bytes: 0, sinceCheckpoint: 0, base }) })
     // Detail for 1 hour: versions older than that merge per hour; keep forever.
     const merged = await applyRetention(store, 'doc', { historyDetailMs: hour, historyKeepMs: 0 }, now)
     expect(merged).toBeGreaterThan(10)
@@ -226,5 +226,41 @@ describe('retention', () => {
       [3, 4]
     ])
     expect(retentionPlan(versions, { historyDetailMs: 0, historyKeepMs: 0 }, now)).toEqual([])
+  })
+})
+
+describe('checkpoints', () => {
+  it('HS1: a long history stores a checkpoint now and then within its budget, and every version still opens to its text', async () => {
+    const { encodeVersion, CHECKPOINT_BUDGET, CHECKPOINT_VERSIONS } = await import('../src/history/checkpoints.js')
+    const doc = new Y.Doc()
+    const text = doc.getText('codemirror')
+    const random = rng(4242)
+    let base: VersionBase = EMPTY_BASE
+    const progress = { bytes: 0, sinceCheckpoint: 0 }
+    const versions: Array<{ id: number; value: Uint8Array }> = []
+    const texts: string[] = []
+    for (let id = 1; id <= 3 * CHECKPOINT_VERSIONS; id++) {
+      for (let i = 0; i < 5; i++) randomEdit(text, random)
+      const cut = cutVersion(doc, base)
+      base = cut.base
+      versions.push({
+        id,
+        value: encodeVersion(
+          progress,
+          { id, start: id, end: id, kind: 'edit', label: null, added: cut.added, removed: cut.removed, authors: [], delta: cut.delta },
+          () => Y.encodeStateAsUpdate(doc)
+        )
+      })
+      texts.push(text.toString())
+    }
+    const reader = new HistoryReader(`checkpoints-${Date.now()}`, { head: undefined, versions })
+    const checkpointed = reader.versions.filter((v) => v.checkpointed).map((v) => v.id)
+    expect(checkpointed.length).toBeGreaterThan(0)
+    expect(progress.bytes).toBe(versions.reduce((sum, v) => sum + v.value.length, 0))
+    expect(progress.bytes).toBeLessThanOrEqual(CHECKPOINT_BUDGET * Y.encodeStateAsUpdate(doc).length)
+    // Open each version from scratch (no cache: a fresh name), including those just after a checkpoint.
+    for (const index of [0, checkpointed[0]! - 1, checkpointed[0]!, versions.length - 1]) {
+      expect(new HistoryReader(`fresh-${index}-${Date.now()}`, { head: undefined, versions }).text(index), `version ${index + 1}`).toBe(texts[index])
+    }
   })
 })

@@ -5,7 +5,7 @@
  * protocol frame, and history turned off.
  */
 import { MessageType, readFrame, readHistoryEvent } from '@quire/protocol'
-import { type Client, connect, rng, runCli, type ServerProcess, startServer, waitConverged, waitFor, withSeed } from '@quire/testkit'
+import { type Client, connect, readMetric, rng, runCli, type ServerProcess, startServer, waitConverged, waitFor, withSeed } from '@quire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { signToken } from '../src/auth/token.js'
@@ -118,6 +118,20 @@ describe('versions on disk', () => {
     const built = new Doc()
     applyUpdate(built, new Uint8Array(await yjs.arrayBuffer()))
     expect(built.getText('codemirror').toString()).toBe('first draft')
+  })
+
+  it('HS2: a document that went dormant and woke again goes on with the same history (its recorder is dropped while dormant)', async () => {
+    const server = await start({ args: ['--release-after-ms', '300'] })
+    const a = client(server, 'sleeper')
+    await a.synced()
+    a.text.insert(0, 'before sleep')
+    const first = await versionOf(server, 'sleeper', 'before sleep')
+    await waitFor(async () => (await readMetric(server.httpUrl, 'quire_documents_dormant')) === 1, 'the document to go dormant')
+    a.text.insert(a.text.length, ', after waking')
+    const later = await versionOf(server, 'sleeper', 'before sleep, after waking')
+    expect(later.length).toBe(first.length + 1)
+    expect(later.slice(1).map((v) => v.id)).toEqual(first.map((v) => v.id))
+    expect(await versionText(server, 'sleeper', first[0]!.id)).toBe('before sleep')
   })
 
   it('HS1/HS9: kill -9 during version cuts and restores loses no version and leaves every one openable (seeded)', async () => {

@@ -170,7 +170,7 @@ describe('hostile frames against a running server', () => {
   })
 
   it('F7/C1: unknown message, sync and auth types are closed with 4400', async () => {
-    const cases = [[4], [5, 0], [99, 1, 2], [101], [255, 1], [0x80, 0x01], [0, 3, 1, 0], [0, 9, 0], [2, 1, 0], [2, 5]]
+    const cases = [[4], [5, 0], [99, 1, 2], [102], [255, 1], [0x80, 0x01], [0, 3, 1, 0], [0, 9, 0], [2, 1, 0], [2, 5]]
     for (const bytes of cases) {
       const { code, reason } = await sendAndWaitClose(server.wsUrl, TARGET, [new Uint8Array(bytes)])
       expect(code, `[${bytes.join(',')}]`).toBe(CloseCode.MalformedMessage)

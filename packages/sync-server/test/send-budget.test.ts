@@ -98,8 +98,7 @@ describe('SendBudget', () => {
 describe(`${NON_READERS} connections that never read, each asking ${STEP1S_EACH} times for a large document`, () => {
   let server: ServerProcess
   beforeAll(async () => {
-    // Non-readers answer no ping either: keep the keepalive from ending them mid-test.
-    server = await startServer({ args: ['--release-after-ms', '600000', '--ping-interval-ms', '60000'] })
+    server = await startServer({ args: ['--release-after-ms', '600000'] })
     await storeLargeDocument(server, 'wide', big)
   }, 120_000)
   afterAll(async () => {
@@ -131,9 +130,7 @@ describe('--max-send-buffer-bytes 16 MiB', () => {
   let server: ServerProcess
   const budget = 16 * MiB
   beforeAll(async () => {
-    // Clients that never read answer no ping either: a 5 s keepalive would take them for dead
-    // before the send budget under test acts.
-    server = await startServer({ args: ['--release-after-ms', '600000', '--max-send-buffer-bytes', String(budget), '--ping-interval-ms', '60000'] })
+    server = await startServer({ args: ['--release-after-ms', '600000', '--max-send-buffer-bytes', String(budget)] })
     await storeLargeDocument(server, 'budget', big)
   }, 120_000)
   afterAll(async () => {

@@ -6,10 +6,14 @@ import type { Page } from 'playwright-core'
 /** Generous: the machine may be busy, and the server restarts within a test. */
 export const WAIT = { timeout: 30_000 }
 
-/** Open document `name` on `baseUrl` in `page` and wait until it is connected. */
+/**
+ * Open document `name` on `baseUrl` in `page` and wait until the editor knows whether it may
+ * edit (it is read-only until the server says, so keys typed before then go nowhere).
+ */
 export async function openDocument(page: Page, baseUrl: string, name: string, query = ''): Promise<void> {
   await page.goto(`${baseUrl}/d/${name}${query}`)
   await page.locator('.cm-content').waitFor(WAIT)
+  await page.waitForFunction(() => window.quire !== undefined && window.quire.status.awaitingAccess === undefined, undefined, WAIT)
 }
 
 /** Wait until the header shows `connection` (and, if given, the saved flag). */

@@ -61,8 +61,10 @@ export class ConsoleWatch {
     if (!this.outage) return false
     // The server stopped, or the browser went offline.
     if (text.startsWith(socket)) return /' failed: .*net::(ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED)$/.test(text)
-    // The editor asks the access endpoint why its socket failed; with no server, that fails too.
-    return /^Failed to load resource: net::(ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED)$/.test(text) && access
+    // The editor asks the access endpoint why its socket failed, and the server how it is run
+    // (GET /api/server); with no server, those fail too.
+    const asked = access || url === `${this.#server}/api/server`
+    return /^Failed to load resource: net::(ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED)$/.test(text) && asked
   }
 
   /** Watch `page`, labelling its messages with `label`. */

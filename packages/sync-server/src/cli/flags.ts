@@ -69,7 +69,7 @@ export const serveFlags: readonly FlagSpec[] = [
     env: 'PING_INTERVAL_MS',
     setting: 'pingIntervalMs',
     type: { kind: 'int', min: 100, max: 3_600_000 },
-    shown: '5000',
+    shown: '30000',
     help: 'keepalive ping interval; a dead connection (and its presence) is gone within two'
   },
   {

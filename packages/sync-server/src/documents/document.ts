@@ -15,12 +15,11 @@ import { CloseCode, type Frame, writeFrame, writeHistoryEvent } from '@quire/pro
 import * as Y from 'yjs'
 import { pendingBytes, savePending } from '../guard/pending.js'
 import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
-import { ANONYMOUS, type Author, authorOf } from '../history/authors.js'
-import { HistoryRecorder } from '../history/recorder.js'
+import { ANONYMOUS, type Author, authorOf, vouchedAuthors } from '../history/authors.js'
+import { HistoryRecorder, type RecorderOwner } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
 import type { VersionMeta } from '../storage/history-records.js'
 import { readLogRecord, readSnapshotRecord } from '../storage/records.js'
-import { authorsOf } from '../webhooks/authors.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
@@ -42,15 +41,15 @@ const REMOTE = Symbol('remote')
  * back into: thousands of idle documents each paying for objects of closures is what made them cost
  * more than the classic server's.
  */
-export class SharedDocument implements LogOwner, AnswerSource {
+export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   /** The peers on the document. */
   readonly peers = new Set<Peer>()
   private readonly presence: Presence
   private state: DocumentState
   private readonly answers: SyncAnswers
   private readonly log: DocumentLog
-  /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
-  readonly history: HistoryRecorder
+  // Made at the first change or history request: an idle reader's document costs nothing for history.
+  private recorder: HistoryRecorder | undefined
   private releaseTimer: NodeJS.Timeout | undefined
   // Counts applied updates, so a release can tell whether one came while it compacted.
   private changes = 0
@@ -79,26 +78,6 @@ export class SharedDocument implements LogOwner, AnswerSource {
       this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness')
       if (local) follow?.presence(update)
     })
-    this.history = new HistoryRecorder({
-      name,
-      store: ctx.store,
-      log: ctx.log,
-      settings: ctx.settings,
-      ydoc: () => this.ydoc,
-      flushed: () => this.log.flushed(),
-      storedState: async () => (await this.readState()).update,
-      authorOf: (origin) => this.authorOf(origin),
-      announce: (event, version) => {
-        const bytes = writeFrame({ type: 'history', json: writeHistoryEvent({ event, version: versionView(version) }) })
-        let sent = 0
-        for (const peer of this.peers) {
-          if (!peer.extensions.has('history')) continue
-          peer.send(bytes)
-          sent++
-        }
-        if (sent > 0) ctx.metrics.countOut('history', sent)
-      }
-    })
     if (loaded.ydoc) {
       this.state = { kind: 'awake', ydoc: loaded.ydoc }
       this.watch(loaded.ydoc)
@@ -110,6 +89,12 @@ export class SharedDocument implements LogOwner, AnswerSource {
       this.answers.keep(new EncodedState(update, vector), ctx.settings.releaseAfterMs)
     }
     follow?.start(this.remoteTarget())
+  }
+
+  /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
+  get history(): HistoryRecorder {
+    this.recorder ??= new HistoryRecorder(this.ctx, this)
+    return this.recorder
   }
 
   /** The Y.Doc, or undefined while the document is dormant. */
@@ -168,6 +153,23 @@ export class SharedDocument implements LogOwner, AnswerSource {
   /** For the log (cluster mode): apply what other instances stored; undefined in one process. */
   catchUp(): Promise<void> | undefined {
     return this.follow?.catchUp()
+  }
+
+  /** For history: the stored state as one update. */
+  async storedState(): Promise<Uint8Array> {
+    return (await this.readState()).update
+  }
+
+  /** For history: a version was cut or restored; tell the clients that asked to hear of it. */
+  announce(event: 'version' | 'restore', version: VersionMeta): void {
+    const bytes = writeFrame({ type: 'history', json: writeHistoryEvent({ event, version: versionView(version) }) })
+    let sent = 0
+    for (const peer of this.peers) {
+      if (!peer.extensions.has('history')) continue
+      peer.send(bytes)
+      sent++
+    }
+    if (sent > 0) this.ctx.metrics.countOut('history', sent)
   }
 
   /** For the log: a write failed, so the document must go. */
@@ -373,8 +375,10 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.answers.forgetAll()
     for (const peer of [...this.peers]) peer.close(code, reason)
     this.peers.clear()
+    // Cut the last version first: a release cutting one meanwhile finishes, and any compaction it
+    // then starts is waited for just below, so nothing of this copy is written after it closed.
+    if (durable) await this.recorder?.close(true)
     await this.log.idle()
-    if (durable) await this.history.close(true)
     if (durable && this.log.entries > 0) {
       try {
         // A document that was only ever read has no Y.Doc, but its log still wants compacting.
@@ -426,7 +430,9 @@ export class SharedDocument implements LogOwner, AnswerSource {
     try {
       await this.settled()
       // Going dormant ends a version (HS2): the Y.Doc it is cut from is about to go.
-      await this.history.close(false)
+      await this.recorder?.close(false)
+      // Closed meanwhile: close() compacts, and must be the last to write.
+      if (this.closed) return
       if (this.log.entries > 0) await this.log.compactInBackground()
     } catch {
       return // a failed write drops the document; its failure is logged there
@@ -440,6 +446,8 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.state = { kind: 'dormant', vector: Y.encodeStateVector(ydoc) }
     this.ctx.metrics.documentsDormant.inc()
     ydoc.destroy()
+    // Its versions are all stored: an idle document keeps no recorder (one is made at the next change).
+    if (this.recorder?.idle) this.recorder = undefined
   }
 
   // Rebuild the Y.Doc, holding `first` (if a peer's frame woke it) and every frame after it until it is back.
@@ -538,8 +546,8 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
   }
 
-  // Who made a change: a peer's token user (verified) or presence name (not), or what a server-made change says.
-  private authorOf(origin: unknown): Author {
+  /** Who made a change: a peer's token user (verified) or presence name (not), or what a server-made change says. */
+  authorOf(origin: unknown): Author {
     if (!this.peers.has(origin as Peer)) return authorOf(origin)
     const peer = origin as Peer
     const shown = this.presence.userOf(peer)
@@ -619,10 +627,7 @@ export class SharedDocument implements LogOwner, AnswerSource {
     this.relay(items)
     const events = this.ctx.events
     if (!events) return
-    const authors = authorsOf(
-      items.map((item) => item.origin),
-      (origin) => this.presence.namesOf(origin)
-    )
+    const authors = vouchedAuthors(items.map((item) => this.authorOf(item.origin)))
     if (this.fresh) events.created(this.name, this.log.storedBytes, authors)
     this.fresh = false
     events.changed(this.name, this.log.storedBytes, authors)

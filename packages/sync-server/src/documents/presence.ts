@@ -26,12 +26,13 @@ export interface PresenceRefusal {
 
 // What a peer that has shown no presence controls: one shared set, not one per peer.
 const CONTROLS_NOTHING: ReadonlySet<number> = new Set()
-// Longer presence names are cut when reported (webhooks).
-const MAX_NAME_LENGTH = 200
 // The origin of presence another instance passed on.
 const REMOTE_PRESENCE = Symbol('remote presence')
 // An awareness update with no entries (varUint count 0).
 const NO_PRESENCE = new Uint8Array([0])
+
+// Names are stored with versions and sent in events: a client does not get to make them huge.
+const MAX_NAME_LENGTH = 200
 
 type AwarenessChange = { added: number[]; updated: number[]; removed: number[] }
 
@@ -62,7 +63,10 @@ export class Presence {
     for (const id of this.controlled.get(peer) ?? []) {
       const user = (this.states.get(id) as { user?: { name?: unknown; color?: unknown } } | undefined)?.user
       if (typeof user?.name === 'string' || typeof user?.color === 'string') {
-        return { name: typeof user.name === 'string' ? user.name : undefined, color: typeof user.color === 'string' ? user.color : undefined }
+        return {
+          name: typeof user.name === 'string' ? user.name.slice(0, MAX_NAME_LENGTH) : undefined,
+          color: typeof user.color === 'string' ? user.color : undefined
+        }
       }
     }
     return { name: undefined, color: undefined }
@@ -103,18 +107,6 @@ export class Presence {
       return { code: CloseCode.InvalidUpdate, reason: 'awareness update could not be applied' }
     }
     return undefined
-  }
-
-  /** The `user.name` strings of the presence states `peer` controls: unverified, whatever its client claims. */
-  namesOf(peer: unknown): string[] {
-    const ids = this.controlled.get(peer as Peer)
-    if (!ids || ids.size === 0 || !this.awareness) return []
-    const names: string[] = []
-    for (const id of ids) {
-      const name = (this.awareness.getStates().get(id) as { user?: { name?: unknown } } | undefined)?.user?.name
-      if (typeof name === 'string' && name !== '') names.push(name.slice(0, MAX_NAME_LENGTH))
-    }
-    return names
   }
 
   /**

@@ -17,6 +17,16 @@ export function authorOf(origin: unknown): Author {
   return { name: ANONYMOUS, verified: false, color: null }
 }
 
+/** Each named author once, without colours (what webhook events report); nobody in particular is left out. */
+export function vouchedAuthors(authors: Iterable<Author>): Array<{ name: string; verified: boolean }> {
+  const byKey = new Map<string, { name: string; verified: boolean }>()
+  for (const { name, verified } of authors) {
+    if (name === ANONYMOUS && !verified) continue
+    byKey.set(`${verified ? 1 : 0}:${name}`, { name, verified })
+  }
+  return [...byKey.values()]
+}
+
 /** Authors of several versions as one list: one entry per (name, verified), client ids joined. */
 export function mergeAuthors(lists: VersionAuthor[][]): VersionAuthor[] {
   const byKey = new Map<string, VersionAuthor>()

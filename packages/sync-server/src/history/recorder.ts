@@ -22,18 +22,23 @@ import {
 } from '../storage/history-records.js'
 import type { DocumentStore, StoredHistory } from '../storage/store.js'
 import type { Author } from './authors.js'
+import { encodeVersion } from './checkpoints.js'
 import { cutVersion, deleteRangesOf, EMPTY_BASE } from './delta.js'
 import { applyRetention } from './retention.js'
 import { type HistorySettings, RETENTION_EVERY_MS } from './settings.js'
 
-/** What a recorder needs from its document and the server. */
+/** What a recorder needs from the server (one object shared by every document). */
 export interface RecorderContext {
-  name: string
   store: DocumentStore
   log: Logger
   settings: HistorySettings
+}
+
+/** What a recorder needs from its document: the document itself, to spare every idle document an object of closures. */
+export interface RecorderOwner {
+  readonly name: string
   /** The live Y.Doc, when the document is awake. */
-  ydoc(): Y.Doc | undefined
+  readonly ydoc: Y.Doc | undefined
   /** Resolves once everything applied so far is stored; rejects if a write failed. */
   flushed(): Promise<void>
   /** The document's stored state as one update (for a first `import` version when nothing else gave it). */
@@ -56,10 +61,15 @@ export class HistoryRecorder {
   private pending: Pending | undefined
   private chain: Promise<unknown> = Promise.resolve()
   private idleTimer: NodeJS.Timeout | undefined
+  // Steps queued or running on `chain`.
+  private running = 0
   // The stored state the Y.Doc was built from, until the head is known: a first `import` version.
   private stored: Uint8Array | undefined
 
-  constructor(private readonly ctx: RecorderContext) {}
+  constructor(
+    private readonly ctx: RecorderContext,
+    private readonly owner: RecorderOwner
+  ) {}
 
   /**
    * Watch `ydoc`, just built from the stored state, for changes and their authors. `stored` gives
@@ -69,6 +79,14 @@ export class HistoryRecorder {
     if (this.ctx.settings.history === 'off') return
     if (!this.head) this.stored ??= stored()
     ydoc.on('afterTransaction', (tr: Y.Transaction) => this.transaction(tr))
+  }
+
+  /**
+   * Nothing unversioned, nothing running, nothing scheduled: the recorder holds only what storage
+   * holds too, so a dormant document may drop it and make a new one when it wakes.
+   */
+  get idle(): boolean {
+    return this.running === 0 && this.pending === undefined && this.idleTimer === undefined
   }
 
   /** Who changed the document since the last version, if anyone did. */
@@ -88,11 +106,11 @@ export class HistoryRecorder {
       const head = await this.loadHead()
       // Naming the live text when nothing changed since the last version names that version.
       if (head?.enabled && !this.pending && kind === 'edit' && head.lastId > 0) return this.relabelNow(head.lastId, label)
-      const ydoc = this.ctx.ydoc()
+      const ydoc = this.owner.ydoc
       if (!head?.enabled || !ydoc) return undefined
       const version = this.cutNow(head, ydoc, kind, label)
       await this.store(head, [version])
-      this.ctx.announce('version', version.meta)
+      this.owner.announce('version', version.meta)
       return version.meta
     })
   }
@@ -105,7 +123,7 @@ export class HistoryRecorder {
   around(change: (ydoc: Y.Doc) => void): Promise<{ before: VersionMeta; restored: VersionMeta } | undefined> {
     return this.step(async () => {
       const head = await this.loadHead()
-      const ydoc = this.ctx.ydoc()
+      const ydoc = this.owner.ydoc
       if (!ydoc) throw new Error('the document is not awake')
       if (!head?.enabled) {
         change(ydoc)
@@ -123,8 +141,8 @@ export class HistoryRecorder {
       }
       const restored = this.cutNow(head, ydoc, 'restore', null)
       await this.store(head, [before, restored])
-      this.ctx.announce('version', before.meta)
-      this.ctx.announce('restore', restored.meta)
+      this.owner.announce('version', before.meta)
+      this.owner.announce('restore', restored.meta)
       return { before: before.meta, restored: restored.meta }
     })
   }
@@ -138,12 +156,14 @@ export class HistoryRecorder {
     {
       const head = await this.loadHead()
       if (!head) return undefined
-      const entry = (await this.ctx.store.readHistory(this.ctx.name)).versions.find((version) => version.id === id)
+      const entry = (await this.ctx.store.readHistory(this.owner.name)).versions.find((version) => version.id === id)
       if (!entry) return undefined
       const record = { ...readVersionRecord(entry.value), label }
-      await this.ctx.store.writeHistory(this.ctx.name, { put: [{ id, value: writeVersionRecord(record) }], delete: [], head: writeHeadRecord(head) })
-      const { delta: _delta, ...meta } = record
-      this.ctx.announce('version', meta)
+      const value = writeVersionRecord(record)
+      head.bytes += value.length - entry.value.length
+      await this.ctx.store.writeHistory(this.owner.name, { put: [{ id, value }], delete: [], head: writeHeadRecord(head) })
+      const { delta: _delta, checkpoint: _checkpoint, ...meta } = record
+      this.owner.announce('version', meta)
       return meta
     }
   }
@@ -154,15 +174,15 @@ export class HistoryRecorder {
       const head = (await this.loadHead()) ?? this.emptyHead()
       if (head.enabled === enabled) return
       if (!enabled && this.pending) {
-        const ydoc = this.ctx.ydoc()
+        const ydoc = this.owner.ydoc
         if (ydoc) await this.store(head, [this.cutNow(head, ydoc, 'edit', null)])
       }
       head.enabled = enabled
       // Turned on again: the next version starts from what the document is then.
-      const ydoc = this.ctx.ydoc()
+      const ydoc = this.owner.ydoc
       if (enabled && ydoc) head.base = { vector: Y.decodeStateVector(Y.encodeStateVector(ydoc)), deleted: deleteRangesOf(ydoc) }
       this.pending = undefined
-      await this.ctx.store.writeHistory(this.ctx.name, { put: [], delete: [], head: writeHeadRecord(head) })
+      await this.ctx.store.writeHistory(this.owner.name, { put: [], delete: [], head: writeHeadRecord(head) })
       this.head = head
     })
   }
@@ -174,10 +194,10 @@ export class HistoryRecorder {
   read(): Promise<StoredHistory> {
     return this.step(async () => {
       if (!this.head && this.ctx.settings.history === 'on') {
-        this.stored ??= await this.ctx.storedState()
+        this.stored ??= await this.owner.storedState()
         await this.loadHead()
       }
-      return this.ctx.store.readHistory(this.ctx.name)
+      return this.ctx.store.readHistory(this.owner.name)
     })
   }
 
@@ -204,9 +224,9 @@ export class HistoryRecorder {
     // Only a document changed while loaded has its head in memory; one only read needs no retention.
     if (!unloading || !this.head?.enabled || Date.now() - this.head.prunedAt < RETENTION_EVERY_MS) return
     await this.step(async () => {
-      await applyRetention(this.ctx.store, this.ctx.name, this.ctx.settings, Date.now())
+      await applyRetention(this.ctx.store, this.owner.name, this.ctx.settings, Date.now())
       this.head = undefined
-    }).catch((error: unknown) => this.ctx.log.error({ doc: this.ctx.name, err: error }, 'history retention failed; versions are kept as they were'))
+    }).catch((error: unknown) => this.ctx.log.error({ doc: this.owner.name, err: error }, 'history retention failed; versions are kept as they were'))
   }
 
   // One transaction finished: note who changed what, and when to cut.
@@ -217,7 +237,7 @@ export class HistoryRecorder {
     const now = Date.now()
     const pending = (this.pending ??= { start: now, end: now, authors: new Map() })
     pending.end = now
-    const author = this.ctx.authorOf(tr.origin)
+    const author = this.owner.authorOf(tr.origin)
     const key = `${author.verified ? 1 : 0}:${author.name}`
     let entry = pending.authors.get(key)
     if (!entry) pending.authors.set(key, (entry = { ...author, clients: [] }))
@@ -249,41 +269,46 @@ export class HistoryRecorder {
     }
     head.lastId = meta.id
     head.base = cut.base
-    return { meta, bytes: writeVersionRecord({ ...meta, delta: cut.delta }) }
+    const bytes = encodeVersion(head, { ...meta, delta: cut.delta }, () => Y.encodeStateAsUpdate(ydoc))
+    return { meta, bytes }
   }
 
   // Store versions once everything they cover is durable. On failure the head is read again at
   // the next cut (memory ran ahead of storage), and the changes go into that cut.
   private async store(head: HistoryHead, versions: Array<{ meta: VersionMeta; bytes: Uint8Array }>): Promise<void> {
     try {
-      await this.ctx.flushed()
-      await this.ctx.store.writeHistory(this.ctx.name, {
+      await this.owner.flushed()
+      await this.ctx.store.writeHistory(this.owner.name, {
         put: versions.map((version) => ({ id: version.meta.id, value: version.bytes })),
         delete: [],
         head: writeHeadRecord(head)
       })
     } catch (error) {
       this.head = undefined
-      this.ctx.log.error({ doc: this.ctx.name, err: error }, 'writing a version failed; its changes go into the next one')
+      this.ctx.log.error({ doc: this.owner.name, err: error }, 'writing a version failed; its changes go into the next one')
       throw error
     }
   }
 
   private step<T>(run: () => Promise<T>): Promise<T> {
-    const next = this.chain.catch(() => undefined).then(run)
+    this.running++
+    const next = this.chain
+      .catch(() => undefined)
+      .then(run)
+      .finally(() => this.running--)
     this.chain = next
     return next
   }
 
   private emptyHead(): HistoryHead {
-    return { lastId: 0, enabled: true, prunedAt: Date.now(), base: EMPTY_BASE }
+    return { lastId: 0, enabled: true, prunedAt: Date.now(), bytes: 0, sinceCheckpoint: 0, base: EMPTY_BASE }
   }
 
   // The stored head; a document without one starts its history here, from what it had stored.
   private async loadHead(): Promise<HistoryHead | undefined> {
     if (this.ctx.settings.history === 'off') return undefined
     if (this.head) return this.head
-    const bytes = await this.ctx.store.readHistoryHead(this.ctx.name)
+    const bytes = await this.ctx.store.readHistoryHead(this.owner.name)
     if (bytes) {
       this.head = readHeadRecord(bytes)
       this.stored = undefined
@@ -299,9 +324,10 @@ export class HistoryRecorder {
         const cut = cutVersion(ydoc, head.base)
         const now = Date.now()
         const meta: VersionMeta = { id: 1, start: now, end: now, kind: 'import', label: null, added: cut.added, removed: 0, authors: [] }
-        const imported = { ...head, lastId: 1, base: cut.base }
-        await this.ctx.store.writeHistory(this.ctx.name, {
-          put: [{ id: 1, value: writeVersionRecord({ ...meta, delta: cut.delta }) }],
+        const record = writeVersionRecord({ ...meta, delta: cut.delta })
+        const imported = { ...head, lastId: 1, base: cut.base, bytes: record.length }
+        await this.ctx.store.writeHistory(this.owner.name, {
+          put: [{ id: 1, value: record }],
           delete: [],
           head: writeHeadRecord(imported)
         })

@@ -27,6 +27,11 @@ export async function applyRetention(
   const versions = stored.versions.map((entry) => readVersionRecord(entry.value))
   const plan = retentionPlan(versions, settings, now)
   const write = mergeRuns(versions, plan, head, now)
+  // The head counts the bytes of what is kept.
+  const replaced = new Map(write.put.map((entry) => [entry.id, entry.value.length]))
+  const removed = new Set(write.delete)
+  const bytes = stored.versions.reduce((sum, entry) => (removed.has(entry.id) ? sum : sum + (replaced.get(entry.id) ?? entry.value.length)), 0)
+  write.head = writeHeadRecord({ ...head, prunedAt: now, bytes })
   await store.writeHistory(name, write)
   return write.delete.length
 }

@@ -78,8 +78,9 @@ export class HistoryReader {
   build(index: number): Y.Doc {
     const ydoc = new Y.Doc()
     let from = 0
+    // From the nearest state at hand: one cached, or a stored checkpoint.
     for (let i = index; i >= 0; i--) {
-      const state = cache.get(this.key(i))
+      const state = cache.get(this.key(i)) ?? (this.versions[i]!.checkpointed ? readVersionRecord(this.history.versions[i]!.value).checkpoint : undefined)
       if (state) {
         Y.applyUpdate(ydoc, state)
         from = i + 1

@@ -6,8 +6,10 @@
  *                 varUint hasLabel, [varString label], varUint added, varUint removed,
  *                 varUint authorCount, authorCount × (varString name, varUint verified,
  *                 varString color ("" for none), varUint clientCount, clientCount × varUint client),
- *                 varUint8Array delta (raw deflate of the Yjs update since the previous version)
+ *                 varUint8Array delta (raw deflate of the Yjs update since the previous version),
+ *                 varUint hasCheckpoint, [varUint8Array checkpoint (raw deflate of the whole state at this version)]
  * head record:    varUint format=1, varUint lastId, varUint enabled, varUint prunedAt (ms),
+ *                 varUint bytes (all version records), varUint sinceCheckpoint (versions since the last checkpoint),
  *                 varUint8Array deflated (varUint8Array state vector, delete ranges as a Yjs delete set)
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
@@ -40,11 +42,15 @@ export interface VersionMeta {
   added: number
   removed: number
   authors: VersionAuthor[]
+  /** The record also holds the whole state at this version (a checkpoint to open later versions from). */
+  checkpointed?: boolean
 }
 
 /** One stored version: its facts and the Yjs update from the previous version to it. */
 export interface VersionRecord extends VersionMeta {
   delta: Uint8Array
+  /** The whole state at this version, when the record carries a checkpoint. */
+  checkpoint?: Uint8Array
 }
 
 /** Where a document's history stands: the last version, whether history is kept, and its end state. */
@@ -53,6 +59,10 @@ export interface HistoryHead {
   enabled: boolean
   /** When retention last ran over this document. */
   prunedAt: number
+  /** Bytes of all version records. */
+  bytes: number
+  /** Versions cut since the last one that carries a checkpoint. */
+  sinceCheckpoint: number
   base: VersionBase
 }
 
@@ -77,6 +87,8 @@ export function writeVersionRecord(record: VersionRecord): Uint8Array {
     for (const client of author.clients) encoding.writeVarUint(encoder, client)
   }
   encoding.writeVarUint8Array(encoder, deflateRawSync(record.delta))
+  encoding.writeVarUint(encoder, record.checkpoint ? 1 : 0)
+  if (record.checkpoint) encoding.writeVarUint8Array(encoder, deflateRawSync(record.checkpoint))
   return encoding.toUint8Array(encoder)
 }
 
@@ -112,15 +124,16 @@ function readVersion(bytes: Uint8Array, withDelta: boolean): VersionMeta | Versi
       authors.push({ name, verified, color, clients })
     }
     const packed = readBytes(decoder)
-    const meta: VersionMeta = { id, start, end, kind, label, added, removed, authors }
+    const checkpointed = decoding.readVarUint(decoder) === 1
+    const packedCheckpoint = checkpointed ? readBytes(decoder) : undefined
+    const meta: VersionMeta = { id, start, end, kind, label, added, removed, authors, checkpointed }
     if (!withDelta) return meta
-    let delta: Uint8Array
     try {
-      delta = inflateRawSync(packed)
+      const delta = inflateRawSync(packed)
+      return packedCheckpoint ? { ...meta, delta, checkpoint: inflateRawSync(packedCheckpoint) } : { ...meta, delta }
     } catch {
       throw new DamagedRecordError('version record update does not inflate')
     }
-    return { ...meta, delta }
   })
 }
 
@@ -134,6 +147,8 @@ export function writeHeadRecord(head: HistoryHead): Uint8Array {
   encoding.writeVarUint(encoder, head.lastId)
   encoding.writeVarUint(encoder, head.enabled ? 1 : 0)
   encoding.writeVarUint(encoder, head.prunedAt)
+  encoding.writeVarUint(encoder, head.bytes)
+  encoding.writeVarUint(encoder, head.sinceCheckpoint)
   encoding.writeVarUint8Array(encoder, deflateRawSync(encoding.toUint8Array(inner)))
   return encoding.toUint8Array(encoder)
 }
@@ -144,6 +159,8 @@ export function readHeadRecord(bytes: Uint8Array): HistoryHead {
     const lastId = decoding.readVarUint(decoder)
     const enabled = decoding.readVarUint(decoder) === 1
     const prunedAt = decoding.readVarUint(decoder)
+    const bytes = decoding.readVarUint(decoder)
+    const sinceCheckpoint = decoding.readVarUint(decoder)
     let inner: decoding.Decoder
     try {
       inner = decoding.createDecoder(inflateRawSync(readBytes(decoder)))
@@ -152,6 +169,6 @@ export function readHeadRecord(bytes: Uint8Array): HistoryHead {
     }
     const vector = Y.decodeStateVector(decoding.readVarUint8Array(inner))
     const deleted: DeleteRanges = decodeDeleteRanges(inner)
-    return { lastId, enabled, prunedAt, base: { vector, deleted } }
+    return { lastId, enabled, prunedAt, bytes, sinceCheckpoint, base: { vector, deleted } }
   })
 }

@@ -250,7 +250,7 @@ export class LevelStore implements DocumentStore {
 
   /** The document a stored key belongs to, or undefined for a key that is none of the schema's. */
   static documentOfKey(key: string): string | undefined {
-    const match = /^(?:s|c):(.+)$/.exec(key) ?? /^l:(.+):[0-9a-f]{16}$/.exec(key)
+    const match = /^(?:s|c|vh):(.+)$/.exec(key) ?? /^(?:l|v):(.+):[0-9a-f]{16}$/.exec(key)
     return match?.[1]
   }
 }
