@@ -58,9 +58,9 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   private closed = false
   // Nothing stored yet: the first stored change creates the document (for events).
   private fresh: boolean
-  // While other instances' changes are applied: relay what Yjs reports at once, or write it
-  // (when it let changes of our own peers that were waiting go in too).
-  private remoteApplying: 'relay' | 'write' | 'silent' | undefined
+  // While other instances' changes are applied: ignore what Yjs reports (they are relayed as
+  // stored), or write it (when it let changes of our own peers that were waiting go in too).
+  private remoteApplying: 'write' | 'silent' | undefined
   // Other instances' changes that came while waking, applied once awake.
   private remoteHeld: Uint8Array[] = []
 
@@ -404,14 +404,13 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     // Relayed when they came; the read we woke from may not have held them yet.
     const held = this.remoteHeld
     this.remoteHeld = []
-    if (held.length > 0) this.applyRemote(ydoc, held, 'silent')
+    if (held.length > 0) this.applyRemote(ydoc, held)
   }
 
   // Store every change Yjs makes to `ydoc`, and release it once they stop.
   private watch(ydoc: Y.Doc, stored?: Uint8Array): void {
     this.history.watch(ydoc, () => stored ?? Y.encodeStateAsUpdate(ydoc))
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (this.remoteApplying === 'relay') return this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
       if (this.remoteApplying === 'silent') return
       if (this.applying) return void this.applying.push({ update, origin })
       this.write({ update, origin })
@@ -584,25 +583,26 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     this.changes++
     switch (this.state.kind) {
       case 'awake':
-        if (!this.applyRemote(this.state.ydoc, updates, 'relay')) return
+        if (!this.applyRemote(this.state.ydoc, updates)) return
         break
       case 'waking':
         this.remoteHeld.push(...updates)
-        for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
         break
       case 'dormant':
         // Its stored state is newer than its state vector now; a peer that joins may send
         // changes it already has, which cost a wake and nothing else.
-        for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
         break
     }
+    // Relayed as stored, never as what Yjs reports: a Y.Doc rebuilt from a read of storage that
+    // went past the feed (a wake, CL3) holds this entry already, and its peers do not.
+    for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
     this.log.storedElsewhere(seq, bytes, snapshot ? bytes : undefined)
   }
 
   // Apply other instances' changes; false if Yjs threw (the document is then dropped, as in HI3).
-  private applyRemote(ydoc: Y.Doc, updates: Uint8Array[], mode: 'relay' | 'silent'): boolean {
+  private applyRemote(ydoc: Y.Doc, updates: Uint8Array[]): boolean {
     const waiting = ydoc.store.pendingStructs !== null || ydoc.store.pendingDs !== null
-    this.remoteApplying = waiting ? 'write' : mode
+    this.remoteApplying = waiting ? 'write' : 'silent'
     try {
       for (const update of updates) Y.applyUpdate(ydoc, update, REMOTE)
     } catch (error) {
