@@ -20,6 +20,7 @@ class HandFeed implements RemoteFollow {
     this.target = target
   }
   async catchUp(): Promise<void> {}
+  async readOnce(): Promise<void> {}
   presence(): void {}
   stop(): void {}
 }
@@ -63,7 +64,7 @@ describe('cluster: a document and its feed', () => {
     const author = new Y.Doc()
     author.getText('codemirror').insert(0, 'three')
     doc.receive(writer, { type: 'sync-update', update: Y.encodeStateAsUpdate(author) }, 1)
-    await waitFor(() => doc.ydoc !== undefined && doc.ydoc.getText('codemirror').toString().includes('two'), 'the document to wake')
+    await waitFor(() => doc.ydoc?.getText('codemirror').toString().includes('two') === true, 'the document to wake')
     feed.target!.entry(2, second, false)
     await waitFor(() => relayedText(reader).includes('three'), 'the writer’s change to be relayed')
     expect(relayedText(reader)).toContain('one')

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import { RedisStore } from '../src/storage/redis.js'
-import { type DocumentStore, SeqConflictError, type StoredDocument } from '../src/storage/store.js'
+import { DocumentGoneError, type DocumentStore, HistoryConflictError, SeqConflictError, type StoredDocument } from '../src/storage/store.js'
 
 let redis: RedisProcess
 let redisCluster: RedisClusterProcess
@@ -125,6 +125,21 @@ describe.each(backends)('SC1: storage contract: $name', (backend) => {
     await again.close()
   })
 
+  it('HS12: a history write that expects another head than the stored one writes nothing', async () => {
+    const { store } = await backend.open()
+    await store.writeHistory('doc', { put: [{ id: 1, value: bytes(1) }], delete: [], head: bytes(10), expect: null })
+    await expect(store.writeHistory('doc', { put: [{ id: 2, value: bytes(2) }], delete: [], head: bytes(20), expect: null })).rejects.toThrow(
+      HistoryConflictError
+    )
+    await expect(store.writeHistory('doc', { put: [{ id: 2, value: bytes(2) }], delete: [], head: bytes(20), expect: bytes(11) })).rejects.toThrow(
+      HistoryConflictError
+    )
+    await store.writeHistory('doc', { put: [{ id: 2, value: bytes(2) }], delete: [], head: bytes(20), expect: bytes(10) })
+    const history = await store.readHistory('doc')
+    expect({ head: [...(history.head ?? [])], ids: history.versions.map((version) => version.id) }).toEqual({ head: [20], ids: [1, 2] })
+    await store.close()
+  })
+
   it('SC1/HS1: history: head and versions read back in id order, written atomically, apart per document and apart from compaction', async () => {
     const { store, reopen } = await backend.open()
     expect(await store.readHistoryHead('doc')).toBeUndefined()
@@ -191,12 +206,14 @@ describe.each(backends)('SC1: storage contract: $name', (backend) => {
     await store.append('doc-2', 1, bytes(7))
     await store.append('doc/x', 1, bytes(8))
     await store.delete('doc')
-    expect(await store.read('doc')).toEqual({ snapshot: undefined, log: [] })
+    const gone = await store.read('doc')
+    expect({ snapshot: gone.snapshot, log: gone.log }).toEqual({ snapshot: undefined, log: [] })
     expect(await store.size('doc')).toBe(0)
     expect(plain(await store.read('doc-2'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [7] }] })
     expect(plain(await store.read('doc/x'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [8] }] })
     expect(await store.list({ prefix: '', after: undefined, limit: 10 })).toEqual(['doc-2', 'doc/x'])
-    await store.append('doc', 1, bytes(3))
+    // Used again by a writer that read it after the deletion (a shared store fences the others out, CL11).
+    await store.append('doc', 1, bytes(3), gone.generation)
     expect(plain(await store.read('doc'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [3] }] })
     await store.close()
   })
@@ -293,6 +310,29 @@ describe('Redis specifics', () => {
     await Promise.all([a.close(), b.close()])
   })
 
+  it('CL11: after a deletion, writes of an instance that read the document before are refused, and every instance hears of it', async () => {
+    const [a, b] = [await open(), await RedisStore.open(redis.url)]
+    const heard: unknown[] = []
+    b.onMessage((name, message) => name === 'doc' && heard.push(message))
+    await b.subscribe('doc')
+    await a.append('doc', 1, bytes(1))
+    const before = await a.read('doc')
+    await writeHistoryOf(a, 'doc')
+    await b.delete('doc')
+    await expect(a.append('doc', 2, bytes(2), before.generation)).rejects.toThrow(DocumentGoneError)
+    await expect(a.compact('doc', bytes(5), 1, before.generation)).rejects.toThrow(DocumentGoneError)
+    await expect(a.writeHistory('doc', { put: [], delete: [], head: bytes(9), generation: before.generation })).rejects.toThrow(DocumentGoneError)
+    const after = await a.read('doc')
+    expect({ ...plain(after), generation: after.generation }).toEqual({ snapshot: undefined, log: [], generation: 1 })
+    expect(await a.list({ prefix: '', after: undefined, limit: 10 })).toEqual([])
+    await waitFor(() => heard.some((message) => (message as { kind: string }).kind === 'deleted'), 'the deletion on the channel')
+    expect(heard.find((message) => (message as { kind: string }).kind === 'deleted')).toEqual({ kind: 'deleted', generation: 1, instance: b.instance })
+    // A writer that read it after the deletion makes a new document of the name.
+    await a.append('doc', 1, bytes(3), after.generation)
+    expect(plain(await b.read('doc'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [3] }] })
+    await Promise.all([a.close(), b.close()])
+  })
+
   it('CL1: a doorbell announces each append on the document channel', async () => {
     const [a, b] = [await open(), await RedisStore.open(redis.url)]
     const heard: unknown[] = []
@@ -308,3 +348,7 @@ describe('Redis specifics', () => {
     await Promise.all([a.close(), b.close()])
   })
 })
+
+async function writeHistoryOf(store: DocumentStore, name: string): Promise<void> {
+  await store.writeHistory(name, { put: [{ id: 1, value: bytes(1) }], delete: [], head: bytes(1) })
+}

@@ -33,6 +33,11 @@ export class StreamFollower implements RemoteFollow {
     return this.readAll()
   }
 
+  async readOnce(): Promise<void> {
+    // Reads may overlap with the doorbells' reads: each delivers only what is past applied(), in order.
+    if (this.target && !this.stopped) await this.deliverStored(this.target)
+  }
+
   presence(update: Uint8Array): void {
     this.store.publishPresence(this.name, update).catch((error: unknown) => this.log.debug({ doc: this.name, err: error }, 'presence not passed on'))
   }
@@ -50,6 +55,10 @@ export class StreamFollower implements RemoteFollow {
       if (message.instance !== this.store.instance) this.target?.presence(message.update)
       return
     }
+    if (message.kind === 'deleted') {
+      if (this.target && message.generation > this.target.generation()) this.target.deleted()
+      return
+    }
     // Our own appends are known from their replies.
     if (message.instance === this.store.instance) return
     if (this.target && message.seq <= this.target.applied()) return
@@ -57,10 +66,13 @@ export class StreamFollower implements RemoteFollow {
     if (this.target) void this.readInBackground()
   }
 
-  /** Read whatever is new whether or not a doorbell rang (after a reconnect, or when `storedSeq` says so). */
+  /**
+   * Read whatever is new whether or not a doorbell rang (after a reconnect, or when `storedSeq`
+   * differs from what the document has: more is stored, or less, as after a deletion).
+   */
   check(storedSeq?: number): void {
     if (this.stopped || !this.target) return
-    if (storedSeq !== undefined && storedSeq <= this.target.applied()) return
+    if (storedSeq !== undefined && storedSeq === this.target.applied()) return
     this.rung = true
     void this.readInBackground()
   }
@@ -78,7 +90,7 @@ export class StreamFollower implements RemoteFollow {
       try {
         while (this.rung && !this.stopped && this.target) {
           this.rung = false
-          await this.readOnce(this.target)
+          await this.deliverStored(this.target)
         }
       } finally {
         this.reading = undefined
@@ -87,9 +99,11 @@ export class StreamFollower implements RemoteFollow {
     return this.reading
   }
 
-  private async readOnce(target: RemoteTarget): Promise<void> {
+  private async deliverStored(target: RemoteTarget): Promise<void> {
     const since = await this.store.readSince(this.name, target.applied())
     if (this.stopped) return
+    // Deleted since it was read (its doorbell lost): what is stored now is another document.
+    if (since.generation > target.generation()) return target.deleted()
     if (since.snapshot && since.through > target.applied()) target.snapshot(since.snapshot, since.through)
     for (const entry of since.entries) {
       if (this.stopped) return

@@ -25,16 +25,16 @@ import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
 import { type HeldFrame, HeldFrames, HOLD_OVERFLOW } from './held-frames.js'
 import { DocumentDamagedError, EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
-import { DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
+import { DELETED_REASON, DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
-import type { RemoteFollow, RemoteTarget } from './remote.js'
+import { REMOTE_ORIGIN, type RemoteFollow, type RemoteTarget } from './remote.js'
 import { type ChangeOutcome, ChangeRefusedError, DocumentUnavailableError, type ServerChange } from './server-change.js'
 import { type AnswerSource, SyncAnswers } from './sync-answers.js'
 import { textReplacementUpdate } from './text-field.js'
 
 // The origin of changes other instances stored (cluster mode): durable already, never written again.
-const REMOTE = Symbol('remote')
+const REMOTE = REMOTE_ORIGIN
 
 /**
  * A document in memory, shared by its peers. It is itself what its log and its sync answers call
@@ -204,8 +204,16 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     // Its peers are being closed; they resync when they reconnect.
     if (this.state.kind === 'failed') return
     switch (frame.type) {
-      case 'sync-step1':
-        return this.answers.request(peer, frame.stateVector)
+      case 'sync-step1': {
+        // Cluster mode: answer from what is stored now, not from a copy behind its feed (just
+        // after an outage, a lost doorbell): a client that saw a change on another instance
+        // finds it here (CL8). If Redis does not answer, the copy answers as it is.
+        const reading = this.follow?.readOnce()
+        if (!reading) return this.answers.request(peer, frame.stateVector)
+        const vector = frame.stateVector.slice()
+        void reading.catch(() => undefined).then(() => (this.peers.has(peer) && !this.closed ? this.answers.request(peer, vector) : undefined))
+        return
+      }
       case 'sync-step2':
       case 'sync-update':
         if (this.state.kind === 'awake') return this.applyUpdate(this.state.ydoc, peer, frame.update, index)
@@ -364,7 +372,8 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   async close(code: number = CloseCode.GoingAway, reason = 'server shutting down'): Promise<void> {
     if (this.closed) return
     this.closed = true
-    let durable = true
+    // A deleted document writes nothing more: no last version, no compaction (CL11).
+    let durable = code !== CloseCode.DocumentDeleted
     try {
       await this.log.flushed()
     } catch {
@@ -467,6 +476,13 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     const done = this.ctx.read.ydoc(this.name).then(
       (loaded) => {
         if (this.closed) return loaded.ydoc.destroy()
+        // Deleted while it slept, and perhaps made again since: this copy is done (CL11).
+        if ((loaded.generation ?? 0) !== this.log.generation) {
+          loaded.ydoc.destroy()
+          this.state = { kind: 'dormant', vector }
+          held.take()
+          return this.deleted()
+        }
         this.awaken(loaded.ydoc)
         for (const { peer, frame, index, bytes } of held.take()) if (this.peers.has(peer)) this.receive(peer, frame, index, bytes)
       },
@@ -566,8 +582,22 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
       },
       presence: (update) => {
         if (!this.closed && this.state.kind !== 'failed') this.presence.applyRemote(update)
-      }
+      },
+      generation: () => this.log.generation,
+      deleted: () => this.deleted()
     }
+  }
+
+  /** Cluster mode: how many times the name had been deleted when this copy was read (CL11). */
+  get generation(): number {
+    return this.log.generation
+  }
+
+  // Deleted by another instance (CL11): its peers are told with 4410 and the document goes.
+  private deleted(): void {
+    if (this.closed) return
+    this.ctx.log.info({ doc: this.name }, 'the document was deleted on another instance; closing its clients')
+    this.ctx.onFailed(this, CloseCode.DocumentDeleted, DELETED_REASON)
   }
 
   // Other instances stored these changes (CL3): they are durable, so relayed at once, in seq order.
@@ -581,6 +611,8 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     }
     this.answers.drop()
     this.changes++
+    // Created elsewhere: the created event was that instance's to send (WH, once per change).
+    this.fresh = false
     switch (this.state.kind) {
       case 'awake':
         if (!this.applyRemote(this.state.ydoc, updates)) return

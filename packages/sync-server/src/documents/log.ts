@@ -9,9 +9,12 @@ import * as Y from 'yjs'
 import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
-import { type DocumentStore, SeqConflictError } from '../storage/store.js'
+import { DocumentGoneError, type DocumentStore, SeqConflictError } from '../storage/store.js'
 import { buildDoc, type LoadedDocument } from './load.js'
 import { WriteQueue } from './write-queue.js'
+
+/** How the peers of a document deleted while they were on it are told (4410). */
+export const DELETED_REASON = 'the document was deleted'
 
 /** A log smaller than this is never worth a compaction on its own. */
 export const MIN_COMPACT_BYTES = 64 * 1024
@@ -60,6 +63,8 @@ export class DocumentLog {
   // Applied in memory, not yet written: counted against the size limit too.
   private unstoredBytes = 0
   private compacting: Promise<void> | undefined
+  /** Cluster mode: how many times the name had been deleted when the document was read; every write names it (CL11). */
+  readonly generation: number
 
   constructor(
     private readonly name: string,
@@ -72,6 +77,7 @@ export class DocumentLog {
     this.logBytes = loaded.logBytes
     this.snapshotBytes = loaded.snapshotBytes
     this.lastWrite = loaded.changedAt
+    this.generation = loaded.generation ?? 0
     ctx.metrics.bytesStored.inc(this.storedBytes)
     this.queue = new WriteQueue((items) => this.persist(items))
   }
@@ -155,6 +161,7 @@ export class DocumentLog {
   compactInBackground(): Promise<void> {
     this.compacting ??= this.compact()
       .catch((error: unknown) => {
+        if (error instanceof DocumentGoneError) return this.owner.writeFailed(CloseCode.DocumentDeleted, DELETED_REASON)
         this.ctx.metrics.errors.inc({ kind: 'compaction' })
         this.ctx.log.error({ doc: this.name, err: error }, 'compaction failed; the log is kept')
       })
@@ -173,7 +180,7 @@ export class DocumentLog {
     const covered = { entries: this.logEntries, bytes: this.logBytes }
     // The snapshot keeps when its latest change was written, so "last changed" survives compaction.
     const snapshot = writeSnapshotRecord({ timestamp: this.lastWrite ?? Date.now(), throughSeq, state })
-    await this.ctx.store.compact(this.name, snapshot, throughSeq)
+    await this.ctx.store.compact(this.name, snapshot, throughSeq, this.generation)
     this.ctx.metrics.bytesStored.inc(snapshot.length - this.snapshotBytes - covered.bytes)
     this.snapshotBytes = snapshot.length
     this.logEntries -= covered.entries
@@ -209,7 +216,7 @@ export class DocumentLog {
     try {
       for (;;) {
         try {
-          await this.ctx.store.append(this.name, seq, record)
+          await this.ctx.store.append(this.name, seq, record, this.generation)
           break
         } catch (error) {
           // Another instance took the seq (CL1): apply what it stored, then append after it.
@@ -223,6 +230,12 @@ export class DocumentLog {
       this.nextSeq = Math.max(this.nextSeq, seq + 1)
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error))
+      if (failure instanceof DocumentGoneError) {
+        // Deleted by another instance meanwhile (CL11): nothing to resend, and storage is fine.
+        this.ctx.log.info({ doc: this.name, seq }, 'the document was deleted; its last changes are not stored')
+        queueMicrotask(() => this.owner.writeFailed(CloseCode.DocumentDeleted, DELETED_REASON))
+        throw failure
+      }
       this.ctx.log.error({ doc: this.name, seq, err: failure }, 'storage write failed; updates not relayed')
       this.ctx.metrics.errors.inc({ kind: 'storage_write' })
       this.ctx.health.failed()

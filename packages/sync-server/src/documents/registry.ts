@@ -14,6 +14,7 @@ import type { DocumentEvents } from '../webhooks/document-events.js'
 import type { DocumentContext, DocumentReader, DocumentSettings } from './context.js'
 import { SharedDocument } from './document.js'
 import { buildDoc, loadDocument, loadState, storedFacts } from './load.js'
+import { DELETED_REASON } from './log.js'
 import type { RemoteFeed, RemoteFollow } from './remote.js'
 import { type ChangeAuthor, type ChangeOutcome, ServerChange } from './server-change.js'
 
@@ -148,7 +149,7 @@ export class DocumentRegistry {
       const doc = loaded && (await loaded.catch(() => undefined))
       if (doc && !doc.isClosed) {
         existed = doc.peers.size > 0 || doc.facts.bytes > 0
-        await doc.close(CloseCode.DocumentDeleted, 'the document was deleted')
+        await doc.close(CloseCode.DocumentDeleted, DELETED_REASON)
         this.metrics.documentsLoaded.dec()
       }
       existed = (await this.store.size(name)) > 0 || existed

@@ -20,6 +20,8 @@ export interface RemoteFollow {
   start(target: RemoteTarget): void
   /** Fetch and deliver everything stored now; resolves once delivered (after a refused append). */
   catchUp(): Promise<void>
+  /** One read of what is stored now, delivered; rejects if the read fails. Never waits behind a busy feed. */
+  readOnce(): Promise<void>
   /** Pass a presence update of a local peer to the other instances. */
   presence(update: Uint8Array): void
   /** Stop hearing about the document. */
@@ -36,4 +38,11 @@ export interface RemoteTarget {
   entry(seq: number, value: Uint8Array, own: boolean): void
   /** An awareness update from another instance's peers. */
   presence(update: Uint8Array): void
+  /** How many times the document had been deleted when it was read (CL11). */
+  generation(): number
+  /** The document was deleted (by any instance) since it was read: its clients must be told, and it must go. */
+  deleted(): void
 }
+
+/** The transaction origin of changes another instance stored: history leaves them to the instance that wrote them. */
+export const REMOTE_ORIGIN = Symbol('remote')

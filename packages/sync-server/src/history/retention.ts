@@ -19,7 +19,9 @@ export async function applyRetention(
   store: DocumentStore,
   name: string,
   settings: Pick<HistorySettings, 'historyDetailMs' | 'historyKeepMs'>,
-  now: number
+  now: number,
+  /** Cluster mode: the generation the document was read at (CL11). */
+  generation?: number
 ): Promise<number> {
   const stored = await store.readHistory(name)
   if (!stored.head) return 0
@@ -32,7 +34,8 @@ export async function applyRetention(
   const removed = new Set(write.delete)
   const bytes = stored.versions.reduce((sum, entry) => (removed.has(entry.id) ? sum : sum + (replaced.get(entry.id) ?? entry.value.length)), 0)
   write.head = writeHeadRecord({ ...head, prunedAt: now, bytes })
-  await store.writeHistory(name, write)
+  // Only over the head it read: a version cut meanwhile (another instance, HS12) is not overwritten.
+  await store.writeHistory(name, { ...write, expect: stored.head, generation })
   return write.delete.length
 }
 

@@ -15,7 +15,9 @@ import {
   APPEND_SCRIPT,
   COMPACT_SCRIPT,
   channelDocument,
+  DELETE_SCRIPT,
   documentKeys,
+  GONE,
   IMPORT_SCRIPT,
   metaDocument,
   metaPattern,
@@ -23,7 +25,15 @@ import {
   READ_SCRIPT,
   WRITE_HISTORY_SCRIPT
 } from './redis-scripts.js'
-import { type DocumentStore, type HistoryWrite, SeqConflictError, type StoredDocument, type StoredHistory } from './store.js'
+import {
+  DocumentGoneError,
+  type DocumentStore,
+  HistoryConflictError,
+  type HistoryWrite,
+  SeqConflictError,
+  type StoredDocument,
+  type StoredHistory
+} from './store.js'
 
 /** Redis could not be reached at start-up, or the URL is not one we can use. */
 export class RedisOpenError extends Error {
@@ -47,28 +57,42 @@ export interface StoredSince {
   /** The snapshot, only when it reaches past the seq asked about. */
   snapshot: Uint8Array | undefined
   entries: SharedLogEntry[]
+  /** How many times the document was deleted (CL11). */
+  generation: number
 }
 
 /** A message on a document's channel. */
-export type ChannelMessage = { kind: 'bell'; seq: number; instance: string } | { kind: 'presence'; instance: string; update: Uint8Array }
+export type ChannelMessage =
+  | { kind: 'bell'; seq: number; instance: string }
+  | { kind: 'presence'; instance: string; update: Uint8Array }
+  | { kind: 'deleted'; generation: number; instance: string }
 
 interface ScriptCommands {
-  quireAppend(meta: string, log: string, seq: string, value: Uint8Array, instance: string, channel: string): Promise<number>
-  quireCompact(meta: string, snapshot: string, log: string, through: string, value: Uint8Array, next: string): Promise<number>
+  quireAppend(meta: string, log: string, gen: string, seq: string, value: Uint8Array, instance: string, channel: string, generation: string): Promise<number>
+  quireCompact(meta: string, snapshot: string, log: string, gen: string, through: string, value: Uint8Array, next: string, generation: string): Promise<number>
   quireImport(meta: string, snapshot: string, seq: string, value: Uint8Array): Promise<number>
-  quireReadBuffer(meta: string, snapshot: string, log: string, after: string, next: string): Promise<[number, Buffer | null, Array<[Buffer, Buffer[]]>]>
-  quireWriteHistory(versions: string, head: string, ...args: Array<string | Buffer>): Promise<number>
+  quireReadBuffer(
+    meta: string,
+    snapshot: string,
+    log: string,
+    gen: string,
+    after: string,
+    next: string
+  ): Promise<[number, Buffer | null, Array<[Buffer, Buffer[]]>, Buffer]>
+  quireWriteHistory(versions: string, head: string, gen: string, ...args: Array<string | Buffer>): Promise<number>
+  quireDelete(meta: string, snapshot: string, log: string, head: string, versions: string, gen: string, channel: string, instance: string): Promise<number>
   quireReadHistoryBuffer(versions: string, head: string): Promise<[Buffer | null, Buffer[]]>
 }
 
 // Each script with the number of keys it takes (the rest of its arguments are ARGV).
 const SCRIPTS = [
-  ['quireAppend', APPEND_SCRIPT, 2],
-  ['quireCompact', COMPACT_SCRIPT, 3],
-  ['quireRead', READ_SCRIPT, 3],
+  ['quireAppend', APPEND_SCRIPT, 3],
+  ['quireCompact', COMPACT_SCRIPT, 4],
+  ['quireRead', READ_SCRIPT, 4],
   ['quireImport', IMPORT_SCRIPT, 2],
-  ['quireWriteHistory', WRITE_HISTORY_SCRIPT, 2],
-  ['quireReadHistory', READ_HISTORY_SCRIPT, 2]
+  ['quireWriteHistory', WRITE_HISTORY_SCRIPT, 3],
+  ['quireReadHistory', READ_HISTORY_SCRIPT, 2],
+  ['quireDelete', DELETE_SCRIPT, 6]
 ] as const
 
 // How many keys one SCAN step looks at on each server while listing.
@@ -141,13 +165,22 @@ export class RedisStore implements DocumentStore {
 
   async read(name: string): Promise<StoredDocument> {
     const since = await this.readSince(name, -1)
-    return { snapshot: since.snapshot, log: since.entries.map(({ seq, value }) => ({ seq, value })) }
+    const log = since.entries.map(({ seq, value }) => ({ seq, value }))
+    // A name never deleted reads as in any other store.
+    return since.generation > 0 ? { snapshot: since.snapshot, log, generation: since.generation } : { snapshot: since.snapshot, log }
   }
 
   /** The snapshot if it reaches past `afterSeq`, and every log entry above `afterSeq`, read in one step. */
   async readSince(name: string, afterSeq: number): Promise<StoredSince> {
     const keys = documentKeys(name)
-    const [through, snapshot, raw] = await this.commands.quireReadBuffer(keys.meta, keys.snapshot, keys.log, String(afterSeq), String(afterSeq + 1))
+    const [through, snapshot, raw, generation] = await this.commands.quireReadBuffer(
+      keys.meta,
+      keys.snapshot,
+      keys.log,
+      keys.generation,
+      String(afterSeq),
+      String(afterSeq + 1)
+    )
     const entries = raw.map(([id, fields]) => {
       const entry: SharedLogEntry = { seq: Number.parseInt(id.toString(), 10), value: new Uint8Array(0), instance: '' }
       for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -157,18 +190,40 @@ export class RedisStore implements DocumentStore {
       }
       return entry
     })
-    return { through, snapshot: snapshot ? new Uint8Array(snapshot) : undefined, entries }
+    return { through, snapshot: snapshot ? new Uint8Array(snapshot) : undefined, entries, generation: Number(generation.toString()) }
   }
 
-  async append(name: string, seq: number, value: Uint8Array): Promise<void> {
+  /** Append, unless `name` was deleted since it was read at `generation` ({@link DocumentGoneError}). */
+  async append(name: string, seq: number, value: Uint8Array, generation = 0): Promise<void> {
     const keys = documentKeys(name)
-    const stored = await this.commands.quireAppend(keys.meta, keys.log, String(seq), Buffer.from(value), this.instance, keys.channel)
+    const stored = await this.commands.quireAppend(
+      keys.meta,
+      keys.log,
+      keys.generation,
+      String(seq),
+      Buffer.from(value),
+      this.instance,
+      keys.channel,
+      String(generation)
+    )
+    if (stored === GONE) throw new DocumentGoneError(name)
     if (stored >= 0) throw new SeqConflictError(name, seq, stored)
   }
 
-  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  /** Compact, unless `name` was deleted since it was read at `generation` ({@link DocumentGoneError}). */
+  async compact(name: string, snapshot: Uint8Array, throughSeq: number, generation = 0): Promise<void> {
     const keys = documentKeys(name)
-    await this.commands.quireCompact(keys.meta, keys.snapshot, keys.log, String(throughSeq), Buffer.from(snapshot), String(throughSeq + 1))
+    const done = await this.commands.quireCompact(
+      keys.meta,
+      keys.snapshot,
+      keys.log,
+      keys.generation,
+      String(throughSeq),
+      Buffer.from(snapshot),
+      String(throughSeq + 1),
+      String(generation)
+    )
+    if (done === GONE) throw new DocumentGoneError(name)
   }
 
   /** Store `snapshot` (covering seqs up to `throughSeq`) as all of `name`, unless Redis has the document already; true if stored. */
@@ -198,9 +253,18 @@ export class RedisStore implements DocumentStore {
 
   async writeHistory(name: string, write: HistoryWrite): Promise<void> {
     const keys = documentKeys(name)
-    const args: Array<string | Buffer> = [Buffer.from(write.head), String(write.delete.length), ...write.delete.map(String)]
+    const expect = write.expect === undefined ? ['0', ''] : ['1', write.expect === null ? '' : Buffer.from(write.expect)]
+    const args: Array<string | Buffer> = [
+      String(write.generation ?? 0),
+      ...expect,
+      Buffer.from(write.head),
+      String(write.delete.length),
+      ...write.delete.map(String)
+    ]
     for (const { id, value } of write.put) args.push(String(id), Buffer.from(value))
-    await this.commands.quireWriteHistory(keys.versions, keys.historyHead, ...args)
+    const done = await this.commands.quireWriteHistory(keys.versions, keys.historyHead, keys.generation, ...args)
+    if (done === GONE) throw new DocumentGoneError(name)
+    if (done === 0) throw new HistoryConflictError(name)
   }
 
   /**
@@ -225,10 +289,10 @@ export class RedisStore implements DocumentStore {
     return [...names].sort().slice(0, limit)
   }
 
+  /** Delete everything of `name` in one script, fence out writers that read it before, and tell every instance (CL11). */
   async delete(name: string): Promise<void> {
     const keys = documentKeys(name)
-    // One command over one slot: atomic, and written to the AOF as one.
-    await this.commands.del(keys.meta, keys.snapshot, keys.log, keys.historyHead, keys.versions)
+    await this.commands.quireDelete(keys.meta, keys.snapshot, keys.log, keys.historyHead, keys.versions, keys.generation, keys.channel, this.instance)
   }
 
   /** The highest seq appended to each of `names` (0 for none), in one pipelined round trip. */
@@ -334,14 +398,16 @@ function parseRedisUrl(url: string): { kind: 'server'; where: string } | { kind:
   return { kind: 'server', where: parsed.host }
 }
 
-// `b<seq>:<instance>` or `p<instance>:<awareness update>`; anything else is not ours and ignored.
+// `b<seq>:<instance>`, `d<generation>:<instance>` or `p<instance>:<awareness update>`; anything else is not ours and ignored.
 function parseMessage(message: Buffer): ChannelMessage | undefined {
   const colon = message.indexOf(0x3a)
   if (colon < 0) return undefined
   const head = message.subarray(1, colon).toString()
-  if (message[0] === 0x62) {
-    const seq = Number.parseInt(head, 10)
-    return Number.isSafeInteger(seq) ? { kind: 'bell', seq, instance: message.subarray(colon + 1).toString() } : undefined
+  if (message[0] === 0x62 || message[0] === 0x64) {
+    const n = Number.parseInt(head, 10)
+    if (!Number.isSafeInteger(n)) return undefined
+    const instance = message.subarray(colon + 1).toString()
+    return message[0] === 0x62 ? { kind: 'bell', seq: n, instance } : { kind: 'deleted', generation: n, instance }
   }
   if (message[0] === 0x70) return { kind: 'presence', instance: head, update: new Uint8Array(message.subarray(colon + 1)) }
   return undefined
