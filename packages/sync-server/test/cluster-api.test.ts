@@ -3,9 +3,10 @@
  * instance stores through Redis, another reads, lists and opens (real processes, real Redis).
  */
 import { join } from 'node:path'
-import { connect, runCli, waitConverged, waitFor } from '@quire/testkit'
+import { connect, readMetric, runCli, waitConverged, waitFor } from '@quire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startCluster, type TestCluster } from './helpers/cluster.js'
+import { eventsOf, startReceiver } from './helpers/webhook-receiver.js'
 
 const ADMIN = 'cluster-api-admin-token-0123456789'
 
@@ -138,5 +139,50 @@ describe('cluster history', () => {
       last = k
     }
     for (const writer of writers) writer.destroy()
+  })
+})
+
+describe('cluster webhooks', () => {
+  it('WH1/WH2/CL3: each change is reported once, by the instance that stored it, however many instances serve the document', async () => {
+    const hooks = await startReceiver()
+    try {
+      cluster = await startCluster(2, [
+        '--admin-token',
+        ADMIN,
+        '--webhook-url',
+        hooks.url,
+        '--webhook-secret',
+        'cluster-webhook-secret-0123456789',
+        '--webhook-debounce-ms',
+        '100'
+      ])
+      const [a, b] = cluster.instances
+      const delivered = async (instance: typeof a) => (await readMetric(instance!.httpUrl, 'quire_webhook_delivered_total')) ?? 0
+      const queued = async (instance: typeof a) => (await readMetric(instance!.httpUrl, 'quire_webhook_queued')) ?? 0
+      const settled = async () => (await queued(a)) === 0 && (await queued(b)) === 0
+      const onA = connect(a!.wsUrl, 'team/hooked')
+      const onB = connect(b!.wsUrl, 'team/hooked')
+      await Promise.all([onA.synced(), onB.synced()])
+      // Only A's client types: B relays every change and reports none.
+      for (let i = 0; i < 10; i++) onA.text.insert(onA.text.length, `<a${i}>`)
+      await waitConverged([onA, onB])
+      await waitFor(async () => eventsOf(hooks.requests, 'document.changed').length > 0 && (await settled()), 'A’s events')
+      expect(eventsOf(hooks.requests, 'document.created')).toHaveLength(1)
+      expect(await delivered(b)).toBe(0)
+      const fromA = await delivered(a)
+      // Then B's client types: B reports its change, and nobody reports the document created again.
+      onB.text.insert(onB.text.length, '<b>')
+      await waitConverged([onA, onB])
+      await waitFor(async () => (await delivered(b)) > 0 && (await settled()), 'B’s event')
+      expect(eventsOf(hooks.requests, 'document.created')).toHaveLength(1)
+      expect(await delivered(a)).toBe(fromA)
+      // A deletion on A is reported once, though both instances close their clients.
+      expect((await call(a!.httpUrl, 'DELETE', '/api/admin/docs/team/hooked')).status).toBe(200)
+      await waitFor(async () => eventsOf(hooks.requests, 'document.deleted').length === 1 && (await settled()), 'the deleted event')
+      expect(eventsOf(hooks.requests, 'document.deleted')).toHaveLength(1)
+      for (const client of [onA, onB]) client.destroy()
+    } finally {
+      await hooks.close()
+    }
   })
 })
