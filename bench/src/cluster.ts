@@ -85,6 +85,9 @@ try {
       await manyDocuments(servers[0]!, ctx, 'flat', true, urls)
       note(setup, 'flat-out edits/s', last('edits relayed'))
       note(setup, 'load average', loadavg()[0]!)
+      console.log(
+        `round ${round}, ${setup}: fan-out p50 ${fmt(last('p50 latency'))} ms, p99 ${fmt(last('p99 latency'))} ms; flat out ${fmt(last('edits relayed'))} edits/s; load ${fmt(loadavg()[0])}`
+      )
       await stop(servers)
     }
   }
