@@ -9,7 +9,7 @@
 import { rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
-import { loadTrace, startRedis } from '@quire/testkit'
+import { loadTrace, redisCli, startRedis } from '@quire/testkit'
 import { FULL } from './config.js'
 import { type Check, type Measurement, Recorder } from './results.js'
 import { SERVERS, ServerProcess } from './servers.js'
@@ -74,6 +74,8 @@ try {
       ['cluster, 3 instances', 3, true]
     ]
     for (const [setup, count, cluster] of setups) {
+      // Every setup types the same documents with the same client ids: it starts from an empty Redis.
+      redisCli(redis.port, 'FLUSHALL')
       const servers = await instances(count, cluster)
       const ctx = context(round)
       const urls = servers.map((server) => server.baseUrl)
