@@ -87,6 +87,8 @@ export interface StartOptions {
   port?: number
   /** Write a V8 CPU profile into this folder when the process exits. */
   cpuProfDir?: string
+  /** More flags for Quire (the cluster bench's `--redis URL`). */
+  quireArgs?: string[]
 }
 
 /** A fresh, empty data folder under the OS temp dir. */
@@ -155,7 +157,8 @@ export class ServerProcess {
           'warn',
           '--web-dir',
           join(dataDir, 'no-web-app'),
-          ...QUIRE_BENCH_FLAGS
+          ...QUIRE_BENCH_FLAGS,
+          ...(options.quireArgs ?? [])
         ]
         break
       case 'classic':

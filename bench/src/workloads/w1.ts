@@ -24,8 +24,18 @@ export async function runW1(server: ServerProcess, ctx: RunContext): Promise<voi
   }
 }
 
-/** One W1 case on a running server; also used as the warm-up. */
-export async function fanOut(server: ServerProcess, ctx: RunContext, rate: number, readerCount: number, caseName: string | undefined): Promise<void> {
+/**
+ * One W1 case on a running server; also used as the warm-up. `readerUrls` (the cluster bench):
+ * readers connect to these in turn instead of the writer's server.
+ */
+export async function fanOut(
+  server: ServerProcess,
+  ctx: RunContext,
+  rate: number,
+  readerCount: number,
+  caseName: string | undefined,
+  readerUrls: string[] = [server.baseUrl]
+): Promise<void> {
   const { trace } = ctx
   const ops = Math.min(trace.txns.length, Math.round(rate * ctx.config.w1.seconds))
   const doc = `w1-${rate}-${readerCount}-r${ctx.rec.round}-${caseName ? 'm' : 'w'}`
@@ -46,7 +56,7 @@ export async function fanOut(server: ServerProcess, ctx: RunContext, rate: numbe
   const cursors = new Array<number>(readerCount).fill(0)
   const readers = await openClients(
     Array.from({ length: readerCount }, (_, r) => ({
-      baseUrl: server.baseUrl,
+      baseUrl: readerUrls[r % readerUrls.length]!,
       doc,
       dialect,
       keepUpdates: true,

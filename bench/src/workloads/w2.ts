@@ -32,7 +32,14 @@ export async function runW2(server: ServerProcess, ctx: RunContext): Promise<voi
   await manyDocuments(server, ctx, 'flat')
 }
 
-export async function manyDocuments(server: ServerProcess, ctx: RunContext, mode: 'human' | 'flat', measured = true): Promise<void> {
+/** One W2 case; `urls` (the cluster bench): the clients of each document connect to these in turn. */
+export async function manyDocuments(
+  server: ServerProcess,
+  ctx: RunContext,
+  mode: 'human' | 'flat',
+  measured = true,
+  urls: string[] = [server.baseUrl]
+): Promise<void> {
   const { w2 } = ctx.config
   const caseName =
     mode === 'human' ? `${w2.docs} docs x ${w2.clientsPerDoc}, ${w2.humanOpsPerSecond} ops/s + cursors` : `${w2.docs} docs x ${w2.clientsPerDoc}, flat out`
@@ -55,7 +62,7 @@ export async function manyDocuments(server: ServerProcess, ctx: RunContext, mode
     for (let slot = 0; slot < per; slot++) {
       const index = d * per + slot
       options.push({
-        baseUrl: server.baseUrl,
+        baseUrl: urls[slot % urls.length]!,
         doc: `w2-${mode}-${d}-r${ctx.rec.round}`,
         dialect: server.spec.dialect,
         onUpdate: (update: Uint8Array) => {

@@ -96,6 +96,10 @@ export interface ServerSettings extends HistorySettings {
   webhookTimeoutMs: number
   /** Webhook deliveries held at once (waiting or retrying); past it, new events are dropped and counted. */
   webhookQueueSize: number
+  /** Cluster mode: documents live in this Redis (redis://HOST:PORT, or redis-cluster://HOST:PORT,… for a Cluster), shared with other instances; undefined keeps them in `dataDir`. */
+  redis: string | undefined
+  /** Start in cluster mode even on Redis persistence settings that can lose acknowledged writes. */
+  redisAcceptRisk: boolean
 }
 
 /** The defaults, as documented in the README's configuration table. */
@@ -144,5 +148,7 @@ export const defaultSettings: ServerSettings = {
   webhookDebounceMs: 2000,
   webhookTimeoutMs: 5000,
   webhookQueueSize: 10_000,
+  redis: undefined,
+  redisAcceptRisk: false,
   ...defaultHistorySettings
 }

@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CloseCode } from '@quire/protocol'
 import { type Logger, pino } from 'pino'
+import { type ClusterMode, openClusterMode } from './cluster/cluster-mode.js'
 import { defaultSettings, type ServerSettings } from './config.js'
 import { Gate } from './connection/admission.js'
 import { sessionHandlers } from './connection/handlers.js'
@@ -78,6 +79,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
       : undefined
   const events: DocumentEvents = webhooks ? new WebhookEvents((event) => webhooks.send(event), settings.webhookDebounceMs) : NO_EVENTS
   let store: DocumentStore | undefined
+  let cluster: ClusterMode | undefined
   let registry: DocumentRegistry | undefined
   let http: Server | undefined
   let metricsHttp: Server | undefined
@@ -86,9 +88,14 @@ export function createServer(options: ServerOptions = {}): QuireServer {
   let closing: Promise<void> | undefined
 
   async function listen() {
-    store = injectedStore ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
+    if (!injectedStore && settings.redis !== undefined) cluster = await openClusterMode(settings.redis, settings.redisAcceptRisk, log, metrics)
+    store = injectedStore ?? cluster?.store ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
     await warmUp(settings, log, metrics)
-    const docs = new DocumentRegistry(store, settings, log, metrics, webhooks ? events : undefined)
+    const docs = new DocumentRegistry(store, settings, log, metrics, webhooks ? events : undefined, cluster?.feed)
+    // Redis answering a ping sent after a failed write says storage works again (CL6).
+    cluster?.onAnswered((sentAt) => {
+      if (!docs.health.ok && docs.health.lastFailure < sentAt) docs.health.stored()
+    })
     registry = docs
     const gate = new Gate(settings)
     const serveMetrics = metricsEndpoint(metrics.registry, settings.metricsToken)
@@ -105,7 +112,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
         log,
         metrics,
         startedAt: Date.now(),
-        ready: () => ready && docs.health.ok,
+        ready: () => ready && docs.health.ok && (cluster?.healthy() ?? true),
         webDir: settings.webDir,
         gate,
         failed: (error) => {
@@ -132,7 +139,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
       }
     } catch (error) {
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))
-      if (!injectedStore) await store.close()
+      if (!injectedStore) await (cluster ?? store).close()
       throw error
     }
     server.on('error', (error) => log.error({ err: error }, 'http server error'))
@@ -149,7 +156,8 @@ export function createServer(options: ServerOptions = {}): QuireServer {
         auth: settings.authSecret === undefined ? 'open' : 'token',
         metrics: metricsUrl ?? `${url}/metrics`,
         metricsAuth: settings.metricsToken === undefined ? 'open' : 'token',
-        dataDir: injectedStore ? undefined : settings.dataDir,
+        dataDir: injectedStore || cluster ? undefined : settings.dataDir,
+        redis: cluster ? redisHost(settings.redis) : undefined,
         webDir: settings.webDir,
         startupMs: Math.round(performance.now())
       },
@@ -169,7 +177,7 @@ export function createServer(options: ServerOptions = {}): QuireServer {
     metricsHttp?.closeAllConnections()
     await stopListening
     await stopMetrics
-    await store?.close()
+    await (cluster ?? store)?.close()
     // Every write is done, so every change is known: report what the windows still hold.
     events.flush()
     await webhooks?.drain(WEBHOOK_FLUSH_MS)
@@ -217,6 +225,16 @@ function checkWebhookSettings(settings: ServerSettings): void {
   for (const url of settings.webhookUrls) {
     const checked = checkWebhookUrl(url)
     if (!checked.ok) throw new Error(`webhookUrls: ${checked.error}`)
+  }
+}
+
+// Where Redis is, without any password the URL carries.
+function redisHost(url: string | undefined): string | undefined {
+  try {
+    if (url?.startsWith('redis-cluster://')) return url.slice('redis-cluster://'.length)
+    return url === undefined ? undefined : new URL(url).host
+  } catch {
+    return undefined
   }
 }
 

@@ -1,15 +1,28 @@
 /**
- * The storage contract, run against every backend: the real LevelDB folder and the in-memory
- * store. A new backend joins by adding one line to `backends`.
+ * The storage contract, run against every backend: the real LevelDB folder, the in-memory store
+ * and a real redis-server. A new backend joins by adding one line to `backends`. A backend whose
+ * log is shared by several instances (`shared`) takes appends in increasing seq order only.
  */
 import { rmSync } from 'node:fs'
-import { tempDataDir } from '@quire/testkit'
-import { afterEach, describe, expect, it } from 'vitest'
+import { type RedisClusterProcess, type RedisProcess, redisCli, startRedis, startRedisCluster, tempDataDir, waitFor } from '@quire/testkit'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { MemoryStore } from '../src/storage/memory.js'
-import type { DocumentStore, StoredDocument } from '../src/storage/store.js'
+import { RedisStore } from '../src/storage/redis.js'
+import { DocumentGoneError, type DocumentStore, HistoryConflictError, SeqConflictError, type StoredDocument } from '../src/storage/store.js'
 
-const backends: Array<{ name: string; open(): Promise<{ store: DocumentStore; reopen?: () => Promise<DocumentStore> }> }> = [
+let redis: RedisProcess
+let redisCluster: RedisClusterProcess
+beforeAll(async () => {
+  ;[redis, redisCluster] = await Promise.all([startRedis(), startRedisCluster(3)])
+})
+afterAll(async () => {
+  await redis?.kill('SIGTERM')
+  if (redis) rmSync(redis.dir, { recursive: true, force: true })
+  await redisCluster?.stop()
+})
+
+const backends: Array<{ name: string; shared?: boolean; open(): Promise<{ store: DocumentStore; reopen?: () => Promise<DocumentStore> }> }> = [
   { name: 'memory', open: async () => ({ store: new MemoryStore() }) },
   {
     name: 'leveldb',
@@ -17,6 +30,22 @@ const backends: Array<{ name: string; open(): Promise<{ store: DocumentStore; re
       const dir = tempDataDir()
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
       return { store: await LevelStore.open(dir, { sync: false }), reopen: () => LevelStore.open(dir, { sync: false }) }
+    }
+  },
+  {
+    name: 'redis',
+    shared: true,
+    open: async () => {
+      redisCli(redis.port, 'FLUSHALL')
+      return { store: await RedisStore.open(redis.url), reopen: () => RedisStore.open(redis.url) }
+    }
+  },
+  {
+    name: 'redis cluster (three primaries)',
+    shared: true,
+    open: async () => {
+      for (const node of redisCluster.nodes) redisCli(node.port, 'FLUSHALL')
+      return { store: await RedisStore.open(redisCluster.url), reopen: () => RedisStore.open(redisCluster.url) }
     }
   }
 ]
@@ -40,11 +69,9 @@ describe.each(backends)('SC1: storage contract: $name', (backend) => {
     await store.close()
   })
 
-  it('reads back appended entries in seq order, whatever the append order', async () => {
+  it('reads back appended entries in seq order, whatever the append order (shared logs: in increasing order)', async () => {
     const { store } = await backend.open()
-    await store.append('doc', 2, bytes(2))
-    await store.append('doc', 1, bytes(1))
-    await store.append('doc', 300, bytes(3, 0, 0))
+    for (const seq of backend.shared ? [1, 2, 300] : [2, 1, 300]) await store.append('doc', seq, seq === 300 ? bytes(3, 0, 0) : bytes(seq))
     const { log } = await store.read('doc')
     expect(log.map((entry) => entry.seq)).toEqual([1, 2, 300])
     expect(log.map((entry) => [...entry.value])).toEqual([[1], [2], [3, 0, 0]])
@@ -96,6 +123,21 @@ describe.each(backends)('SC1: storage contract: $name', (backend) => {
     const again = await reopen()
     expect(plain(await again.read('doc'))).toEqual({ snapshot: [5], log: [{ seq: 1, value: [1] }] })
     await again.close()
+  })
+
+  it('HS13: a history write that expects another head than the stored one writes nothing', async () => {
+    const { store } = await backend.open()
+    await store.writeHistory('doc', { put: [{ id: 1, value: bytes(1) }], delete: [], head: bytes(10), expect: null })
+    await expect(store.writeHistory('doc', { put: [{ id: 2, value: bytes(2) }], delete: [], head: bytes(20), expect: null })).rejects.toThrow(
+      HistoryConflictError
+    )
+    await expect(store.writeHistory('doc', { put: [{ id: 2, value: bytes(2) }], delete: [], head: bytes(20), expect: bytes(11) })).rejects.toThrow(
+      HistoryConflictError
+    )
+    await store.writeHistory('doc', { put: [{ id: 2, value: bytes(2) }], delete: [], head: bytes(20), expect: bytes(10) })
+    const history = await store.readHistory('doc')
+    expect({ head: [...(history.head ?? [])], ids: history.versions.map((version) => version.id) }).toEqual({ head: [20], ids: [1, 2] })
+    await store.close()
   })
 
   it('SC1/HS1: history: head and versions read back in id order, written atomically, apart per document and apart from compaction', async () => {
@@ -164,12 +206,14 @@ describe.each(backends)('SC1: storage contract: $name', (backend) => {
     await store.append('doc-2', 1, bytes(7))
     await store.append('doc/x', 1, bytes(8))
     await store.delete('doc')
-    expect(await store.read('doc')).toEqual({ snapshot: undefined, log: [] })
+    const gone = await store.read('doc')
+    expect({ snapshot: gone.snapshot, log: gone.log }).toEqual({ snapshot: undefined, log: [] })
     expect(await store.size('doc')).toBe(0)
     expect(plain(await store.read('doc-2'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [7] }] })
     expect(plain(await store.read('doc/x'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [8] }] })
     expect(await store.list({ prefix: '', after: undefined, limit: 10 })).toEqual(['doc-2', 'doc/x'])
-    await store.append('doc', 1, bytes(3))
+    // Used again by a writer that read it after the deletion (a shared store fences the others out, CL11).
+    await store.append('doc', 1, bytes(3), gone.generation)
     expect(plain(await store.read('doc'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [3] }] })
     await store.close()
   })
@@ -200,3 +244,111 @@ describe('LevelDB specifics', () => {
     await again.close()
   })
 })
+
+describe('Redis specifics', () => {
+  const open = async () => {
+    redisCli(redis.port, 'FLUSHALL')
+    return RedisStore.open(redis.url)
+  }
+
+  it('CL1: an append at a seq another instance stored first is refused and writes nothing', async () => {
+    const [a, b] = [await RedisStore.open(redis.url), await open()]
+    await a.append('doc', 1, bytes(1))
+    await expect(b.append('doc', 1, bytes(9))).rejects.toThrow(SeqConflictError)
+    await b.append('doc', 2, bytes(2))
+    await expect(a.append('doc', 2, bytes(8))).rejects.toMatchObject({ stored: 2 })
+    expect(plain(await a.read('doc'))).toEqual({
+      snapshot: undefined,
+      log: [
+        { seq: 1, value: [1] },
+        { seq: 2, value: [2] }
+      ]
+    })
+    const since = await a.readSince('doc', 1)
+    expect(since.entries.map((entry) => [entry.seq, entry.instance])).toEqual([[2, b.instance]])
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('CL1: every key of a document, history included, lands in one Cluster slot, through its hash tag', async () => {
+    const store = await open()
+    await store.append('team/notes.v2', 1, bytes(1))
+    await store.compact('team/notes.v2', bytes(5), 1)
+    await store.append('team/notes.v2', 2, bytes(2))
+    await store.writeHistory('team/notes.v2', { put: [{ id: 1, value: bytes(3) }], delete: [], head: bytes(4) })
+    const keys = redisCli(redis.port, 'KEYS', '*').trim().split('\n').sort()
+    expect(keys).toEqual([
+      'quire:{team/notes.v2}:log',
+      'quire:{team/notes.v2}:meta',
+      'quire:{team/notes.v2}:snap',
+      'quire:{team/notes.v2}:v',
+      'quire:{team/notes.v2}:vh'
+    ])
+    const slots = new Set(keys.map((key) => redisCli(redis.port, 'CLUSTER', 'KEYSLOT', key).trim()))
+    expect(slots.size).toBe(1)
+    await store.close()
+  })
+
+  it('CL2: two compactions racing leave the one that reaches further, and lose no entry', async () => {
+    const [a, b] = [await open(), await RedisStore.open(redis.url)]
+    for (let seq = 1; seq <= 6; seq++) await a.append('doc', seq, bytes(seq))
+    // Both orders of the two compare-and-sets, and the two at once.
+    await Promise.all([a.compact('doc', bytes(4, 4), 4), b.compact('doc', bytes(2, 2), 2)])
+    expect(plain(await a.read('doc'))).toEqual({ snapshot: [4, 4], log: [5, 6].map((seq) => ({ seq, value: [seq] })) })
+    await b.compact('doc', bytes(3, 3), 3)
+    expect(plain(await a.read('doc'))).toEqual({ snapshot: [4, 4], log: [5, 6].map((seq) => ({ seq, value: [seq] })) })
+    await a.compact('doc', bytes(6, 6), 6)
+    await a.append('doc', 7, bytes(7))
+    expect(plain(await b.read('doc'))).toEqual({ snapshot: [6, 6], log: [{ seq: 7, value: [7] }] })
+    // Reading from a seq the snapshot has passed brings the snapshot with it.
+    const since = await b.readSince('doc', 3)
+    expect({ through: since.through, snapshot: [...(since.snapshot ?? [])], seqs: since.entries.map((e) => e.seq) }).toEqual({
+      through: 6,
+      snapshot: [6, 6],
+      seqs: [7]
+    })
+    expect((await b.readSince('doc', 6)).snapshot).toBeUndefined()
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('CL11: after a deletion, writes of an instance that read the document before are refused, and every instance hears of it', async () => {
+    const [a, b] = [await open(), await RedisStore.open(redis.url)]
+    const heard: unknown[] = []
+    b.onMessage((name, message) => name === 'doc' && heard.push(message))
+    await b.subscribe('doc')
+    await a.append('doc', 1, bytes(1))
+    const before = await a.read('doc')
+    await writeHistoryOf(a, 'doc')
+    await b.delete('doc')
+    await expect(a.append('doc', 2, bytes(2), before.generation)).rejects.toThrow(DocumentGoneError)
+    await expect(a.compact('doc', bytes(5), 1, before.generation)).rejects.toThrow(DocumentGoneError)
+    await expect(a.writeHistory('doc', { put: [], delete: [], head: bytes(9), generation: before.generation })).rejects.toThrow(DocumentGoneError)
+    const after = await a.read('doc')
+    expect({ ...plain(after), generation: after.generation }).toEqual({ snapshot: undefined, log: [], generation: 1 })
+    expect(await a.list({ prefix: '', after: undefined, limit: 10 })).toEqual([])
+    await waitFor(() => heard.some((message) => (message as { kind: string }).kind === 'deleted'), 'the deletion on the channel')
+    expect(heard.find((message) => (message as { kind: string }).kind === 'deleted')).toEqual({ kind: 'deleted', generation: 1, instance: b.instance })
+    // A writer that read it after the deletion makes a new document of the name.
+    await a.append('doc', 1, bytes(3), after.generation)
+    expect(plain(await b.read('doc'))).toEqual({ snapshot: undefined, log: [{ seq: 1, value: [3] }] })
+    await Promise.all([a.close(), b.close()])
+  })
+
+  it('CL1: a doorbell announces each append on the document channel', async () => {
+    const [a, b] = [await open(), await RedisStore.open(redis.url)]
+    const heard: unknown[] = []
+    b.onMessage((name, message) => heard.push({ name, ...message }))
+    await b.subscribe('doc')
+    await a.append('doc', 1, bytes(1))
+    await a.publishPresence('doc', bytes(0, 1, 2))
+    await waitFor(() => heard.length === 2, 'the doorbell and the presence message')
+    expect(heard).toEqual([
+      { name: 'doc', kind: 'bell', seq: 1, instance: a.instance },
+      { name: 'doc', kind: 'presence', instance: a.instance, update: bytes(0, 1, 2) }
+    ])
+    await Promise.all([a.close(), b.close()])
+  })
+})
+
+async function writeHistoryOf(store: DocumentStore, name: string): Promise<void> {
+  await store.writeHistory(name, { put: [{ id: 1, value: bytes(1) }], delete: [], head: bytes(1) })
+}

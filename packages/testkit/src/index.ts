@@ -1,5 +1,6 @@
 export * from './pass-through.js'
 export * from './random.js'
+export * from './redis-process.js'
 export * from './server-process.js'
 export * from './stock-client.js'
 export * from './tcp-proxy.js'

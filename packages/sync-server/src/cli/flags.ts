@@ -383,5 +383,21 @@ export const serveFlags: readonly FlagSpec[] = [
     type: { kind: 'int', min: 0, max: 2 ** 42 },
     shown: '0',
     help: 'versions older than this are merged away, named ones kept (0: keep forever)'
+  },
+  {
+    flag: 'redis',
+    env: 'REDIS_URL',
+    setting: 'redis',
+    type: { kind: 'string' },
+    shown: 'none',
+    help: 'cluster mode: keep documents in this Redis (redis://HOST:PORT, or redis-cluster://HOST:PORT,HOST:PORT for a Redis Cluster) and share them with every instance using it; --data is then unused'
+  },
+  {
+    flag: 'redis-accept-risk',
+    env: 'REDIS_ACCEPT_RISK',
+    setting: 'redisAcceptRisk',
+    type: { kind: 'boolean' },
+    shown: 'false',
+    help: 'start even if Redis persistence can lose acknowledged writes (appendonly no, appendfsync not always, an eviction policy)'
   }
 ]

@@ -6,9 +6,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createServer, ListenError } from '../server.js'
 import { StoreOpenError } from '../storage/leveldb.js'
+import { RedisOpenError } from '../storage/redis.js'
 import { backupCommand, type CommandResult, restoreCommand } from './backup-command.js'
 import { documentCommand, isDocumentCommand } from './document-commands.js'
 import { historyCommand } from './history-command.js'
+import { migrateCommand } from './migrate-command.js'
 import { parseServeArgs, serveHelp } from './parse.js'
 import { readSecretFile } from './secret-file.js'
 import { tokenCommand } from './token-command.js'
@@ -28,6 +30,7 @@ Commands:
 
 The document commands and backup work against a running server (--url) or on a data folder no
 server holds (--data); "quire <command> --help" says more.
+  migrate-to-redis  copy a LevelDB data folder into Redis for cluster mode (quire migrate-to-redis --help)
 `
 
 // The monorepo's built web app, found from this file (dist/cli/main.js or src/cli/main.ts).
@@ -62,6 +65,20 @@ async function main(argv: string[]): Promise<number> {
       stderr: (text) => process.stderr.write(text),
       stdin: () => readFileSync(0)
     })
+  }
+  if (command === 'migrate-to-redis') {
+    const migrated = await migrateCommand(rest, process.env, (line) => process.stdout.write(`${line}\n`))
+    if (!migrated.ok) {
+      process.stderr.write(`quire migrate-to-redis: ${migrated.error}\n${migrated.usage ? 'Run "quire migrate-to-redis --help" for usage.\n' : ''}`)
+      return migrated.usage ? 2 : 1
+    }
+    if (migrated.help) {
+      process.stdout.write(migrated.help)
+      return 0
+    }
+    const { migrated: done, skipped, failed } = migrated.result!
+    process.stdout.write(`${done.length} documents migrated, ${skipped.length} skipped (already in Redis), ${failed.length} failed\n`)
+    return failed.length > 0 ? 1 : 0
   }
   if (command !== 'serve') {
     process.stderr.write(`quire: ${command ? `unknown command "${command}"` : 'missing command'}\n\n${USAGE}`)
@@ -102,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     address = await server.listen()
   } catch (error) {
-    if (error instanceof StoreOpenError || error instanceof ListenError) {
+    if (error instanceof StoreOpenError || error instanceof ListenError || error instanceof RedisOpenError) {
       process.stderr.write(`quire serve: ${error.message}\n`)
       return 1
     }

@@ -20,17 +20,22 @@ import { HistoryRecorder, type RecorderOwner } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
 import { refusalLog } from '../refusal-log.js'
 import type { VersionMeta } from '../storage/history-records.js'
+import { readLogRecord, readSnapshotRecord } from '../storage/records.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
 import { type HeldFrame, HeldFrames, HOLD_OVERFLOW } from './held-frames.js'
-import { EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
-import { DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
+import { DocumentDamagedError, EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
+import { DELETED_REASON, DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
+import { REMOTE_ORIGIN, type RemoteFollow, type RemoteTarget } from './remote.js'
 import { type ChangeOutcome, ChangeRefusedError, DocumentUnavailableError, type ServerChange } from './server-change.js'
 import { type AnswerSource, SyncAnswers } from './sync-answers.js'
 import { textReplacementUpdate } from './text-field.js'
+
+// The origin of changes other instances stored (cluster mode): durable already, never written again.
+const REMOTE = REMOTE_ORIGIN
 
 /**
  * A document in memory, shared by its peers. It is itself what its log and its sync answers call
@@ -54,16 +59,26 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   private closed = false
   // Nothing stored yet: the first stored change creates the document (for events).
   private fresh: boolean
+  // While other instances' changes are applied: ignore what Yjs reports (they are relayed as
+  // stored), or write it (when it let changes of our own peers that were waiting go in too).
+  private remoteApplying: 'write' | 'silent' | undefined
+  // Other instances' changes that came while waking, applied once awake.
+  private remoteHeld: Uint8Array[] = []
 
+  /** `follow`, in cluster mode, brings what other instances store and send (CL3–CL5). */
   constructor(
     readonly name: string,
     loaded: LoadedDocument,
-    private readonly ctx: DocumentContext
+    private readonly ctx: DocumentContext,
+    private readonly follow?: RemoteFollow
   ) {
     this.fresh = loaded.snapshotBytes === 0 && loaded.logEntries === 0
     this.log = new DocumentLog(name, loaded, ctx, this)
     this.answers = new SyncAnswers(this, ctx.metrics, ctx.settings.releaseAfterMs)
-    this.presence = new Presence(ctx.settings, (update) => this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness'))
+    this.presence = new Presence(ctx.settings, (update, local) => {
+      this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness')
+      if (local) follow?.presence(update)
+    })
     if (loaded.ydoc) {
       this.state = { kind: 'awake', ydoc: loaded.ydoc }
       this.watch(loaded.ydoc)
@@ -74,6 +89,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
       ctx.metrics.documentsDormant.inc()
       this.answers.keep(new EncodedState(update, vector), ctx.settings.releaseAfterMs)
     }
+    follow?.start(this.remoteTarget())
   }
 
   /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
@@ -135,6 +151,11 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     return this.state.kind === 'awake' ? Y.encodeStateAsUpdate(this.state.ydoc) : undefined
   }
 
+  /** For the log (cluster mode): apply what other instances stored; undefined in one process. */
+  catchUp(): Promise<void> | undefined {
+    return this.follow?.catchUp()
+  }
+
   /** For history: the stored state as one update. */
   async storedState(): Promise<Uint8Array> {
     return (await this.readState()).update
@@ -184,8 +205,16 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     // Its peers are being closed; they resync when they reconnect.
     if (this.state.kind === 'failed') return
     switch (frame.type) {
-      case 'sync-step1':
-        return this.answers.request(peer, frame.stateVector)
+      case 'sync-step1': {
+        // Cluster mode: answer from what is stored now, not from a copy behind its feed (just
+        // after an outage, a lost doorbell): a client that saw a change on another instance
+        // finds it here (CL8). If Redis does not answer, the copy answers as it is.
+        const reading = this.follow?.readOnce()
+        if (!reading) return this.answers.request(peer, frame.stateVector)
+        const vector = frame.stateVector.slice()
+        void reading.catch(() => undefined).then(() => (this.peers.has(peer) && !this.closed ? this.answers.request(peer, vector) : undefined))
+        return
+      }
       case 'sync-step2':
       case 'sync-update':
         if (this.state.kind === 'awake') return this.applyUpdate(this.state.ydoc, peer, frame.update, index)
@@ -350,7 +379,8 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   async close(code: number = CloseCode.GoingAway, reason = 'server shutting down'): Promise<void> {
     if (this.closed) return
     this.closed = true
-    let durable = true
+    // A deleted document writes nothing more: no last version, no compaction (CL11).
+    let durable = code !== CloseCode.DocumentDeleted
     try {
       await this.log.flushed()
     } catch {
@@ -373,6 +403,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
         this.ctx.log.error({ doc: this.name, err: error }, 'compaction at unload failed; the log is kept')
       }
     }
+    this.follow?.stop()
     this.log.release()
     this.presence.destroy()
     this.answers.drop()
@@ -386,12 +417,17 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     this.ctx.metrics.documentsDormant.dec()
     this.state = { kind: 'awake', ydoc }
     this.watch(ydoc, stored)
+    // Relayed when they came; the read we woke from may not have held them yet.
+    const held = this.remoteHeld
+    this.remoteHeld = []
+    if (held.length > 0) this.applyRemote(ydoc, held)
   }
 
   // Store every change Yjs makes to `ydoc`, and release it once they stop.
   private watch(ydoc: Y.Doc, stored?: Uint8Array): void {
     this.history.watch(ydoc, () => stored ?? Y.encodeStateAsUpdate(ydoc))
     ydoc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (this.remoteApplying === 'silent') return
       if (this.applying) return void this.applying.push({ update, origin })
       this.write({ update, origin })
     })
@@ -447,6 +483,13 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     const done = this.ctx.read.ydoc(this.name).then(
       (loaded) => {
         if (this.closed) return loaded.ydoc.destroy()
+        // Deleted while it slept, and perhaps made again since: this copy is done (CL11).
+        if ((loaded.generation ?? 0) !== this.log.generation) {
+          loaded.ydoc.destroy()
+          this.state = { kind: 'dormant', vector }
+          held.take()
+          return this.deleted()
+        }
         this.awaken(loaded.ydoc)
         for (const { peer, frame, index, bytes } of held.take()) if (this.peers.has(peer)) this.receive(peer, frame, index, bytes)
       },
@@ -532,6 +575,86 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     const shown = this.presence.userOf(peer)
     if (peer.user !== undefined) return { name: peer.user, verified: true, color: shown.color ?? null }
     return { name: shown.name ?? ANONYMOUS, verified: false, color: shown.color ?? null }
+  }
+
+  // What the feed delivers to (cluster mode).
+  private remoteTarget(): RemoteTarget {
+    return {
+      applied: () => this.log.storedThrough,
+      snapshot: (value, through) => this.remoteChange(through, value.length, true, () => [readSnapshotRecord(value).state]),
+      entry: (seq, value, own) => {
+        // Our own entry, read back before its append's reply: its changes are here already.
+        if (own) return this.log.storedOwn(seq)
+        this.remoteChange(seq, value.length, false, () => readLogRecord(value).updates)
+      },
+      presence: (update) => {
+        if (!this.closed && this.state.kind !== 'failed') this.presence.applyRemote(update)
+      },
+      generation: () => this.log.generation,
+      deleted: () => this.deleted()
+    }
+  }
+
+  /** Cluster mode: how many times the name had been deleted when this copy was read (CL11). */
+  get generation(): number {
+    return this.log.generation
+  }
+
+  // Deleted by another instance (CL11): its peers are told with 4410 and the document goes.
+  private deleted(): void {
+    if (this.closed) return
+    this.ctx.log.info({ doc: this.name }, 'the document was deleted on another instance; closing its clients')
+    this.ctx.onFailed(this, CloseCode.DocumentDeleted, DELETED_REASON)
+  }
+
+  // Other instances stored these changes (CL3): they are durable, so relayed at once, in seq order.
+  private remoteChange(seq: number, bytes: number, snapshot: boolean, decode: () => Uint8Array[]): void {
+    if (this.closed || this.state.kind === 'failed') return
+    let updates: Uint8Array[]
+    try {
+      updates = decode()
+    } catch (error) {
+      return this.wakeFailed(new DocumentDamagedError(this.name, `log entry ${seq}: ${error instanceof Error ? error.message : String(error)}`))
+    }
+    this.answers.drop()
+    this.changes++
+    // Created elsewhere: the created event was that instance's to send (WH, once per change).
+    this.fresh = false
+    switch (this.state.kind) {
+      case 'awake':
+        if (!this.applyRemote(this.state.ydoc, updates)) return
+        break
+      case 'waking':
+        this.remoteHeld.push(...updates)
+        break
+      case 'dormant':
+        // Its stored state is newer than its state vector now; a peer that joins may send
+        // changes it already has, which cost a wake and nothing else.
+        break
+    }
+    // Relayed as stored, never as what Yjs reports: a Y.Doc rebuilt from a read of storage that
+    // went past the feed (a wake, CL3) holds this entry already, and its peers do not.
+    for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+    this.log.storedElsewhere(seq, bytes, snapshot ? bytes : undefined)
+  }
+
+  // Apply other instances' changes; false if Yjs threw (the document is then dropped, as in HI3).
+  private applyRemote(ydoc: Y.Doc, updates: Uint8Array[]): boolean {
+    const waiting = ydoc.store.pendingStructs !== null || ydoc.store.pendingDs !== null
+    this.remoteApplying = waiting ? 'write' : 'silent'
+    try {
+      for (const update of updates) Y.applyUpdate(ydoc, update, REMOTE)
+    } catch (error) {
+      this.remoteApplying = undefined
+      this.ctx.metrics.errors.inc({ kind: 'apply' })
+      this.ctx.log.error({ doc: this.name, err: error }, 'Yjs failed while applying a stored update from another instance; the document is reloaded')
+      ydoc.destroy()
+      this.state = { kind: 'failed' }
+      this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
+      return false
+    }
+    this.remoteApplying = undefined
+    return true
   }
 
   private acknowledge(peer: Peer, index: number): void {

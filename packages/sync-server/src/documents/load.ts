@@ -34,6 +34,8 @@ export interface LoadedDocument {
   logBytes: number
   /** When the latest stored change was written (ms since the epoch); undefined for a document with nothing stored. */
   changedAt?: number | undefined
+  /** Cluster mode: how many times the name had been deleted when it was read (CL11). */
+  generation?: number | undefined
 }
 
 /**
@@ -90,7 +92,14 @@ export const EMPTY_UPDATE = Y.encodeStateAsUpdate(new Y.Doc())
 
 function where(stored: StoredDocument, found: { lastSeq: number; changedAt: number | undefined }) {
   const logBytes = stored.log.reduce((sum, entry) => sum + entry.value.length, 0)
-  return { nextSeq: found.lastSeq + 1, logEntries: stored.log.length, snapshotBytes: stored.snapshot?.length ?? 0, logBytes, changedAt: found.changedAt }
+  return {
+    nextSeq: found.lastSeq + 1,
+    logEntries: stored.log.length,
+    snapshotBytes: stored.snapshot?.length ?? 0,
+    logBytes,
+    changedAt: found.changedAt,
+    generation: stored.generation
+  }
 }
 
 /**

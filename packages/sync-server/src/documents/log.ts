@@ -9,9 +9,12 @@ import * as Y from 'yjs'
 import type { Metrics } from '../metrics.js'
 import type { StorageHealth } from '../storage/health.js'
 import { writeLogRecord, writeSnapshotRecord } from '../storage/records.js'
-import type { DocumentStore } from '../storage/store.js'
+import { DocumentGoneError, type DocumentStore, SeqConflictError } from '../storage/store.js'
 import { buildDoc, type LoadedDocument } from './load.js'
 import { WriteQueue } from './write-queue.js'
+
+/** How the peers of a document deleted while they were on it are told (4410). */
+export const DELETED_REASON = 'the document was deleted'
 
 /** A log smaller than this is never worth a compaction on its own. */
 export const MIN_COMPACT_BYTES = 64 * 1024
@@ -42,6 +45,11 @@ export interface LogOwner {
    * there is none to trust (a Y.Doc dropped after a failed apply): the log then stays.
    */
   currentState(): Uint8Array | undefined
+  /**
+   * Cluster mode: apply what other instances stored (resolving once applied), after the shared
+   * log refused an append because its seq was taken (CL1). Undefined in one process.
+   */
+  catchUp(): Promise<void> | undefined
 }
 
 /** The log of one document. */
@@ -55,6 +63,8 @@ export class DocumentLog {
   // Applied in memory, not yet written: counted against the size limit too.
   private unstoredBytes = 0
   private compacting: Promise<void> | undefined
+  /** Cluster mode: how many times the name had been deleted when the document was read; every write names it (CL11). */
+  readonly generation: number
 
   constructor(
     private readonly name: string,
@@ -67,6 +77,7 @@ export class DocumentLog {
     this.logBytes = loaded.logBytes
     this.snapshotBytes = loaded.snapshotBytes
     this.lastWrite = loaded.changedAt
+    this.generation = loaded.generation ?? 0
     ctx.metrics.bytesStored.inc(this.storedBytes)
     this.queue = new WriteQueue((items) => this.persist(items))
   }
@@ -89,6 +100,35 @@ export class DocumentLog {
   /** Log entries after the snapshot. */
   get entries(): number {
     return this.logEntries
+  }
+
+  /** The seq through which every stored entry is in the document. */
+  get storedThrough(): number {
+    return this.nextSeq - 1
+  }
+
+  /** Cluster mode: our own entry `seq`, read back from the shared log before its append's reply came. */
+  storedOwn(seq: number): void {
+    this.nextSeq = Math.max(this.nextSeq, seq + 1)
+  }
+
+  /**
+   * Cluster mode: another instance stored log entry `seq` (`bytes` long), or a snapshot through
+   * `seq` when `snapshotBytes` is given, and its changes are in the document now (CL3).
+   */
+  storedElsewhere(seq: number, bytes: number, snapshotBytes?: number): void {
+    this.nextSeq = Math.max(this.nextSeq, seq + 1)
+    const before = this.storedBytes
+    if (snapshotBytes === undefined) {
+      this.logEntries++
+      this.logBytes += bytes
+    } else {
+      // The entries it covers are gone from the log; what we counted of them goes too.
+      this.logEntries = 0
+      this.logBytes = 0
+      this.snapshotBytes = snapshotBytes
+    }
+    this.ctx.metrics.bytesStored.inc(this.storedBytes - before)
   }
 
   /** Changes waiting or being written. */
@@ -121,6 +161,7 @@ export class DocumentLog {
   compactInBackground(): Promise<void> {
     this.compacting ??= this.compact()
       .catch((error: unknown) => {
+        if (error instanceof DocumentGoneError) return this.owner.writeFailed(CloseCode.DocumentDeleted, DELETED_REASON)
         this.ctx.metrics.errors.inc({ kind: 'compaction' })
         this.ctx.log.error({ doc: this.name, err: error }, 'compaction failed; the log is kept')
       })
@@ -139,7 +180,7 @@ export class DocumentLog {
     const covered = { entries: this.logEntries, bytes: this.logBytes }
     // The snapshot keeps when its latest change was written, so "last changed" survives compaction.
     const snapshot = writeSnapshotRecord({ timestamp: this.lastWrite ?? Date.now(), throughSeq, state })
-    await this.ctx.store.compact(this.name, snapshot, throughSeq)
+    await this.ctx.store.compact(this.name, snapshot, throughSeq, this.generation)
     this.ctx.metrics.bytesStored.inc(snapshot.length - this.snapshotBytes - covered.bytes)
     this.snapshotBytes = snapshot.length
     this.logEntries -= covered.entries
@@ -168,14 +209,33 @@ export class DocumentLog {
   }
 
   private async persist(items: PendingUpdate[]): Promise<void> {
-    const seq = this.nextSeq++
     const started = performance.now()
     const timestamp = Date.now()
     const record = writeLogRecord({ timestamp, updates: items.map((item) => item.update) })
+    let seq = this.nextSeq
     try {
-      await this.ctx.store.append(this.name, seq, record)
+      for (;;) {
+        try {
+          await this.ctx.store.append(this.name, seq, record, this.generation)
+          break
+        } catch (error) {
+          // Another instance took the seq (CL1): apply what it stored, then append after it.
+          const caughtUp = error instanceof SeqConflictError ? this.owner.catchUp() : undefined
+          if (!caughtUp || !(error instanceof SeqConflictError)) throw error
+          await caughtUp
+          if (this.nextSeq <= error.stored) throw new Error(`catching up with the shared log did not reach seq ${error.stored}`)
+          seq = this.nextSeq
+        }
+      }
+      this.nextSeq = Math.max(this.nextSeq, seq + 1)
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error))
+      if (failure instanceof DocumentGoneError) {
+        // Deleted by another instance meanwhile (CL11): nothing to resend, and storage is fine.
+        this.ctx.log.info({ doc: this.name, seq }, 'the document was deleted; its last changes are not stored')
+        queueMicrotask(() => this.owner.writeFailed(CloseCode.DocumentDeleted, DELETED_REASON))
+        throw failure
+      }
       this.ctx.log.error({ doc: this.name, seq, err: failure }, 'storage write failed; updates not relayed')
       this.ctx.metrics.errors.inc({ kind: 'storage_write' })
       this.ctx.health.failed()

@@ -33,6 +33,8 @@ export interface PresenceRefusal {
 
 // What a peer that has shown no presence controls: one shared set, not one per peer.
 const CONTROLS_NOTHING: ReadonlySet<number> = new Set()
+// The origin of presence another instance passed on.
+const REMOTE_PRESENCE = Symbol('remote presence')
 // An awareness update with no entries (varUint count 0).
 const NO_PRESENCE = new Uint8Array([0])
 
@@ -46,10 +48,10 @@ export class Presence implements SilenceListener {
   private awareness: awarenessProtocol.Awareness | undefined
   private readonly controlled = new Map<Peer, ReadonlySet<number>>()
 
-  /** `changed` gets each change as an awareness update for every peer. */
+  /** `changed` gets each change as an awareness update for every peer; `local` unless it came from another instance. */
   constructor(
     private readonly limits: PresenceLimits,
-    private readonly changed: (update: Uint8Array) => void
+    private readonly changed: (update: Uint8Array, local: boolean) => void
   ) {}
 
   /** Awareness states by client id. */
@@ -123,6 +125,18 @@ export class Presence implements SilenceListener {
     return undefined
   }
 
+  /**
+   * Apply presence passed on by another instance (cluster mode, CL5), already checked there. It
+   * is controlled by no peer here: it leaves when that instance says so, or times out.
+   */
+  applyRemote(update: Uint8Array): void {
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.created(), update, REMOTE_PRESENCE)
+    } catch {
+      // Not ours to refuse: the instance that checked it keeps its connection.
+    }
+  }
+
   /** Stop the Awareness (and its timer), if one was created. */
   destroy(): void {
     this.awareness?.destroy()
@@ -150,6 +164,9 @@ export class Presence implements SilenceListener {
       this.controlled.set(peer, ids)
       peer.silenceListener = ids.size > 0 ? this : undefined
     }
-    this.changed(awarenessProtocol.encodeAwarenessUpdate(this.awareness as awarenessProtocol.Awareness, [...added, ...updated, ...removed]))
+    this.changed(
+      awarenessProtocol.encodeAwarenessUpdate(this.awareness as awarenessProtocol.Awareness, [...added, ...updated, ...removed]),
+      origin !== REMOTE_PRESENCE
+    )
   }
 }

@@ -14,6 +14,8 @@ import type { DocumentEvents } from '../webhooks/document-events.js'
 import type { DocumentContext, DocumentReader, DocumentSettings } from './context.js'
 import { SharedDocument } from './document.js'
 import { buildDoc, loadDocument, loadState, storedFacts } from './load.js'
+import { DELETED_REASON } from './log.js'
+import type { RemoteFeed, RemoteFollow } from './remote.js'
 import { type ChangeAuthor, type ChangeOutcome, ServerChange } from './server-change.js'
 
 /** Settings for the registry. */
@@ -40,7 +42,9 @@ export class DocumentRegistry {
     private readonly settings: RegistrySettings,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-    events?: DocumentEvents
+    events?: DocumentEvents,
+    /** Cluster mode: what other instances store and send (CL3–CL5). */
+    private readonly feed?: RemoteFeed
   ) {
     this.context = {
       events,
@@ -145,7 +149,7 @@ export class DocumentRegistry {
       const doc = loaded && (await loaded.catch(() => undefined))
       if (doc && !doc.isClosed) {
         existed = doc.peers.size > 0 || doc.facts.bytes > 0
-        await doc.close(CloseCode.DocumentDeleted, 'the document was deleted')
+        await doc.close(CloseCode.DocumentDeleted, DELETED_REASON)
         this.metrics.documentsLoaded.dec()
       }
       existed = (await this.store.size(name)) > 0 || existed
@@ -176,13 +180,21 @@ export class DocumentRegistry {
   private async load(name: string): Promise<SharedDocument> {
     const started = performance.now()
     let loaded: Awaited<ReturnType<typeof loadState>>
+    let follow: RemoteFollow | undefined
     try {
+      // Subscribed before the read: whatever is appended after it rings (CL3).
+      follow = await this.feed?.follow(name)
       loaded = await this.context.read.state(name)
     } catch (error) {
+      follow?.stop()
       this.loaded.delete(name)
+      if (!follow && this.feed) {
+        this.metrics.errors.inc({ kind: 'load' })
+        this.log.error({ doc: name, err: error }, 'document load failed: cannot subscribe to its channel')
+      }
       throw error
     }
-    const doc = new SharedDocument(name, loaded, this.context)
+    const doc = new SharedDocument(name, loaded, this.context, follow)
     this.metrics.documentsLoaded.inc()
     this.log.debug({ doc: name, ms: Math.round(performance.now() - started), logEntries: loaded.logEntries }, 'document loaded')
     // A peer that went away while we loaded will never join; make sure the document still leaves.

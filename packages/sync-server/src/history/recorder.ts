@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
+import { REMOTE_ORIGIN } from '../documents/remote.js'
 import {
   type HistoryHead,
   readHeadRecord,
@@ -20,7 +21,7 @@ import {
   writeHeadRecord,
   writeVersionRecord
 } from '../storage/history-records.js'
-import type { DocumentStore, StoredHistory } from '../storage/store.js'
+import { type DocumentStore, HistoryConflictError, type HistoryWrite, type StoredHistory } from '../storage/store.js'
 import type { Author } from './authors.js'
 import { encodeVersion, noCheckpoint } from './checkpoints.js'
 import { cutVersion, deleteRangesOf, EMPTY_BASE } from './delta.js'
@@ -47,7 +48,14 @@ export interface RecorderOwner {
   authorOf(origin: unknown): Author
   /** A version was cut: tell the document's clients. */
   announce(event: 'version' | 'restore', version: VersionMeta): void
+  /** Cluster mode: the generation the document was read at; history writes name it (CL11). */
+  readonly generation?: number
+  /** Cluster mode: apply what other instances stored (before cutting again after another instance cut, HS13). */
+  catchUp?(): Promise<void> | undefined
 }
+
+// How many times a cut is tried again after another instance cut first (HS13) before it gives up.
+const CONFLICT_ATTEMPTS = 5
 
 interface Pending {
   start: number
@@ -58,6 +66,9 @@ interface Pending {
 /** The history recorder of one loaded document. */
 export class HistoryRecorder {
   private head: HistoryHead | undefined
+  // The head record as stored (null: none) when `head` was read or written: what a write expects
+  // to replace (HS13). Undefined while unknown: such a write replaces whatever is stored.
+  private headBytes: Uint8Array | null | undefined
   private pending: Pending | undefined
   private chain: Promise<unknown> = Promise.resolve()
   private idleTimer: NodeJS.Timeout | undefined
@@ -102,16 +113,27 @@ export class HistoryRecorder {
   /** Cut a version of what changed since the last one (if anything did, or if `label` names it). Resolves with it. */
   cut(kind: VersionKind = 'edit', label: string | null = null): Promise<VersionMeta | undefined> {
     return this.step(async () => {
-      if (!this.pending && label === null && kind === 'edit') return undefined
-      const head = await this.loadHead()
-      // Naming the live text when nothing changed since the last version names that version.
-      if (head?.enabled && !this.pending && kind === 'edit' && head.lastId > 0) return this.relabelNow(head.lastId, label)
-      const ydoc = this.owner.ydoc
-      if (!head?.enabled || !ydoc) return undefined
-      const version = this.cutNow(head, ydoc, kind, label)
-      await this.store(head, [version])
-      this.owner.announce('version', version.meta)
-      return version.meta
+      for (let attempt = 1; ; attempt++) {
+        if (!this.pending && label === null && kind === 'edit') return undefined
+        const head = await this.loadHead()
+        // Naming the live text when nothing changed since the last version names that version.
+        if (head?.enabled && !this.pending && kind === 'edit' && head.lastId > 0) return this.relabelNow(head.lastId, label)
+        const ydoc = this.owner.ydoc
+        if (!head?.enabled || !ydoc) return undefined
+        const pending = this.pending
+        const version = this.cutNow(head, ydoc, kind, label)
+        try {
+          await this.store(head, [version])
+        } catch (error) {
+          if (!(error instanceof HistoryConflictError) || attempt >= CONFLICT_ATTEMPTS) throw error
+          // Another instance cut first: cut again after its version, from its head, with what it stored.
+          this.pending = mergePending(pending, this.pending)
+          await this.owner.catchUp?.()
+          continue
+        }
+        this.owner.announce('version', version.meta)
+        return version.meta
+      }
     })
   }
 
@@ -122,6 +144,11 @@ export class HistoryRecorder {
    */
   around(change: (ydoc: Y.Doc) => void): Promise<{ before: VersionMeta; restored: VersionMeta } | undefined> {
     return this.step(async () => {
+      // Another instance may have cut since: start from the stored head, with what it covers applied.
+      if (this.owner.catchUp) {
+        this.head = undefined
+        await this.owner.catchUp()
+      }
       const head = await this.loadHead()
       const ydoc = this.owner.ydoc
       if (!ydoc) throw new Error('the document is not awake')
@@ -140,7 +167,27 @@ export class HistoryRecorder {
         throw error
       }
       const restored = this.cutNow(head, ydoc, 'restore', null)
-      await this.store(head, [before, restored])
+      try {
+        await this.store(head, [before, restored])
+      } catch (error) {
+        if (!(error instanceof HistoryConflictError)) throw error
+        // Another instance cut in between (HS13): the restore is applied and stored, so it is
+        // recorded as one version after that instance's; the state before it is that version's.
+        for (let attempt = 1; ; attempt++) {
+          await this.owner.catchUp?.()
+          const now = await this.loadHead()
+          if (!now) throw error
+          const again = this.cutNow(now, ydoc, 'restore', null)
+          try {
+            await this.store(now, [again])
+          } catch (retry) {
+            if (!(retry instanceof HistoryConflictError) || attempt >= CONFLICT_ATTEMPTS) throw retry
+            continue
+          }
+          this.owner.announce('restore', again.meta)
+          return { before: again.meta, restored: again.meta }
+        }
+      }
       this.owner.announce('version', before.meta)
       this.owner.announce('restore', restored.meta)
       return { before: before.meta, restored: restored.meta }
@@ -153,15 +200,20 @@ export class HistoryRecorder {
   }
 
   private async relabelNow(id: number, label: string | null): Promise<VersionMeta | undefined> {
-    {
+    for (let attempt = 1; ; attempt++) {
       const head = await this.loadHead()
       if (!head) return undefined
       const entry = (await this.ctx.store.readHistory(this.owner.name)).versions.find((version) => version.id === id)
       if (!entry) return undefined
       const record = { ...readVersionRecord(entry.value), label }
       const value = writeVersionRecord(record)
-      head.bytes += value.length - entry.value.length
-      await this.ctx.store.writeHistory(this.owner.name, { put: [{ id, value }], delete: [], head: writeHeadRecord(head) })
+      const changed = { ...head, bytes: head.bytes + value.length - entry.value.length }
+      try {
+        await this.writeHead(changed, { put: [{ id, value }], delete: [] })
+      } catch (error) {
+        if (!(error instanceof HistoryConflictError) || attempt >= CONFLICT_ATTEMPTS) throw error
+        continue
+      }
       const { delta: _delta, checkpoint: _checkpoint, ...meta } = record
       this.owner.announce('version', meta)
       return meta
@@ -182,8 +234,7 @@ export class HistoryRecorder {
       const ydoc = this.owner.ydoc
       if (enabled && ydoc) head.base = { vector: Y.decodeStateVector(Y.encodeStateVector(ydoc)), deleted: deleteRangesOf(ydoc) }
       this.pending = undefined
-      await this.ctx.store.writeHistory(this.owner.name, { put: [], delete: [], head: writeHeadRecord(head) })
-      this.head = head
+      await this.writeHead(head, { put: [], delete: [] })
     })
   }
 
@@ -224,13 +275,15 @@ export class HistoryRecorder {
     // Only a document changed while loaded has its head in memory; one only read needs no retention.
     if (!unloading || !this.head?.enabled || Date.now() - this.head.prunedAt < RETENTION_EVERY_MS) return
     await this.step(async () => {
-      await applyRetention(this.ctx.store, this.owner.name, this.ctx.settings, Date.now())
+      await applyRetention(this.ctx.store, this.owner.name, this.ctx.settings, Date.now(), this.owner.generation)
       this.head = undefined
     }).catch((error: unknown) => this.ctx.log.error({ doc: this.owner.name, err: error }, 'history retention failed; versions are kept as they were'))
   }
 
   // One transaction finished: note who changed what, and when to cut.
   private transaction(tr: Y.Transaction): void {
+    // Another instance stored these changes and records them in its versions (cluster mode, HS13).
+    if (tr.origin === REMOTE_ORIGIN) return
     let clients: number[] | undefined
     for (const [client, clock] of tr.afterState) if (tr.beforeState.get(client) !== clock) (clients ??= []).push(client)
     if (!clients && tr.deleteSet.clients.size === 0) return
@@ -278,16 +331,27 @@ export class HistoryRecorder {
   private async store(head: HistoryHead, versions: Array<{ meta: VersionMeta; bytes: Uint8Array }>): Promise<void> {
     try {
       await this.owner.flushed()
-      await this.ctx.store.writeHistory(this.owner.name, {
-        put: versions.map((version) => ({ id: version.meta.id, value: version.bytes })),
-        delete: [],
-        head: writeHeadRecord(head)
-      })
+      await this.writeHead(head, { put: versions.map((version) => ({ id: version.meta.id, value: version.bytes })), delete: [] })
     } catch (error) {
-      this.head = undefined
+      if (error instanceof HistoryConflictError) throw error
       this.ctx.log.error({ doc: this.owner.name, err: error }, 'writing a version failed; its changes go into the next one')
       throw error
     }
+  }
+
+  // Write `head` with `change`, as a compare-and-set on the head this recorder last read or wrote
+  // (HS13). On any failure the head is read again before the next write.
+  private async writeHead(head: HistoryHead, change: Pick<HistoryWrite, 'put' | 'delete'>): Promise<void> {
+    const bytes = writeHeadRecord(head)
+    try {
+      await this.ctx.store.writeHistory(this.owner.name, { ...change, head: bytes, expect: this.headBytes, generation: this.owner.generation })
+    } catch (error) {
+      this.head = undefined
+      this.headBytes = undefined
+      throw error
+    }
+    this.head = head
+    this.headBytes = bytes
   }
 
   private step<T>(run: () => Promise<T>): Promise<T> {
@@ -309,6 +373,7 @@ export class HistoryRecorder {
     if (this.ctx.settings.history === 'off') return undefined
     if (this.head) return this.head
     const bytes = await this.ctx.store.readHistoryHead(this.owner.name)
+    this.headBytes = bytes ?? null
     if (bytes) {
       this.head = readHeadRecord(bytes)
       this.stored = undefined
@@ -326,12 +391,13 @@ export class HistoryRecorder {
         const meta: VersionMeta = { id: 1, start: now, end: now, kind: 'import', label: null, added: cut.added, removed: 0, authors: [] }
         const imported = { ...head, lastId: 1, base: cut.base }
         const record = encodeVersion(imported, { ...meta, delta: cut.delta }, ydoc)
-        await this.ctx.store.writeHistory(this.owner.name, {
-          put: [{ id: 1, value: record }],
-          delete: [],
-          head: writeHeadRecord(imported)
-        })
-        this.head = imported
+        try {
+          await this.writeHead(imported, { put: [{ id: 1, value: record }], delete: [] })
+        } catch (error) {
+          if (!(error instanceof HistoryConflictError)) throw error
+          // Another instance started the history first: take its head.
+          return this.loadHead()
+        }
         return imported
       } finally {
         ydoc.destroy()
@@ -340,4 +406,16 @@ export class HistoryRecorder {
     this.head = head
     return head
   }
+}
+
+// The changes of a cut that was not stored, with those made since (after another instance cut first).
+function mergePending(cut: Pending | undefined, since: Pending | undefined): Pending | undefined {
+  if (!cut || !since) return cut ?? since
+  const authors = new Map(cut.authors)
+  for (const [key, author] of since.authors) {
+    const known = authors.get(key)
+    if (!known) authors.set(key, author)
+    else for (const client of author.clients) if (!known.clients.includes(client)) known.clients.push(client)
+  }
+  return { start: Math.min(cut.start, since.start), end: Math.max(cut.end, since.end), authors }
 }

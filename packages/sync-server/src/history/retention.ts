@@ -20,7 +20,9 @@ export async function applyRetention(
   store: DocumentStore,
   name: string,
   settings: Pick<HistorySettings, 'historyDetailMs' | 'historyKeepMs'>,
-  now: number
+  now: number,
+  /** Cluster mode: the generation the document was read at (CL11). */
+  generation?: number
 ): Promise<number> {
   const stored = await store.readHistory(name)
   if (!stored.head) return 0
@@ -28,7 +30,8 @@ export async function applyRetention(
   const versions = stored.versions.map((entry) => readVersionRecord(entry.value))
   const plan = retentionPlan(versions, settings, now)
   const write = mergeRuns(versions, stored.versions, plan, head, now)
-  await store.writeHistory(name, write)
+  // Only over the head it read: a version cut meanwhile (another instance, HS13) is not overwritten.
+  await store.writeHistory(name, { ...write, expect: stored.head, generation })
   return write.delete.length
 }
 

@@ -4,6 +4,7 @@
  */
 export class StorageHealth {
   private failing = false
+  private failedAtMs = 0
 
   /** True unless the most recent write failed. */
   get ok(): boolean {
@@ -18,5 +19,11 @@ export class StorageHealth {
   /** A write failed. */
   failed(): void {
     this.failing = true
+    this.failedAtMs = performance.now()
+  }
+
+  /** When (performance.now()) the most recent write failure happened; 0 if none did. */
+  get lastFailure(): number {
+    return this.failedAtMs
   }
 }

@@ -12,7 +12,16 @@
  * (~2 ms for a document typed as 100,000 updates). Reads and compactions start after `c:<name>`.
  */
 import { Level } from 'level'
-import type { DocumentStore, HistoryWrite, SnapshotReader, StoredDocument, StoredEntry, StoredHistory } from './store.js'
+import { sameHead } from './same-head.js'
+import {
+  type DocumentStore,
+  HistoryConflictError,
+  type HistoryWrite,
+  type SnapshotReader,
+  type StoredDocument,
+  type StoredEntry,
+  type StoredHistory
+} from './store.js'
 
 /** Why a data folder could not be opened. */
 export class StoreOpenError extends Error {
@@ -185,6 +194,8 @@ export class LevelStore implements DocumentStore {
   }
 
   async writeHistory(name: string, write: HistoryWrite): Promise<void> {
+    // One process writes one document's history through one recorder, in turn: a read, then the batch, is enough.
+    if (write.expect !== undefined && !sameHead(write.expect, await this.db.get(headKey(name)))) throw new HistoryConflictError(name)
     const batch = this.db.batch()
     for (const id of write.delete) batch.del(versionKey(name, id))
     for (const { id, value } of write.put) batch.put(versionKey(name, id), value)

@@ -1,4 +1,5 @@
-import type { DocumentStore, HistoryWrite, StoredDocument, StoredHistory } from './store.js'
+import { sameHead } from './same-head.js'
+import { type DocumentStore, HistoryConflictError, type HistoryWrite, type StoredDocument, type StoredHistory } from './store.js'
 
 /** A {@link DocumentStore} in memory: for unit tests of the layers above storage. */
 export class MemoryStore implements DocumentStore {
@@ -26,11 +27,11 @@ export class MemoryStore implements DocumentStore {
     return { snapshot: doc.snapshot, log }
   }
 
-  async append(name: string, seq: number, value: Uint8Array): Promise<void> {
+  async append(name: string, seq: number, value: Uint8Array, _generation?: number): Promise<void> {
     this.entry(name).log.set(seq, value.slice())
   }
 
-  async compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  async compact(name: string, snapshot: Uint8Array, throughSeq: number, _generation?: number): Promise<void> {
     const doc = this.entry(name)
     doc.snapshot = snapshot.slice()
     for (const seq of [...doc.log.keys()]) if (seq <= throughSeq) doc.log.delete(seq)
@@ -53,6 +54,7 @@ export class MemoryStore implements DocumentStore {
 
   async writeHistory(name: string, write: HistoryWrite): Promise<void> {
     const history = this.history(name)
+    if (!sameHead(write.expect, history.head)) throw new HistoryConflictError(name)
     for (const id of write.delete) history.versions.delete(id)
     for (const { id, value } of write.put) history.versions.set(id, value.slice())
     history.head = write.head.slice()

@@ -7,6 +7,11 @@
 export interface StoredDocument {
   snapshot: Uint8Array | undefined
   log: Array<{ seq: number; value: Uint8Array }>
+  /**
+   * A shared store (cluster mode): how many times the name was deleted when this was read. The
+   * document's writes name it, so that none lands after a deletion it has not heard of (CL11).
+   */
+  generation?: number
 }
 
 /** One stored key and its value, as a backup copies it. */
@@ -37,6 +42,13 @@ export interface HistoryWrite {
   delete: number[]
   /** The new head record. */
   head: Uint8Array
+  /**
+   * When given, write only if the stored head is this one (`null`: there is none); else throw
+   * {@link HistoryConflictError} and write nothing. How instances sharing a document take turns (HS13).
+   */
+  expect?: Uint8Array | null
+  /** The generation the document was read at (see {@link StoredDocument.generation}). */
+  generation?: number
 }
 
 /** Where documents live between loads. */
@@ -44,12 +56,12 @@ export interface DocumentStore {
   /** Everything stored for `name`; an unknown document is an empty one. */
   read(name: string): Promise<StoredDocument>
   /** Append one log entry. Resolves once it is written (synced, if the store was opened so). */
-  append(name: string, seq: number, value: Uint8Array): Promise<void>
+  append(name: string, seq: number, value: Uint8Array, generation?: number): Promise<void>
   /**
    * In one atomic write: store `snapshot` and delete every log entry with seq ≤ `throughSeq`.
    * A crash leaves either the old state or the new one.
    */
-  compact(name: string, snapshot: Uint8Array, throughSeq: number): Promise<void>
+  compact(name: string, snapshot: Uint8Array, throughSeq: number, generation?: number): Promise<void>
   /** Bytes stored for `name` (snapshot plus log values). */
   size(name: string): Promise<number>
   /** The history head of `name`, if it has one: all a version cut needs (never read at load). */
@@ -70,4 +82,40 @@ export interface DocumentStore {
   close(): Promise<void>
   /** Read everything stored at this instant, for an online backup; a backend that cannot leaves it out. */
   snapshot?(): SnapshotReader
+}
+
+/**
+ * A shared log (several instances append to one document) refused an append because another
+ * instance stored that seq first. Nothing was written; the caller applies what it missed and
+ * appends again after it. Single-instance stores never throw it.
+ */
+export class SeqConflictError extends Error {
+  constructor(
+    readonly document: string,
+    readonly seq: number,
+    /** The highest seq stored for the document. */
+    readonly stored: number
+  ) {
+    super(`seq ${seq} of "${document}" is taken (stored up to ${stored})`)
+    this.name = 'SeqConflictError'
+  }
+}
+
+/**
+ * A shared store refused a write because the document was deleted after the writer read it (its
+ * generation is older, CL11). Nothing was written; the writer's copy of the document must go.
+ */
+export class DocumentGoneError extends Error {
+  constructor(readonly document: string) {
+    super(`document "${document}" was deleted`)
+    this.name = 'DocumentGoneError'
+  }
+}
+
+/** A history write expected another head than the stored one (HS13). Nothing was written; read the head again. */
+export class HistoryConflictError extends Error {
+  constructor(readonly document: string) {
+    super(`the history of "${document}" changed meanwhile`)
+    this.name = 'HistoryConflictError'
+  }
 }

@@ -19,7 +19,13 @@ async function backup(call: ApiCall): Promise<void> {
   const { res, ctx } = call
   // The backup's instant: every change acknowledged before this line is in it.
   const reader = ctx.registry.snapshot()
-  if (!reader) throw new HttpError(501, 'this storage backend cannot take an online backup')
+  // Only Redis (cluster mode) has none: Redis' own persistence files are its backup.
+  if (!reader) {
+    throw new HttpError(
+      501,
+      'this server keeps its documents in Redis (--redis): an online backup copies a LevelDB folder only; back up Redis itself (BGSAVE, then copy its dump.rdb, or copy its append-only directory; README "Backups in cluster mode")'
+    )
+  }
   const started = performance.now()
   res.writeHead(200, { 'Content-Type': BACKUP_MEDIA_TYPE, 'Cache-Control': 'no-store' })
   let bytes = 0
