@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { defaultSettings } from '../src/config.js'
 import { DocumentRegistry } from '../src/documents/registry.js'
-import { ChangeRefusedError, ServerChange } from '../src/documents/server-change.js'
+import { ChangeRefusedError, replaceText, ServerChange } from '../src/documents/server-change.js'
 import { replaceTextIn, TEXT_FIELD, textOfUpdate } from '../src/documents/text-field.js'
 import { createMetrics } from '../src/metrics.js'
 import { MemoryStore } from '../src/storage/memory.js'
@@ -66,7 +66,7 @@ describe('server-side changes', () => {
     await docs.applyUpdate('doc', typed('first'), author)
     const doc = await docs.open('doc')
     await waitFor(() => doc.ydoc === undefined, 'the document to go dormant')
-    const outcome = docs.withDocument('doc', (held) => held.replaceText('first, then second', new ServerChange(author, 'api')))
+    const outcome = docs.withDocument('doc', (held) => replaceText(held, 'first, then second', new ServerChange(author, 'api')))
     expect((await outcome).changed).toBe(true)
     expect(doc.ydoc).toBeDefined()
     expect(await storedText(store, 'doc')).toBe('first, then second')

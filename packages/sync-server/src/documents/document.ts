@@ -10,39 +10,40 @@
  * compacted and its Y.Doc dropped, keeping only the state vector. The next change wakes it (DM2),
  * holding every frame that arrives meanwhile, in order. Idle readers thus cost their sockets, not
  * a copy of the document.
+ *
+ * What it delegates: applying an update and collecting what Yjs reports (integration.ts), changes
+ * the server makes itself (server-change.ts), what other instances store (remote-changes.ts),
+ * numbering and writing what changed (log.ts), sync answers (sync-answers.ts) and versions
+ * (history/recorder.ts). It is itself what those call back into.
  */
 import { CloseCode, type Frame, writeFrame, writeHistoryEvent } from '@quire/protocol'
 import * as Y from 'yjs'
-import { pendingBytes, savePending } from '../guard/pending.js'
-import { admitUpdate, TOO_MUCH_PENDING } from '../guard/update-admission.js'
+import { TOO_MUCH_PENDING } from '../guard/update-admission.js'
 import { ANONYMOUS, type Author, authorOf, vouchedAuthors } from '../history/authors.js'
 import { HistoryRecorder, type RecorderOwner } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
 import { refusalLog } from '../refusal-log.js'
 import type { VersionMeta } from '../storage/history-records.js'
-import { readLogRecord, readSnapshotRecord } from '../storage/records.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
 import { EncodedState, equalBytes } from './encoded-state.js'
 import { type HeldFrame, HeldFrames, HOLD_OVERFLOW } from './held-frames.js'
-import { DocumentDamagedError, EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
+import { type Integration, Integrator } from './integration.js'
+import { EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
 import { DELETED_REASON, DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
 import { Presence } from './presence.js'
-import { REMOTE_ORIGIN, type RemoteFollow, type RemoteTarget } from './remote.js'
-import { type ChangeOutcome, ChangeRefusedError, DocumentUnavailableError, type ServerChange } from './server-change.js'
+import type { RemoteFollow } from './remote.js'
+import { RemoteChanges, type RemoteOwner } from './remote-changes.js'
+import { type ChangeTarget, DocumentUnavailableError } from './server-change.js'
 import { type AnswerSource, SyncAnswers } from './sync-answers.js'
-import { textReplacementUpdate } from './text-field.js'
-
-// The origin of changes other instances stored (cluster mode): durable already, never written again.
-const REMOTE = REMOTE_ORIGIN
 
 /**
  * A document in memory, shared by its peers. It is itself what its log and its sync answers call
  * back into: thousands of idle documents each paying for objects of closures is what made them cost
  * more than the classic server's.
  */
-export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
+export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, ChangeTarget, RemoteOwner {
   /** The peers on the document. */
   readonly peers = new Set<Peer>()
   private readonly presence: Presence
@@ -54,16 +55,11 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   private releaseTimer: NodeJS.Timeout | undefined
   // Counts applied updates, so a release can tell whether one came while it compacted.
   private changes = 0
-  // While Yjs applies one update: the changes it reports, queued only once it has finished.
-  private applying: PendingUpdate[] | undefined
   private closed = false
   // Nothing stored yet: the first stored change creates the document (for events).
   private fresh: boolean
-  // While other instances' changes are applied: ignore what Yjs reports (they are relayed as
-  // stored), or write it (when it let changes of our own peers that were waiting go in too).
-  private remoteApplying: 'write' | 'silent' | undefined
-  // Other instances' changes that came while waking, applied once awake.
-  private remoteHeld: Uint8Array[] = []
+  // Cluster mode: what other instances store reaches the document through this.
+  private readonly remote: RemoteChanges | undefined
 
   /** `follow`, in cluster mode, brings what other instances store and send (CL3–CL5). */
   constructor(
@@ -79,9 +75,9 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
       this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness')
       if (local) follow?.presence(update)
     })
+    this.remote = follow ? new RemoteChanges(this, this.log) : undefined
     if (loaded.ydoc) {
-      this.state = { kind: 'awake', ydoc: loaded.ydoc }
-      this.watch(loaded.ydoc)
+      this.state = this.watch(loaded.ydoc)
     } else {
       // Loaded as bytes: readers are answered from them; the Y.Doc is built at the first change.
       const { update, vector } = loaded.state as NonNullable<LoadedDocument['state']>
@@ -89,7 +85,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
       ctx.metrics.documentsDormant.inc()
       this.answers.keep(new EncodedState(update, vector), ctx.settings.releaseAfterMs)
     }
-    follow?.start(this.remoteTarget())
+    if (this.remote) follow?.start(this.remote)
   }
 
   /** Versions: who changed the document since the last one, and when to cut the next (HS1–HS4). */
@@ -217,7 +213,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
       }
       case 'sync-step2':
       case 'sync-update':
-        if (this.state.kind === 'awake') return this.applyUpdate(this.state.ydoc, peer, frame.update, index)
+        if (this.state.kind === 'awake') return this.applyUpdate(peer, frame.update, index)
         // A client with nothing to add (a fresh one's step 2) need not wake the document.
         if (equalBytes(frame.update, EMPTY_UPDATE)) return this.acknowledge(peer, index)
         return this.wake(this.state.vector, { peer, frame, index, bytes: bytes ?? writeFrame(frame).length })
@@ -233,25 +229,6 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
       case 'history':
         return
     }
-  }
-
-  /**
-   * Apply `update`, a change the server makes itself (not a peer's), with `origin` saying who wrote
-   * it. The same admission as a peer's update with write access (shape, integration cost, size,
-   * pending bytes); stored before anyone sees it, then relayed to every peer. Wakes a dormant
-   * document. Resolves once the change is durable; rejects with {@link ChangeRefusedError}
-   * (nothing stored) or {@link DocumentUnavailableError} (closing, or the write failed).
-   */
-  async applyServerUpdate(update: Uint8Array, origin: ServerChange): Promise<ChangeOutcome> {
-    return this.serverChange(() => update.slice(), origin)
-  }
-
-  /**
-   * Make the document's text `text` as one change (a minimal diff, see text-field.ts), like
-   * {@link applyServerUpdate}. Resolves unchanged when the text is already `text`.
-   */
-  async replaceText(text: string, origin: ServerChange): Promise<ChangeOutcome> {
-    return this.serverChange((ydoc) => textReplacementUpdate(Y.encodeStateAsUpdate(ydoc), text), origin)
   }
 
   /**
@@ -280,33 +257,8 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     }
   }
 
-  /**
-   * Restore (HS9): make the text `text` as one minimal-diff change like {@link replaceText},
-   * between a `before-restore` version of the state just before it and a `restore` version of
-   * the state right after, with nothing else in between. Resolves once the change and both
-   * versions are stored, with the versions (undefined when history is off for the document).
-   */
-  async restore(text: string, origin: ServerChange): Promise<{ before: VersionMeta; restored: VersionMeta } | undefined> {
-    await this.awake()
-    let outcome: Promise<ChangeOutcome> | undefined
-    const versions = await this.history.around((ydoc) => {
-      outcome = this.applyServerChange(ydoc, (d) => textReplacementUpdate(Y.encodeStateAsUpdate(d), text), origin)
-    })
-    await outcome
-    return versions
-  }
-
-  // Wake the document if needed, then build, admit and apply one server change synchronously.
-  private async serverChange(make: (ydoc: Y.Doc) => Uint8Array | undefined, origin: ServerChange): Promise<ChangeOutcome> {
-    await this.awake()
-    // Checked and used in one synchronous stretch: a release cannot drop the Y.Doc in between.
-    const ydoc = this.ydoc
-    if (!ydoc) return this.serverChange(make, origin)
-    return this.applyServerChange(ydoc, make, origin)
-  }
-
-  // Resolves once the document is awake; wakes it if it is dormant.
-  private async awake(): Promise<void> {
+  /** Resolves once the document is awake; wakes it if it is dormant. */
+  async awake(): Promise<void> {
     for (;;) {
       const state = this.state
       if (this.closed || state.kind === 'failed') throw new DocumentUnavailableError(this.name, 'it is closing')
@@ -316,48 +268,18 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     }
   }
 
-  // Build, admit and apply one server change to `ydoc` synchronously (a refusal throws at once);
-  // the promise resolves once the change is durable.
-  private applyServerChange(ydoc: Y.Doc, make: (ydoc: Y.Doc) => Uint8Array | undefined, origin: ServerChange): Promise<ChangeOutcome> {
-    const update = make(ydoc)
-    if (update === undefined) return Promise.resolve({ changed: false, vector: Y.encodeStateVector(ydoc) })
-    const admission = admitUpdate(ydoc, update, 'write', this.log.totalBytes, this.ctx.settings)
-    switch (admission.verdict) {
-      case 'refused':
-        this.ctx.metrics.rejectedUpdates.inc({ reason: 'invalid_update' })
-        throw new ChangeRefusedError('invalid', admission.reason)
-      case 'denied':
-        this.ctx.metrics.rejectedUpdates.inc({ reason: admission.metric })
-        throw new ChangeRefusedError('full', admission.reason)
-      case 'known':
-        return Promise.resolve({ changed: false, vector: Y.encodeStateVector(ydoc) })
-    }
-    const restorePending = savePending(ydoc)
-    const changes: PendingUpdate[] = []
-    this.applying = changes
-    try {
-      Y.applyUpdate(ydoc, update, origin)
-    } catch (error) {
-      this.applying = undefined
-      this.applyFailed(ydoc, undefined, error)
-      throw new DocumentUnavailableError(this.name, 'the update could not be applied; the document is reloaded from storage')
-    }
-    this.applying = undefined
-    for (const change of changes) this.write(change)
-    const vector = Y.encodeStateVector(ydoc)
-    if (pendingBytes(ydoc) > this.ctx.settings.maxPendingBytes) {
-      restorePending()
-      return this.log.flushed().then(() => {
-        throw new ChangeRefusedError('invalid', TOO_MUCH_PENDING)
-      })
-    }
-    return this.log.flushed().then(
-      () => ({ changed: changes.length > 0, vector }),
-      // A failed write is the server's trouble, not the caller's request: it may be retried (503).
-      (error: unknown) => {
-        throw new DocumentUnavailableError(this.name, `the change could not be stored (${error instanceof Error ? error.message : String(error)})`)
-      }
-    )
+  /**
+   * Judge and apply one update to the awake document (a peer's, or one the server makes); what
+   * it changed is queued for writing. A refusal of a peer's update is counted when its connection
+   * is closed; Yjs throwing drops the document (HI3).
+   */
+  integrate(update: Uint8Array, origin: unknown, access: 'read' | 'write'): Integration {
+    if (this.state.kind !== 'awake') throw new Error(`document "${this.name}" is not awake`)
+    const result = this.state.integrator.apply(update, origin, access, this.log.totalBytes, this.ctx.settings)
+    if (result.verdict === 'denied') this.ctx.metrics.rejectedUpdates.inc({ reason: result.metric })
+    if (result.verdict === 'refused' && !this.peers.has(origin as Peer)) this.ctx.metrics.rejectedUpdates.inc({ reason: 'invalid_update' })
+    if (result.verdict === 'failed') this.applyFailed(origin, result.error)
+    return result
   }
 
   /** Resolves when everything applied so far is stored. */
@@ -415,25 +337,19 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   // Take `ydoc`, rebuilt from storage (`stored`, when at hand), as the live state.
   private awaken(ydoc: Y.Doc, stored?: Uint8Array): void {
     this.ctx.metrics.documentsDormant.dec()
-    this.state = { kind: 'awake', ydoc }
-    this.watch(ydoc, stored)
-    // Relayed when they came; the read we woke from may not have held them yet.
-    const held = this.remoteHeld
-    this.remoteHeld = []
-    if (held.length > 0) this.applyRemote(ydoc, held)
+    const state = this.watch(ydoc, stored)
+    this.state = state
+    this.remote?.awoke(state.integrator)
   }
 
   // Store every change Yjs makes to `ydoc`, and release it once they stop.
-  private watch(ydoc: Y.Doc, stored?: Uint8Array): void {
+  private watch(ydoc: Y.Doc, stored?: Uint8Array): DocumentState & { kind: 'awake' } {
     this.history.watch(ydoc, () => stored ?? Y.encodeStateAsUpdate(ydoc))
-    ydoc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (this.remoteApplying === 'silent') return
-      if (this.applying) return void this.applying.push({ update, origin })
-      this.write({ update, origin })
-    })
+    const integrator = new Integrator(ydoc, this)
     clearTimeout(this.releaseTimer)
     this.releaseTimer = setTimeout(() => void this.release(), this.ctx.settings.releaseAfterMs)
     this.releaseTimer.unref()
+    return { kind: 'awake', ydoc, integrator }
   }
 
   // Go dormant if nothing changed for releaseAfterMs: write everything, compact (so waking reads
@@ -513,41 +429,25 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     if (!held.hold(frame)) this.reject(frame.peer, CloseCode.TryAgainLater, HOLD_OVERFLOW.reason, HOLD_OVERFLOW.metric)
   }
 
-  private applyUpdate(ydoc: Y.Doc, peer: Peer, received: Uint8Array, index: number): void {
+  private applyUpdate(peer: Peer, received: Uint8Array, index: number): void {
     // A copy the exact size of the update: Yjs must not read past it into the socket's buffer.
-    const update = received.slice()
-    const admission = admitUpdate(ydoc, update, peer.access, this.log.totalBytes, this.ctx.settings)
-    switch (admission.verdict) {
+    const result = this.integrate(received.slice(), peer, peer.access)
+    switch (result.verdict) {
       case 'refused':
-        return this.reject(peer, CloseCode.InvalidUpdate, admission.reason)
-      case 'known':
-        return this.acknowledge(peer, index)
+        return this.reject(peer, CloseCode.InvalidUpdate, result.reason)
       case 'denied':
-        this.ctx.metrics.rejectedUpdates.inc({ reason: admission.metric })
-        return this.send(peer, { type: 'permission-denied', reason: admission.reason })
-    }
-    const restorePending = savePending(ydoc)
-    const changes: PendingUpdate[] = []
-    this.applying = changes
-    try {
-      Y.applyUpdate(ydoc, update, peer)
-    } catch (error) {
-      this.applying = undefined
-      return this.applyFailed(ydoc, peer, error)
-    }
-    this.applying = undefined
-    for (const change of changes) this.write(change)
-    if (pendingBytes(ydoc) > this.ctx.settings.maxPendingBytes) {
-      // Part of it went in and the rest overflowed: what went in is written like any change (memory
-      // and storage must agree), and only what it left waiting goes.
-      restorePending()
-      return this.reject(peer, CloseCode.InvalidUpdate, TOO_MUCH_PENDING)
+        return this.send(peer, { type: 'permission-denied', reason: result.reason })
+      case 'failed':
+        return
+      case 'applied':
+        // Part of it went in and the rest overflowed: only what it left waiting goes.
+        if (result.overflow) return this.reject(peer, CloseCode.InvalidUpdate, TOO_MUCH_PENDING)
     }
     this.acknowledge(peer, index)
   }
 
-  // Store a change Yjs made (and relay it once stored).
-  private write(change: PendingUpdate): void {
+  /** For the integrator: store a change Yjs made (and relay it once stored). */
+  write(change: PendingUpdate): void {
     this.answers.drop()
     this.changes++
     this.releaseTimer?.refresh()
@@ -559,11 +459,13 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
   // update is stored or relayed, the Y.Doc is never compacted or answered from again, and the
   // document is dropped: its peers reconnect (1011) and load it again from storage. Earlier
   // changes already queued are still written.
-  private applyFailed(ydoc: Y.Doc, peer: Peer | undefined, error: unknown): void {
+  // (`origin` is the peer that sent it, a server change, or another instance's stored change.)
+  applyFailed(origin: unknown, error: unknown): void {
+    const peer = this.peers.has(origin as Peer) ? (origin as Peer) : undefined
     this.ctx.metrics.errors.inc({ kind: 'apply' })
     this.ctx.log.error({ doc: this.name, conn: peer?.id, err: error }, 'Yjs failed while applying an update; the document is reloaded from storage')
     if (peer) this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
-    ydoc.destroy()
+    this.ydoc?.destroy()
     this.state = { kind: 'failed' }
     this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
   }
@@ -577,84 +479,45 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner {
     return { name: shown.name ?? ANONYMOUS, verified: false, color: shown.color ?? null }
   }
 
-  // What the feed delivers to (cluster mode).
-  private remoteTarget(): RemoteTarget {
-    return {
-      applied: () => this.log.storedThrough,
-      snapshot: (value, through) => this.remoteChange(through, value.length, true, () => [readSnapshotRecord(value).state]),
-      entry: (seq, value, own) => {
-        // Our own entry, read back before its append's reply: its changes are here already.
-        if (own) return this.log.storedOwn(seq)
-        this.remoteChange(seq, value.length, false, () => readLogRecord(value).updates)
-      },
-      presence: (update) => {
-        if (!this.closed && this.state.kind !== 'failed') this.presence.applyRemote(update)
-      },
-      generation: () => this.log.generation,
-      deleted: () => this.deleted()
-    }
-  }
-
   /** Cluster mode: how many times the name had been deleted when this copy was read (CL11). */
   get generation(): number {
     return this.log.generation
   }
 
-  // Deleted by another instance (CL11): its peers are told with 4410 and the document goes.
-  private deleted(): void {
-    if (this.closed) return
-    this.ctx.log.info({ doc: this.name }, 'the document was deleted on another instance; closing its clients')
-    this.ctx.onFailed(this, CloseCode.DocumentDeleted, DELETED_REASON)
+  /** For the feed (cluster mode): the integrator while awake, else how far the document is from one. */
+  remoteState(): Integrator | 'waking' | 'dormant' | 'gone' {
+    if (this.closed || this.state.kind === 'failed') return 'gone'
+    return this.state.kind === 'awake' ? this.state.integrator : this.state.kind
   }
 
-  // Other instances stored these changes (CL3): they are durable, so relayed at once, in seq order.
-  private remoteChange(seq: number, bytes: number, snapshot: boolean, decode: () => Uint8Array[]): void {
-    if (this.closed || this.state.kind === 'failed') return
-    let updates: Uint8Array[]
-    try {
-      updates = decode()
-    } catch (error) {
-      return this.wakeFailed(new DocumentDamagedError(this.name, `log entry ${seq}: ${error instanceof Error ? error.message : String(error)}`))
-    }
+  /** For the feed: stored changes from elsewhere are about to come in. */
+  changedElsewhere(): void {
     this.answers.drop()
     this.changes++
     // Created elsewhere: the created event was that instance's to send (WH, once per change).
     this.fresh = false
-    switch (this.state.kind) {
-      case 'awake':
-        if (!this.applyRemote(this.state.ydoc, updates)) return
-        break
-      case 'waking':
-        this.remoteHeld.push(...updates)
-        break
-      case 'dormant':
-        // Its stored state is newer than its state vector now; a peer that joins may send
-        // changes it already has, which cost a wake and nothing else.
-        break
-    }
-    // Relayed as stored, never as what Yjs reports: a Y.Doc rebuilt from a read of storage that
-    // went past the feed (a wake, CL3) holds this entry already, and its peers do not.
-    for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
-    this.log.storedElsewhere(seq, bytes, snapshot ? bytes : undefined)
   }
 
-  // Apply other instances' changes; false if Yjs threw (the document is then dropped, as in HI3).
-  private applyRemote(ydoc: Y.Doc, updates: Uint8Array[]): boolean {
-    const waiting = ydoc.store.pendingStructs !== null || ydoc.store.pendingDs !== null
-    this.remoteApplying = waiting ? 'write' : 'silent'
-    try {
-      for (const update of updates) Y.applyUpdate(ydoc, update, REMOTE)
-    } catch (error) {
-      this.remoteApplying = undefined
-      this.ctx.metrics.errors.inc({ kind: 'apply' })
-      this.ctx.log.error({ doc: this.name, err: error }, 'Yjs failed while applying a stored update from another instance; the document is reloaded')
-      ydoc.destroy()
-      this.state = { kind: 'failed' }
-      this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
-      return false
-    }
-    this.remoteApplying = undefined
-    return true
+  /** For the feed: other instances stored these changes (CL3); they are durable, so relayed at once. */
+  relayStored(updates: Uint8Array[]): void {
+    for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+  }
+
+  /** For the feed: presence from another instance's peers. */
+  presenceFromElsewhere(update: Uint8Array): void {
+    if (!this.closed && this.state.kind !== 'failed') this.presence.applyRemote(update)
+  }
+
+  /** For the feed: a stored entry does not decode. */
+  damaged(error: Error): void {
+    this.wakeFailed(error)
+  }
+
+  /** For the feed: deleted by another instance (CL11); its peers are told with 4410 and the document goes. */
+  deleted(): void {
+    if (this.closed) return
+    this.ctx.log.info({ doc: this.name }, 'the document was deleted on another instance; closing its clients')
+    this.ctx.onFailed(this, CloseCode.DocumentDeleted, DELETED_REASON)
   }
 
   private acknowledge(peer: Peer, index: number): void {

@@ -4,6 +4,7 @@
  */
 import type * as Y from 'yjs'
 import type { HeldFrames } from './held-frames.js'
+import type { Integrator } from './integration.js'
 
 /**
  * Whether the document has its Y.Doc. A dormant or waking one has only the state vector of what
@@ -11,7 +12,7 @@ import type { HeldFrames } from './held-frames.js'
  * trust in memory and takes no more frames.
  */
 export type DocumentState =
-  | { kind: 'awake'; ydoc: Y.Doc }
+  | { kind: 'awake'; ydoc: Y.Doc; integrator: Integrator }
   | { kind: 'dormant'; vector: Uint8Array }
   | { kind: 'waking'; vector: Uint8Array; held: HeldFrames; done: Promise<void> }
   | { kind: 'failed' }

@@ -16,7 +16,7 @@ import { SharedDocument } from './document.js'
 import { buildDoc, loadDocument, loadState, storedFacts } from './load.js'
 import { DELETED_REASON } from './log.js'
 import type { RemoteFeed, RemoteFollow } from './remote.js'
-import { type ChangeAuthor, type ChangeOutcome, ServerChange } from './server-change.js'
+import { applyServerUpdate, type ChangeAuthor, type ChangeOutcome, replaceText, ServerChange } from './server-change.js'
 
 /** Settings for the registry. */
 export interface RegistrySettings extends DocumentSettings {
@@ -101,16 +101,16 @@ export class DocumentRegistry {
 
   /**
    * Apply a Yjs update the server makes itself, recorded as written by `author` (see
-   * SharedDocument.applyServerUpdate: same admission as a peer's, stored before it is relayed to
+   * server-change.ts: same admission as a peer's, stored before it is relayed to
    * every peer, resolves once durable). Wakes a dormant document.
    */
   applyUpdate(name: string, update: Uint8Array, author: ChangeAuthor, kind = 'api'): Promise<ChangeOutcome> {
-    return this.withDocument(name, (doc) => doc.applyServerUpdate(update, new ServerChange(author, kind)))
+    return this.withDocument(name, (doc) => applyServerUpdate(doc, update, new ServerChange(author, kind)))
   }
 
-  /** Make the document's text `text` as one minimal-diff change by `author` (see SharedDocument.replaceText). */
+  /** Make the document's text `text` as one minimal-diff change by `author` (see server-change.ts). */
   replaceText(name: string, text: string, author: ChangeAuthor, kind = 'api'): Promise<ChangeOutcome> {
-    return this.withDocument(name, (doc) => doc.replaceText(text, new ServerChange(author, kind)))
+    return this.withDocument(name, (doc) => replaceText(doc, text, new ServerChange(author, kind)))
   }
 
   /**

@@ -5,7 +5,7 @@
  *   POST  apply the body (application/octet-stream) as a Yjs update, guarded as a peer's would be
  * Changes are stored before they are answered or relayed, and reach connected editors live.
  */
-import { ServerChange } from '../../documents/server-change.js'
+import { replaceText, ServerChange } from '../../documents/server-change.js'
 import { textOfUpdate } from '../../documents/text-field.js'
 import type { ApiCall, ApiRoute } from '../api-router.js'
 import { documentAccess } from '../document-access.js'
@@ -49,7 +49,7 @@ async function replace(call: ApiCall): Promise<void> {
   const result = await asHttp(
     call.ctx.registry.withDocument(name, async (doc) => {
       const existed = doc.facts.bytes > 0
-      const outcome = await doc.replaceText(text, origin)
+      const outcome = await replaceText(doc, text, origin)
       return { ...outcome, created: !existed && outcome.changed }
     })
   )

@@ -13,7 +13,7 @@
 import diff from 'fast-diff'
 import * as Y from 'yjs'
 import type { SharedDocument } from '../../documents/document.js'
-import { ServerChange } from '../../documents/server-change.js'
+import { restoreText, ServerChange } from '../../documents/server-change.js'
 import { textOf } from '../../documents/text-field.js'
 import { HistoryReader, versionView } from '../../history/versions.js'
 import type { ApiCall, ApiRoute } from '../api-router.js'
@@ -138,7 +138,7 @@ async function restore(call: ApiCall): Promise<void> {
       const history = await doc.history.read()
       const reader = new HistoryReader(name, history)
       const text = reader.text(found(reader, id, name))
-      return doc.restore(text, new ServerChange(author, 'restore'))
+      return restoreText(doc, text, new ServerChange(author, 'restore'))
     })
   )
   if (!result) throw new HttpError(409, `history is off for document "${name}"`)
