@@ -22,7 +22,6 @@ import { TOO_MUCH_PENDING } from '../guard/update-admission.js'
 import { ANONYMOUS, type Author, authorOf, vouchedAuthors } from '../history/authors.js'
 import { HistoryRecorder, type RecorderOwner } from '../history/recorder.js'
 import { versionView } from '../history/versions.js'
-import { refusalLog } from '../refusal-log.js'
 import type { VersionMeta } from '../storage/history-records.js'
 import type { DocumentContext } from './context.js'
 import type { DocumentState } from './dormancy.js'
@@ -32,6 +31,7 @@ import { type Integration, Integrator } from './integration.js'
 import { EMPTY_UPDATE, type LoadedDocument, loadFailure } from './load.js'
 import { DELETED_REASON, DocumentLog, type LogOwner, type PendingUpdate } from './log.js'
 import type { Peer } from './peer.js'
+import { PeerSet } from './peer-set.js'
 import { Presence } from './presence.js'
 import type { RemoteFollow } from './remote.js'
 import { RemoteChanges, type RemoteOwner } from './remote-changes.js'
@@ -45,7 +45,7 @@ import { type AnswerSource, SyncAnswers } from './sync-answers.js'
  */
 export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, ChangeTarget, RemoteOwner {
   /** The peers on the document. */
-  readonly peers = new Set<Peer>()
+  readonly peers: PeerSet
   private readonly presence: Presence
   private state: DocumentState
   private readonly answers: SyncAnswers
@@ -69,10 +69,11 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
     private readonly follow?: RemoteFollow
   ) {
     this.fresh = loaded.snapshotBytes === 0 && loaded.logEntries === 0
+    this.peers = new PeerSet(name, ctx)
     this.log = new DocumentLog(name, loaded, ctx, this)
     this.answers = new SyncAnswers(this, ctx.metrics, ctx.settings.releaseAfterMs)
     this.presence = new Presence(ctx.settings, (update, local) => {
-      this.broadcast(writeFrame({ type: 'awareness', update }), 'awareness')
+      this.peers.broadcast(writeFrame({ type: 'awareness', update }), 'awareness')
       if (local) follow?.presence(update)
     })
     this.remote = follow ? new RemoteChanges(this, this.log) : undefined
@@ -139,7 +140,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
 
   /** Close `peer` for sending a sync message that does not decode. */
   refuse(peer: Peer, reason: string): void {
-    this.reject(peer, CloseCode.InvalidUpdate, reason)
+    this.peers.reject(peer, CloseCode.InvalidUpdate, reason)
   }
 
   /** For the log: the state as one update, or undefined when memory cannot be trusted. */
@@ -160,13 +161,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
   /** For history: a version was cut or restored; tell the clients that asked to hear of it. */
   announce(event: 'version' | 'restore', version: VersionMeta): void {
     const bytes = writeFrame({ type: 'history', json: writeHistoryEvent({ event, version: versionView(version) }) })
-    let sent = 0
-    for (const peer of this.peers) {
-      if (!peer.extensions.has('history')) continue
-      peer.send(bytes)
-      sent++
-    }
-    if (sent > 0) this.ctx.metrics.countOut('history', sent)
+    this.peers.broadcast(bytes, 'history', undefined, 'history')
   }
 
   /** For the log: a write failed, so the document must go. */
@@ -180,8 +175,8 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
     this.peers.add(peer)
     this.presence.join(peer)
     const vector = this.state.kind === 'awake' ? Y.encodeStateVector(this.state.ydoc) : this.state.vector
-    this.send(peer, { type: 'sync-step1', stateVector: vector })
-    if (this.presence.states.size > 0) this.send(peer, { type: 'awareness', update: this.presence.encodeAll() })
+    this.peers.send(peer, { type: 'sync-step1', stateVector: vector })
+    if (this.presence.states.size > 0) this.peers.send(peer, { type: 'awareness', update: this.presence.encodeAll() })
   }
 
   /** Remove a peer and the awareness states it controlled. */
@@ -219,10 +214,10 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
         return this.wake(this.state.vector, { peer, frame, index, bytes: bytes ?? writeFrame(frame).length })
       case 'awareness': {
         const refusal = this.presence.apply(peer, frame.update)
-        return refusal ? this.reject(peer, refusal.code, refusal.reason, 'invalid_awareness') : undefined
+        return refusal ? this.peers.reject(peer, refusal.code, refusal.reason, 'invalid_awareness') : undefined
       }
       case 'query-awareness':
-        return this.send(peer, { type: 'awareness', update: this.presence.encodeAll() })
+        return this.peers.send(peer, { type: 'awareness', update: this.presence.encodeAll() })
       // Server-to-client messages carry nothing for us.
       case 'permission-denied':
       case 'ack':
@@ -426,7 +421,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
   }
 
   private hold(held: HeldFrames, frame: HeldFrame): void {
-    if (!held.hold(frame)) this.reject(frame.peer, CloseCode.TryAgainLater, HOLD_OVERFLOW.reason, HOLD_OVERFLOW.metric)
+    if (!held.hold(frame)) this.peers.reject(frame.peer, CloseCode.TryAgainLater, HOLD_OVERFLOW.reason, HOLD_OVERFLOW.metric)
   }
 
   private applyUpdate(peer: Peer, received: Uint8Array, index: number): void {
@@ -434,14 +429,14 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
     const result = this.integrate(received.slice(), peer, peer.access)
     switch (result.verdict) {
       case 'refused':
-        return this.reject(peer, CloseCode.InvalidUpdate, result.reason)
+        return this.peers.reject(peer, CloseCode.InvalidUpdate, result.reason)
       case 'denied':
-        return this.send(peer, { type: 'permission-denied', reason: result.reason })
+        return this.peers.send(peer, { type: 'permission-denied', reason: result.reason })
       case 'failed':
         return
       case 'applied':
         // Part of it went in and the rest overflowed: only what it left waiting goes.
-        if (result.overflow) return this.reject(peer, CloseCode.InvalidUpdate, TOO_MUCH_PENDING)
+        if (result.overflow) return this.peers.reject(peer, CloseCode.InvalidUpdate, TOO_MUCH_PENDING)
     }
     this.acknowledge(peer, index)
   }
@@ -464,7 +459,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
     const peer = this.peers.has(origin as Peer) ? (origin as Peer) : undefined
     this.ctx.metrics.errors.inc({ kind: 'apply' })
     this.ctx.log.error({ doc: this.name, conn: peer?.id, err: error }, 'Yjs failed while applying an update; the document is reloaded from storage')
-    if (peer) this.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
+    if (peer) this.peers.reject(peer, CloseCode.InvalidUpdate, 'update could not be applied')
     this.ydoc?.destroy()
     this.state = { kind: 'failed' }
     this.ctx.onFailed(this, CloseCode.InternalError, 'the document is reloaded from storage after an internal error; reconnect')
@@ -500,7 +495,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
 
   /** For the feed: other instances stored these changes (CL3); they are durable, so relayed at once. */
   relayStored(updates: Uint8Array[]): void {
-    for (const update of updates) this.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
+    for (const update of updates) this.peers.broadcast(writeFrame({ type: 'sync-update', update }), 'sync-update')
   }
 
   /** For the feed: presence from another instance's peers. */
@@ -521,7 +516,7 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
   }
 
   private acknowledge(peer: Peer, index: number): void {
-    if (peer.extensions.has('ack')) this.log.whenDurable((error) => (error ? undefined : this.send(peer, { type: 'ack', index })))
+    if (peer.extensions.has('ack')) this.log.whenDurable((error) => (error ? undefined : this.peers.send(peer, { type: 'ack', index })))
   }
 
   /** For the log: changes are written; relay them, then report them to whoever listens (webhooks). */
@@ -537,28 +532,6 @@ export class SharedDocument implements LogOwner, AnswerSource, RecorderOwner, Ch
 
   // Relay each change to every peer but the one it came from.
   private relay(items: PendingUpdate[]): void {
-    for (const item of items) this.broadcast(writeFrame({ type: 'sync-update', update: item.update }), 'sync-update', item.origin)
-  }
-
-  private reject(peer: Peer, code: number, reason: string, metric = 'invalid_update'): void {
-    refusalLog(this.ctx.log).write('warn', metric, { doc: this.name, conn: peer.id, code }, reason)
-    this.ctx.metrics.rejectedConnections.inc({ reason: metric })
-    peer.close(code, reason)
-  }
-
-  private send(peer: Peer, frame: Frame): void {
-    this.ctx.metrics.countOut(frame.type)
-    peer.send(writeFrame(frame))
-  }
-
-  // One encoded frame to every peer but `except`, counted once.
-  private broadcast(bytes: Uint8Array, type: string, except?: unknown): void {
-    let sent = 0
-    for (const peer of this.peers) {
-      if (peer === except) continue
-      peer.send(bytes)
-      sent++
-    }
-    if (sent > 0) this.ctx.metrics.countOut(type, sent)
+    for (const item of items) this.peers.broadcast(writeFrame({ type: 'sync-update', update: item.update }), 'sync-update', item.origin)
   }
 }
