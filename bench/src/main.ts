@@ -7,7 +7,7 @@
  *   node dist/main.js                 full run (about 20 minutes)
  *   node dist/main.js --smoke         tiny sizes, every server and workload; asserts correctness
  *   options: --only W1,W3  --servers quire,relay  --rounds N  --profile (CPU profile of Quire in W2)
- *            --threads (W1: each server thread's CPU and wait for the core, LevelDB's LOG)
+ *            --threads (W1, W2: each server thread's CPU and wait for the core, LevelDB's LOG)
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'

@@ -8,6 +8,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { ServerProcess } from './servers.js'
+import { log, pinning } from './util.js'
 
 /** One thread at one moment. Times in ms; `waitMs` is time runnable but not running. */
 export interface ThreadReading {
@@ -177,4 +179,50 @@ export function readLevelDbLog(folder: string): LevelDbLog | undefined {
     if (compacted) log.compactedBytes += Number(compacted[1])
   }
   return log
+}
+
+/**
+ * Start watching the server's threads and its LevelDB LOG; the returned function ends the watch,
+ * logs what each thread did and returns the figures the table gets (per second of the replay).
+ */
+export function watchThreads(server: ServerProcess): () => Array<[string, string, number]> {
+  const pid = server.proc.pid ?? 0
+  const cores = pinning.enabled ? [pinning.serverCore] : []
+  const listeningMs = server.listeningAt - server.spawnedAt
+  const start = threadSnapshot(pid, cores)
+  const logBefore = readLevelDbLog(server.dataDir)
+  return () => {
+    const report = threadReport(pid, start, threadSnapshot(pid, cores), listeningMs)
+    const logAfter = readLevelDbLog(server.dataDir)
+    const perSecond = (value: number) => (value / report.ms) * 1000
+    const main = report.threads.find((t) => t.role === 'main')
+    const others = report.threads.filter((t) => t.role !== 'main')
+    const level = logAfter && levelDbDelta(logBefore, logAfter)
+    log(`${server.spec.name} threads over ${report.ms.toFixed(0)} ms:`)
+    for (const line of describeThreads(report)) log(`  ${line}`)
+    if (level)
+      log(
+        `  LevelDB LOG: ${level.flushes} memtable flushes, ${level.compactions} compactions (level 0 held up to ${level.maxLevel0Files} files), ${level.stalls} writes waited`
+      )
+    return [
+      ['main thread CPU', '% core', perSecond(main?.cpuMs ?? Number.NaN) / 10],
+      ['main thread runnable, not running', 'ms/s', perSecond(main?.waitMs ?? Number.NaN)],
+      ['main thread involuntary switches', '/s', perSecond(main?.involuntary ?? Number.NaN)],
+      ['other threads CPU', '% core', perSecond(others.reduce((sum, t) => sum + t.cpuMs, 0)) / 10],
+      ['other processes on the server core', '% core', cores.length ? perSecond(report.foreignMs) / 10 : Number.NaN],
+      ['LevelDB memtable flushes', 'count', level?.flushes ?? Number.NaN],
+      ['LevelDB compactions', 'count', level?.compactions ?? Number.NaN],
+      ['LevelDB writes that waited', 'count', level?.stalls ?? Number.NaN]
+    ]
+  }
+}
+
+function levelDbDelta(before: LevelDbLog | undefined, after: LevelDbLog): LevelDbLog {
+  return {
+    flushes: after.flushes - (before?.flushes ?? 0),
+    compactions: after.compactions - (before?.compactions ?? 0),
+    maxLevel0Files: after.maxLevel0Files,
+    stalls: after.stalls - (before?.stalls ?? 0),
+    compactedBytes: after.compactedBytes - (before?.compactedBytes ?? 0)
+  }
 }

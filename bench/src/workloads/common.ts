@@ -13,7 +13,7 @@ export interface RunContext {
   rec: Recorder
   /** Folder for CPU profiles, when profiling Quire. */
   cpuProfDir: string | undefined
-  /** `--threads`: account W1's server CPU per thread and read LevelDB's LOG (bench/src/threads.ts). */
+  /** `--threads`: account W1's and W2's server CPU per thread and read LevelDB's LOG (bench/src/threads.ts). */
   threads?: boolean
 }
 

@@ -8,9 +8,9 @@
 import { textAfter, waitFor } from '@quire/testkit'
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
-import { describeThreads, type LevelDbLog, readLevelDbLog, threadReport, threadSnapshot } from '../threads.js'
+import { watchThreads } from '../threads.js'
 import { ROOT } from '../updates.js'
-import { log, ownCpuMs, percentile, pinning, sleep } from '../util.js'
+import { ownCpuMs, percentile, sleep } from '../util.js'
 import { clockAfter, WireClient } from '../wire.js'
 import { clientId, closeAll, openClients, type RunContext } from './common.js'
 
@@ -78,7 +78,7 @@ export async function fanOut(
 
   // Replay at `rate`, by the clock: late edits are sent at once, not dropped.
   const before = { own: ownCpuMs(), server: await server.probe() }
-  const watch = ctx.threads && caseName ? threadWatch(server) : undefined
+  const watch = ctx.threads && caseName ? watchThreads(server) : undefined
   const started = performance.now()
   let next = 0
   let lastClock = 0
@@ -135,52 +135,6 @@ export async function fanOut(
   }
   closeAll([writer, ...readers])
   ydoc.destroy()
-}
-
-/**
- * Start watching the server's threads and its LevelDB LOG; the returned function ends the watch,
- * logs what each thread did and returns the figures the table gets (per second of the replay).
- */
-function threadWatch(server: ServerProcess): () => Array<[string, string, number]> {
-  const pid = server.proc.pid ?? 0
-  const cores = pinning.enabled ? [pinning.serverCore] : []
-  const listeningMs = server.listeningAt - server.spawnedAt
-  const start = threadSnapshot(pid, cores)
-  const logBefore = readLevelDbLog(server.dataDir)
-  return () => {
-    const report = threadReport(pid, start, threadSnapshot(pid, cores), listeningMs)
-    const logAfter = readLevelDbLog(server.dataDir)
-    const perSecond = (value: number) => (value / report.ms) * 1000
-    const main = report.threads.find((t) => t.role === 'main')
-    const others = report.threads.filter((t) => t.role !== 'main')
-    const level = logAfter && levelDbDelta(logBefore, logAfter)
-    log(`${server.spec.name} threads over ${report.ms.toFixed(0)} ms:`)
-    for (const line of describeThreads(report)) log(`  ${line}`)
-    if (level)
-      log(
-        `  LevelDB LOG: ${level.flushes} memtable flushes, ${level.compactions} compactions (level 0 held up to ${level.maxLevel0Files} files), ${level.stalls} writes waited`
-      )
-    return [
-      ['main thread CPU', '% core', perSecond(main?.cpuMs ?? Number.NaN) / 10],
-      ['main thread runnable, not running', 'ms/s', perSecond(main?.waitMs ?? Number.NaN)],
-      ['main thread involuntary switches', '/s', perSecond(main?.involuntary ?? Number.NaN)],
-      ['other threads CPU', '% core', perSecond(others.reduce((sum, t) => sum + t.cpuMs, 0)) / 10],
-      ['other processes on the server core', '% core', cores.length ? perSecond(report.foreignMs) / 10 : Number.NaN],
-      ['LevelDB memtable flushes', 'count', level?.flushes ?? Number.NaN],
-      ['LevelDB compactions', 'count', level?.compactions ?? Number.NaN],
-      ['LevelDB writes that waited', 'count', level?.stalls ?? Number.NaN]
-    ]
-  }
-}
-
-function levelDbDelta(before: LevelDbLog | undefined, after: LevelDbLog): LevelDbLog {
-  return {
-    flushes: after.flushes - (before?.flushes ?? 0),
-    compactions: after.compactions - (before?.compactions ?? 0),
-    maxLevel0Files: after.maxLevel0Files,
-    stalls: after.stalls - (before?.stalls ?? 0),
-    compactedBytes: after.compactedBytes - (before?.compactedBytes ?? 0)
-  }
 }
 
 /** Readers whose text still differs from `expected` after a few retries. */
