@@ -7,6 +7,7 @@
  *   node dist/main.js                 full run (about 20 minutes)
  *   node dist/main.js --smoke         tiny sizes, every server and workload; asserts correctness
  *   options: --only W1,W3  --servers quire,relay  --rounds N  --profile (CPU profile of Quire in W2)
+ *            --threads (W1, W2: each server thread's CPU and wait for the core, LevelDB's LOG)
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -40,7 +41,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     servers: { type: 'string' },
     rounds: { type: 'string' },
-    profile: { type: 'boolean', default: false }
+    profile: { type: 'boolean', default: false },
+    threads: { type: 'boolean', default: false }
   }
 })
 
@@ -105,7 +107,8 @@ async function main(): Promise<number> {
     config: cfg,
     trace,
     rec: new Recorder(workload, server, round, sink),
-    cpuProfDir: undefined
+    cpuProfDir: undefined,
+    threads: args.threads
   })
   const guarded = async (workload: WorkloadId, server: ServerName, round: number, body: () => Promise<void>) => {
     const t = performance.now()

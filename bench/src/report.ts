@@ -51,6 +51,13 @@ export function judge(rows: Row[], checks: Check[]): Verdict[] {
     const r = ratio(row.medians.quire, row.medians.relay)
     out.push(verdict(`W1 p99 ≤ 1.2x relay (${row.case})`, r, 1.2, 'max', `${fmt(row.medians.quire)} ms vs ${fmt(row.medians.relay)} ms = ${fmt(r)}x`))
   }
+  // Issue 15: the tail and the median no worse than the classic server's.
+  for (const metric of ['p50 latency', 'p99 latency']) {
+    for (const row of find(rows, 'W1', metric)) {
+      const r = ratio(row.medians.quire, row.medians.classic)
+      out.push(verdict(`W1 ${metric} ≤ classic (${row.case})`, r, 1, 'max', `${fmt(row.medians.quire)} ms vs ${fmt(row.medians.classic)} ms = ${fmt(r)}x`))
+    }
+  }
   for (const row of find(rows, 'W2', 'edits relayed', 'flat out')) {
     const r = ratio(row.medians.quire, row.medians.relay)
     out.push(verdict('W2 flat-out throughput ≥ 0.8x relay', r, 0.8, 'min', `${fmt(row.medians.quire)}/s vs ${fmt(row.medians.relay)}/s = ${fmt(r)}x`))
@@ -69,6 +76,11 @@ export function judge(rows: Row[], checks: Check[]): Verdict[] {
     out.push(
       verdict(`W3 flat: ${large.case} ≤ 1.2x ${small.case}`, r, 1.2, 'max', `${fmt(large.medians.quire)} ms vs ${fmt(small.medians.quire)} ms = ${fmt(r)}x`)
     )
+  }
+  // Issue 15: RSS, what a container limit sees, against the classic server.
+  for (const row of find(rows, 'W4', 'memory per doc (RSS)')) {
+    const r = ratio(row.medians.quire, row.medians.classic)
+    out.push(verdict('W4 memory per doc (RSS) ≤ 0.5x classic', r, 0.5, 'max', `${fmt(row.medians.quire)} KB vs ${fmt(row.medians.classic)} KB = ${fmt(r)}x`))
   }
   for (const metric of ['memory per doc (heap+external)']) {
     for (const row of find(rows, 'W4', metric)) {

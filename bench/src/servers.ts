@@ -75,6 +75,13 @@ export interface ProbeReply {
   heapUsed: number
   external: number
   arrayBuffers: number
+  heapTotal: number
+  /** Resident bytes of V8's heap spaces, and of the young generation alone. */
+  v8Committed: number
+  newSpace: number
+  /** From /proc/<pid>/smaps_rollup (NaN where there is none). */
+  anonymous: number
+  privateDirty: number
   delayP50Ms: number
   delayP99Ms: number
   delayMaxMs: number
@@ -172,6 +179,8 @@ export class ServerProcess {
         script = [PATHS.relay, String(port)]
         break
     }
+    // For experiments with V8 flags on Quire alone (e.g. BENCH_QUIRE_NODE_ARGS="--max-semi-space-size=4").
+    if (spec.name === 'quire') nodeArgs.push(...(process.env.BENCH_QUIRE_NODE_ARGS ?? '').split(' ').filter(Boolean))
     const argv = [...nodeArgs, ...script]
     const [command, args] = pinning.enabled ? ['taskset', ['-c', String(pinning.serverCore), process.execPath, ...argv]] : [process.execPath, argv]
     const spawnedAt = performance.now()
@@ -191,7 +200,7 @@ export class ServerProcess {
   }
 
   /** Ask the probe inside the server for its numbers. */
-  probe(options: { gc?: boolean; resetDelay?: boolean } = {}): Promise<ProbeReply> {
+  probe(options: { gc?: boolean | 'reduce'; resetDelay?: boolean } = {}): Promise<ProbeReply> {
     const id = this.nextProbe++
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -13,6 +13,8 @@ export interface RunContext {
   rec: Recorder
   /** Folder for CPU profiles, when profiling Quire. */
   cpuProfDir: string | undefined
+  /** `--threads`: account W1's and W2's server CPU per thread and read LevelDB's LOG (bench/src/threads.ts). */
+  threads?: boolean
 }
 
 /** Open `options.length` wire clients; resolve once each is open and, if `synced`, has had its sync step 2. */

@@ -8,6 +8,7 @@
 import { textAfter, waitFor } from '@quire/testkit'
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
+import { watchThreads } from '../threads.js'
 import { ROOT } from '../updates.js'
 import { ownCpuMs, percentile, sleep } from '../util.js'
 import { clockAfter, WireClient } from '../wire.js'
@@ -77,6 +78,7 @@ export async function fanOut(
 
   // Replay at `rate`, by the clock: late edits are sent at once, not dropped.
   const before = { own: ownCpuMs(), server: await server.probe() }
+  const watch = ctx.threads && caseName ? watchThreads(server) : undefined
   const started = performance.now()
   let next = 0
   let lastClock = 0
@@ -107,6 +109,7 @@ export async function fanOut(
 
   const replayMs = performance.now() - started
   const after = { own: ownCpuMs(), server: await server.probe() }
+  const threads = watch?.()
   const expected = ytext.toString()
   let delivered = true
   try {
@@ -122,6 +125,7 @@ export async function fanOut(
     ctx.rec.measure(caseName, 'p99 latency', 'ms', 'lower', percentile(latencies, 99))
     ctx.rec.measure(caseName, 'server CPU', '% core', 'none', ((after.server.cpuMs - before.server.cpuMs) / replayMs) * 100)
     ctx.rec.measure(caseName, 'generator CPU', '% core', 'none', ((after.own - before.own) / replayMs) * 100)
+    for (const [metric, unit, value] of threads ?? []) if (Number.isFinite(value)) ctx.rec.measure(caseName, metric, unit, 'none', value)
     ctx.rec.check(`W1 ${caseName}: every reader received every edit`, delivered)
     ctx.rec.check(
       `W1 ${caseName}: all ${readerCount} readers equal the writer's text (${expected.length} chars after ${ops} trace edits)`,

@@ -10,6 +10,7 @@
 import { rng, waitFor } from '@quire/testkit'
 import * as Y from 'yjs'
 import type { ServerProcess } from '../servers.js'
+import { watchThreads } from '../threads.js'
 import { appendUpdate, awarenessUpdate } from '../updates.js'
 import { ownCpuMs, sleep } from '../util.js'
 import type { WireClient } from '../wire.js'
@@ -118,8 +119,10 @@ export async function manyDocuments(
 
   await sleep(w2.rampMs)
   const start = { at: performance.now(), relayed, own: ownCpuMs(), server: await server.probe({ resetDelay: true }) }
+  const watch = ctx.threads && measured ? watchThreads(server) : undefined
   await sleep(w2.windowMs)
   const end = { at: performance.now(), relayed, own: ownCpuMs(), server: await server.probe() }
+  const threads = watch?.()
   stopped = true
   for (const timer of timers) clearTimeout(timer)
 
@@ -140,6 +143,7 @@ export async function manyDocuments(
     ctx.rec.measure(caseName, 'server CPU', '% core', 'none', ((end.server.cpuMs - start.server.cpuMs) / (end.at - start.at)) * 100)
     ctx.rec.measure(caseName, 'event-loop delay p99', 'ms', 'lower', end.server.delayP99Ms)
     ctx.rec.measure(caseName, 'generator CPU', '% core', 'none', ((end.own - start.own) / (end.at - start.at)) * 100)
+    for (const [metric, unit, value] of threads ?? []) if (Number.isFinite(value)) ctx.rec.measure(caseName, metric, unit, 'none', value)
     const sent = typists.reduce((sum, t) => sum + t.clock, 0)
     ctx.rec.check(`W2 ${caseName}: all ${sent} edits reached both other clients of their document`, complete)
   }

@@ -49,6 +49,15 @@ export interface CopyResult {
   bytes: number
 }
 
+/**
+ * LevelDB's memory, smaller than its defaults (8 MiB block cache, 4 MiB write buffer): both stay
+ * resident in an idle server, and were about a quarter of its RSS per idle document in the bench
+ * (W4; docs/BENCHMARKS.md, issue 15). The cache serves repeated reads of the same blocks, which
+ * Quire rarely makes (a document is read once when it wakes and is then kept in memory); a smaller
+ * write buffer means more, smaller memtable flushes (W2 flat out showed no change beyond its noise).
+ */
+const MEMORY_OPTIONS = { cacheSize: 1024 * 1024, writeBufferSize: 1024 * 1024 }
+
 // How much one snapshot read may gather before it yields.
 const SNAPSHOT_READ_BYTES = 1024 * 1024
 
@@ -76,7 +85,12 @@ export class LevelStore implements DocumentStore {
    * must already be there); `sync` makes every write fsync before it resolves.
    */
   static async open(folder: string, options: { sync: boolean; createIfMissing?: boolean }): Promise<LevelStore> {
-    const db = new Level<string, Uint8Array>(folder, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: options.createIfMissing ?? true })
+    const db = new Level<string, Uint8Array>(folder, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'view',
+      createIfMissing: options.createIfMissing ?? true,
+      ...MEMORY_OPTIONS
+    })
     try {
       await db.open()
     } catch (error) {
