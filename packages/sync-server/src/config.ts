@@ -100,6 +100,8 @@ export interface ServerSettings extends HistorySettings {
   redis: string | undefined
   /** Start in cluster mode even on Redis persistence settings that can lose acknowledged writes. */
   redisAcceptRisk: boolean
+  /** Cluster mode: a Redis connection that leaves a command unanswered this long is cut and made again (what was in flight fails and is retried). */
+  redisTimeoutMs: number
 }
 
 /** The defaults, as documented in the README's configuration table. */
@@ -150,5 +152,6 @@ export const defaultSettings: ServerSettings = {
   webhookQueueSize: 10_000,
   redis: undefined,
   redisAcceptRisk: false,
+  redisTimeoutMs: 15_000,
   ...defaultHistorySettings
 }

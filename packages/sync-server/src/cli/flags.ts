@@ -399,5 +399,13 @@ export const serveFlags: readonly FlagSpec[] = [
     type: { kind: 'boolean' },
     shown: 'false',
     help: 'start even if Redis persistence can lose acknowledged writes (appendonly no, appendfsync not always, an eviction policy)'
+  },
+  {
+    flag: 'redis-timeout-ms',
+    env: 'REDIS_TIMEOUT_MS',
+    setting: 'redisTimeoutMs',
+    type: { kind: 'int', min: 100, max: 3_600_000 },
+    shown: '15000',
+    help: 'a Redis connection that leaves a command unanswered this long is cut and made again; what was in flight fails and is retried (longer than any pause Redis should ride out)'
   }
 ]

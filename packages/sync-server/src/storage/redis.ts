@@ -8,9 +8,15 @@
  * in one write) and one subscribed to the channels of the documents in memory. Neither queues a
  * command while Redis is unreachable, and a command in flight when the connection drops fails at
  * once: an append that cannot be confirmed is a failed write (DV4), never a silent retry.
+ *
+ * A connection that goes silent without closing (a lost route, a host that vanished: no FIN, no
+ * RST) would otherwise hold every command sent on it forever, and a document's reader with them.
+ * So a connection that leaves a command unanswered for the timeout is cut and made again: what
+ * was in flight fails (and is retried by whoever sent it), and the subscription is renewed.
  */
 import { randomBytes } from 'node:crypto'
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
+import { defaultSettings } from '../config.js'
 import {
   APPEND_SCRIPT,
   COMPACT_SCRIPT,
@@ -132,12 +138,13 @@ export class RedisStore implements DocumentStore {
 
   /**
    * Connect to `url`: `redis://HOST:PORT` (or `rediss://`) for one server, or
-   * `redis-cluster://HOST:PORT,HOST:PORT,…` for a Redis Cluster (any of its nodes). Rejects with
+   * `redis-cluster://HOST:PORT,HOST:PORT,…` for a Redis Cluster (any of its nodes). A connection
+   * that leaves a command unanswered for `timeoutMs` is cut and made again. Rejects with
    * {@link RedisOpenError} if Redis cannot be reached.
    */
-  static async open(url: string): Promise<RedisStore> {
+  static async open(url: string, timeoutMs = defaultSettings.redisTimeoutMs): Promise<RedisStore> {
     const target = parseRedisUrl(url)
-    const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, connectTimeout: 5_000 }
+    const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, connectTimeout: 5_000, socketTimeout: timeoutMs }
     const retry = (attempt: number) => Math.min(attempt * 100, 1_000)
     const connection = (): Client => {
       if (target.kind === 'server')
@@ -160,7 +167,12 @@ export class RedisStore implements DocumentStore {
 
   /** Both connections are up. */
   get connected(): boolean {
-    return this.commands.status === 'ready' && this.subscriber.status === 'ready'
+    return this.commandsReady && this.subscriber.status === 'ready'
+  }
+
+  /** The command connection is up: reads and writes can be sent (doorbells may still be missed). */
+  get commandsReady(): boolean {
+    return this.commands.status === 'ready'
   }
 
   async read(name: string): Promise<StoredDocument> {
@@ -327,10 +339,13 @@ export class RedisStore implements DocumentStore {
     this.reconnected.add(callback)
   }
 
-  /** One round trip to Redis, in seconds. */
+  /**
+   * One round trip to Redis on both connections, in seconds (the slower one). The subscription
+   * connection otherwise only listens: a ping is what lets a silent one be found and made again.
+   */
   async ping(): Promise<number> {
     const started = performance.now()
-    await this.commands.ping()
+    await Promise.all([this.commands.ping(), this.subscriber.ping()])
     return (performance.now() - started) / 1000
   }
 
