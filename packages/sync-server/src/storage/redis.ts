@@ -76,7 +76,15 @@ export type ChannelMessage =
 interface ScriptCommands {
   quireAppend(meta: string, log: string, gen: string, seq: string, value: Uint8Array, instance: string, channel: string, generation: string): Promise<number>
   quireCompact(meta: string, snapshot: string, log: string, gen: string, through: string, value: Uint8Array, next: string, generation: string): Promise<number>
-  quireImport(meta: string, snapshot: string, seq: string, value: Uint8Array): Promise<number>
+  quireImport(
+    meta: string,
+    snapshot: string,
+    versions: string,
+    head: string,
+    seq: string,
+    value: Uint8Array,
+    ...history: Array<string | Buffer>
+  ): Promise<number>
   quireReadBuffer(
     meta: string,
     snapshot: string,
@@ -95,7 +103,7 @@ const SCRIPTS = [
   ['quireAppend', APPEND_SCRIPT, 3],
   ['quireCompact', COMPACT_SCRIPT, 4],
   ['quireRead', READ_SCRIPT, 4],
-  ['quireImport', IMPORT_SCRIPT, 2],
+  ['quireImport', IMPORT_SCRIPT, 4],
   ['quireWriteHistory', WRITE_HISTORY_SCRIPT, 3],
   ['quireReadHistory', READ_HISTORY_SCRIPT, 2],
   ['quireDelete', DELETE_SCRIPT, 6]
@@ -238,10 +246,27 @@ export class RedisStore implements DocumentStore {
     if (done === GONE) throw new DocumentGoneError(name)
   }
 
-  /** Store `snapshot` (covering seqs up to `throughSeq`) as all of `name`, unless Redis has the document already; true if stored. */
-  async importDocument(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
+  /**
+   * Store `snapshot` (covering seqs up to `throughSeq`) and `history` as all of `name`, in one
+   * step, unless Redis has the document already; true if stored. It takes the name's current
+   * generation (CL11).
+   */
+  async importDocument(name: string, snapshot: Uint8Array, throughSeq: number, history: StoredHistory): Promise<boolean> {
     const keys = documentKeys(name)
-    return (await this.commands.quireImport(keys.meta, keys.snapshot, String(throughSeq), Buffer.from(snapshot))) === 1
+    const versions = history.head ? history.versions.flatMap(({ id, value }) => [String(id), Buffer.from(value)]) : []
+    const head = history.head ? Buffer.from(history.head) : ''
+    return (
+      (await this.commands.quireImport(
+        keys.meta,
+        keys.snapshot,
+        keys.versions,
+        keys.historyHead,
+        String(throughSeq),
+        Buffer.from(snapshot),
+        head,
+        ...versions
+      )) === 1
+    )
   }
 
   async size(name: string): Promise<number> {
