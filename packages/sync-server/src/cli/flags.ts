@@ -390,7 +390,7 @@ export const serveFlags: readonly FlagSpec[] = [
     setting: 'redis',
     type: { kind: 'string' },
     shown: 'none',
-    help: 'cluster mode: keep documents in this Redis (redis://HOST:PORT, or redis-cluster://HOST:PORT,HOST:PORT for a Redis Cluster) and share them with every instance using it; --data is then unused'
+    help: 'cluster mode: keep documents in this Redis (redis://HOST:PORT, redis-cluster://HOST:PORT,HOST:PORT for a Redis Cluster, or redis-sentinel://HOST:PORT,HOST:PORT/NAME for the primary Sentinel knows as NAME) and share them with every instance using it; --data is then unused'
   },
   {
     flag: 'redis-accept-risk',

@@ -146,7 +146,8 @@ export class RedisStore implements DocumentStore {
 
   /**
    * Connect to `url`: `redis://HOST:PORT` (or `rediss://`) for one server, or
-   * `redis-cluster://HOST:PORT,HOST:PORT,…` for a Redis Cluster (any of its nodes). A connection
+   * `redis-cluster://HOST:PORT,HOST:PORT,…` for a Redis Cluster (any of its nodes), or
+   * `redis-sentinel://HOST:PORT,…/<name>` for the primary the sentinels know as `name`. A connection
    * that leaves a command unanswered for `timeoutMs` is cut and made again. Rejects with
    * {@link RedisOpenError} if Redis cannot be reached.
    */
@@ -155,8 +156,10 @@ export class RedisStore implements DocumentStore {
     const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, connectTimeout: 5_000, socketTimeout: timeoutMs }
     const retry = (attempt: number) => Math.min(attempt * 100, 1_000)
     const connection = (): Client => {
-      if (target.kind === 'server')
-        return new Redis(url, { ...redisOptions, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: retry })
+      const serverOptions: RedisOptions = { ...redisOptions, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: retry }
+      if (target.kind === 'server') return new Redis(url, serverOptions)
+      // Sentinel: ioredis asks the sentinels for the primary at every (re)connect.
+      if (target.kind === 'sentinel') return new Redis({ ...serverOptions, sentinels: target.sentinels, name: target.master })
       const options: ClusterOptions = { redisOptions, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, clusterRetryStrategy: retry }
       return new Cluster(target.nodes, options)
     }
@@ -416,15 +419,29 @@ export class RedisStore implements DocumentStore {
 // One server or a Cluster: the same commands either way (a document's keys share one slot).
 type Client = Redis | Cluster
 
-// What `--redis` names: one server (ioredis takes the URL itself), or a Cluster's nodes.
-function parseRedisUrl(url: string): { kind: 'server'; where: string } | { kind: 'cluster'; where: string; nodes: Array<{ host: string; port: number }> } {
+type Address = { host: string; port: number }
+
+// What `--redis` names: one server (ioredis takes the URL itself), a Cluster's nodes, or the
+// sentinels that know a primary by name.
+function parseRedisUrl(
+  url: string
+):
+  | { kind: 'server'; where: string }
+  | { kind: 'cluster'; where: string; nodes: Address[] }
+  | { kind: 'sentinel'; where: string; sentinels: Address[]; master: string } {
   const cluster = /^redis-cluster:\/\/(.+)$/.exec(url)
   if (cluster) {
-    const nodes = cluster[1]!.split(',').map((node) => /^([^:/,]+):(\d{1,5})$/.exec(node.trim()))
-    if (nodes.length === 0 || nodes.some((node) => !node || Number(node[2]) > 65535)) {
-      throw new RedisOpenError(`--redis ${JSON.stringify(url)}: a Cluster URL lists nodes as redis-cluster://HOST:PORT,HOST:PORT`)
+    const nodes = addresses(cluster[1]!)
+    if (!nodes) throw new RedisOpenError(`--redis ${JSON.stringify(url)}: a Cluster URL lists nodes as redis-cluster://HOST:PORT,HOST:PORT`)
+    return { kind: 'cluster', where: cluster[1]!, nodes }
+  }
+  const sentinel = /^redis-sentinel:\/\/([^/]+)\/([^/]+)$/.exec(url)
+  if (url.startsWith('redis-sentinel:')) {
+    const sentinels = sentinel && addresses(sentinel[1]!)
+    if (!sentinel || !sentinels) {
+      throw new RedisOpenError(`--redis ${JSON.stringify(url)}: a Sentinel URL is redis-sentinel://HOST:PORT,HOST:PORT/<primary name>`)
     }
-    return { kind: 'cluster', where: cluster[1]!, nodes: nodes.map((node) => ({ host: node![1]!, port: Number(node![2]) })) }
+    return { kind: 'sentinel', where: `${sentinel[2]} via sentinels ${sentinel[1]}`, sentinels, master: decodeURIComponent(sentinel[2]!) }
   }
   let parsed: URL
   try {
@@ -433,9 +450,16 @@ function parseRedisUrl(url: string): { kind: 'server'; where: string } | { kind:
     throw new RedisOpenError(`--redis ${JSON.stringify(url)} is not a URL (expected redis://HOST:PORT)`)
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new RedisOpenError(`--redis must be a redis://, rediss:// or redis-cluster:// URL, not ${parsed.protocol}`)
+    throw new RedisOpenError(`--redis must be a redis://, rediss://, redis-cluster:// or redis-sentinel:// URL, not ${parsed.protocol}`)
   }
   return { kind: 'server', where: parsed.host }
+}
+
+// `HOST:PORT,HOST:PORT`, or undefined if it is not that.
+function addresses(list: string): Address[] | undefined {
+  const parsed = list.split(',').map((node) => /^([^:/,]+):(\d{1,5})$/.exec(node.trim()))
+  if (parsed.length === 0 || parsed.some((node) => !node || Number(node[2]) > 65535)) return undefined
+  return parsed.map((node) => ({ host: node![1]!, port: Number(node![2]) }))
 }
 
 // `b<seq>:<instance>`, `d<generation>:<instance>` or `p<instance>:<awareness update>`; anything else is not ours and ignored.
