@@ -96,10 +96,12 @@ export interface ServerSettings extends HistorySettings {
   webhookTimeoutMs: number
   /** Webhook deliveries held at once (waiting or retrying); past it, new events are dropped and counted. */
   webhookQueueSize: number
-  /** Cluster mode: documents live in this Redis (redis://HOST:PORT, or redis-cluster://HOST:PORT,… for a Cluster), shared with other instances; undefined keeps them in `dataDir`. */
+  /** Cluster mode: documents live in this Redis (redis://HOST:PORT, redis-cluster://HOST:PORT,… for a Cluster, redis-sentinel://HOST:PORT,…/NAME through Sentinel), shared with other instances; undefined keeps them in `dataDir`. */
   redis: string | undefined
   /** Start in cluster mode even on Redis persistence settings that can lose acknowledged writes. */
   redisAcceptRisk: boolean
+  /** Cluster mode: a Redis connection that leaves a command unanswered this long is cut and made again (what was in flight fails and is retried). */
+  redisTimeoutMs: number
 }
 
 /** The defaults, as documented in the README's configuration table. */
@@ -150,5 +152,6 @@ export const defaultSettings: ServerSettings = {
   webhookQueueSize: 10_000,
   redis: undefined,
   redisAcceptRisk: false,
+  redisTimeoutMs: 15_000,
   ...defaultHistorySettings
 }

@@ -88,7 +88,8 @@ export function createServer(options: ServerOptions = {}): QuireServer {
   let closing: Promise<void> | undefined
 
   async function listen() {
-    if (!injectedStore && settings.redis !== undefined) cluster = await openClusterMode(settings.redis, settings.redisAcceptRisk, log, metrics)
+    if (!injectedStore && settings.redis !== undefined)
+      cluster = await openClusterMode(settings.redis, settings.redisAcceptRisk, log, metrics, settings.redisTimeoutMs)
     store = injectedStore ?? cluster?.store ?? (await LevelStore.open(settings.dataDir, { sync: settings.fsync }))
     await warmUp(settings, log, metrics)
     const docs = new DocumentRegistry(store, settings, log, metrics, webhooks ? events : undefined, cluster?.feed)

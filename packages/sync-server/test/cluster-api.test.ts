@@ -142,6 +142,46 @@ describe('cluster history', () => {
   })
 })
 
+describe('cluster restore', () => {
+  it('HS9/HS13: restores on one instance racing history writes on another keep every before-restore version', async () => {
+    cluster = await startCluster(2, ['--admin-token', ADMIN])
+    const [a, b] = cluster.instances.map((instance) => instance.httpUrl) as [string, string]
+    const path = '/api/docs/team/restored'
+    type View = { id: string; kind: string }
+    const texts = ['first text', 'second text']
+    const targets: View[] = []
+    for (const [i, text] of texts.entries()) {
+      expect((await call(a, 'PUT', path, text)).status).toBeLessThan(300)
+      const named = await call(a, 'PUT', `${path}/versions/live/label`, JSON.stringify({ label: `target ${i}` }))
+      expect(named.status, named.text).toBe(200)
+      targets.push(JSON.parse(named.text) as View)
+    }
+    let live = texts[1]!
+    for (let round = 0; round < 12; round++) {
+      const target = round % 2
+      // B names the live text while A restores: both write the history head at once.
+      const [restore, named] = await Promise.all([
+        call(a, 'POST', `${path}/versions/${targets[target]!.id}/restore`),
+        call(b, 'PUT', `${path}/versions/live/label`, JSON.stringify({ label: `B ${round}` }))
+      ])
+      expect(restore.status, restore.text).toBe(200)
+      expect(named.status, named.text).toBe(200)
+      const { before, restored } = JSON.parse(restore.text) as { before: View; restored: View }
+      expect([before.kind, restored.kind], `round ${round}`).toEqual(['before-restore', 'restore'])
+      expect(Number(before.id), `round ${round}: two versions`).toBeLessThan(Number(restored.id))
+      expect((await call(b, 'GET', `${path}/versions/${before.id}`)).text, `round ${round}: the state before the restore`).toBe(live)
+      live = texts[target]!
+      expect((await call(b, 'GET', `${path}/versions/${restored.id}`)).text, `round ${round}: the restored state`).toBe(live)
+    }
+    type Listed = { versions: Array<{ id: string; kind: string }> }
+    const listed = JSON.parse((await call(a, 'GET', `${path}/versions`)).text) as Listed
+    const ids = listed.versions.map((version) => Number(version.id)).reverse()
+    expect(ids, 'versions 1..n').toEqual(ids.map((_, i) => i + 1))
+    expect(listed.versions.filter((version) => version.kind === 'before-restore')).toHaveLength(12)
+    expect(listed.versions.filter((version) => version.kind === 'restore')).toHaveLength(12)
+  })
+})
+
 describe('cluster webhooks', () => {
   it('WH1/WH2/CL3: each change is reported once, by the instance that stored it, however many instances serve the document', async () => {
     const hooks = await startReceiver()

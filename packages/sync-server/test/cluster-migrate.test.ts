@@ -59,4 +59,56 @@ describe('migrate-to-redis', () => {
       rmSync(server.dataDir, { recursive: true, force: true })
     }
   })
+
+  it('CL9/CL11: a document deleted in Redis and then migrated comes in whole, with its history, and instances serve and write it', async () => {
+    const admin = 'migrate-admin-token-0123456789abcdef'
+    const redis = await startRedis()
+    const server = await startServer({ args: ['--admin-token', admin] })
+    const call = (base: string, method: string, path: string, body?: string) =>
+      fetch(base + path, { method, body, headers: { Authorization: `Bearer ${admin}` } })
+    try {
+      // The name lived in Redis once and was deleted there: its generation counted up.
+      const first = await startServer({ args: ['--redis', redis.url, '--admin-token', admin] })
+      expect((await call(first.httpUrl, 'PUT', '/api/docs/m/again', 'in Redis before')).status).toBe(201)
+      expect((await call(first.httpUrl, 'DELETE', '/api/admin/docs/m/again')).status).toBe(200)
+      expect(await first.kill('SIGTERM')).toBe(0)
+      rmSync(first.dataDir, { recursive: true, force: true })
+      // The data folder has its own document of that name, with a named version.
+      expect((await call(server.httpUrl, 'PUT', '/api/docs/m/again', 'from the folder')).status).toBe(201)
+      const named = await call(server.httpUrl, 'PUT', '/api/docs/m/again/versions/live/label', JSON.stringify({ label: 'kept' }))
+      expect(named.status).toBe(200)
+      const version = ((await named.json()) as { id: string }).id
+      expect(await server.kill('SIGTERM')).toBe(0)
+
+      const moved = await runCli(['migrate-to-redis', '--data', server.dataDir, '--redis', redis.url])
+      expect(moved.stdout).toContain('1 documents migrated, 0 skipped (already in Redis), 0 failed')
+      expect(moved.code).toBe(0)
+      const instance = await startServer({ args: ['--redis', redis.url] })
+      try {
+        const writer = connect(instance.wsUrl, 'm/again')
+        await writer.synced()
+        expect(writer.text.toString()).toBe('from the folder')
+        expect(await (await fetch(`${instance.httpUrl}/api/docs/m/again/versions/${version}`)).text()).toBe('from the folder')
+        // Its writes carry the generation Redis has, so they are stored: a second instance sees them.
+        writer.text.insert(writer.text.length, ', then typed')
+        const other = await startServer({ args: ['--redis', redis.url] })
+        try {
+          const reader = connect(other.wsUrl, 'm/again')
+          await waitFor(() => reader.text.toString() === 'from the folder, then typed', 'the typing on the other instance')
+          reader.destroy()
+        } finally {
+          await other.kill('SIGKILL')
+          rmSync(other.dataDir, { recursive: true, force: true })
+        }
+        writer.destroy()
+      } finally {
+        await instance.kill('SIGKILL')
+        rmSync(instance.dataDir, { recursive: true, force: true })
+      }
+    } finally {
+      await redis.kill('SIGKILL')
+      rmSync(redis.dir, { recursive: true, force: true })
+      rmSync(server.dataDir, { recursive: true, force: true })
+    }
+  })
 })

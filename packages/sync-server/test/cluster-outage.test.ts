@@ -2,15 +2,18 @@
  * Cluster mode when Redis pauses, goes away or drops a subscription: nothing is acknowledged or
  * relayed until it answers, clients are told with retryable codes, and everything resumes.
  */
-import { connect, redisCli, waitFor } from '@quire/testkit'
+import { connect, redisCli, startServer, startTcpProxy, type TcpProxy, waitConverged, waitFor } from '@quire/testkit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AckWriter } from './helpers/ack-writer.js'
 import { startCluster, type TestCluster } from './helpers/cluster.js'
 
 let cluster: TestCluster | undefined
+let proxy: TcpProxy | undefined
 afterEach(async () => {
   await cluster?.stop()
   cluster = undefined
+  await proxy?.close()
+  proxy = undefined
 })
 
 // Long enough to see /readyz turn 503 (about three seconds) with room to spare on a loaded machine.
@@ -103,5 +106,37 @@ describe('cluster outages', () => {
     await waitFor(() => b!.logs.filter((line) => String(line.msg).startsWith('Redis subscription back')).length >= 3, 'instance B to log three resubscriptions')
     writer.destroy()
     reader.destroy()
+  })
+
+  it("CL12: connections to Redis that go silent without closing are cut and made again: the instance's readers get what others type, and its writers are stored", async () => {
+    cluster = await startCluster(1)
+    const a = cluster.instances[0]!
+    // Instance B reaches Redis through a proxy that can drop its connections without a word.
+    proxy = await startTcpProxy(cluster.redis.port)
+    const b = await startServer({ args: ['--redis', `redis://127.0.0.1:${proxy.port}`, '--redis-timeout-ms', '2000'] })
+    cluster.instances.push(b)
+    const writerA = connect(a.wsUrl, 'silent')
+    const writerB = connect(b.wsUrl, 'silent')
+    const readerB = connect(b.wsUrl, 'silent')
+    const clients = [writerA, writerB, readerB]
+    await Promise.all(clients.map((client) => client.synced()))
+    writerA.text.insert(0, '<a-1>')
+    await waitConverged(clients, '<a-1>')
+    const before = proxy.connections
+
+    // B's connections now hold whatever is sent on them, for good: its doorbells, reads, pings and appends.
+    proxy.blackhole()
+    writerA.text.insert(writerA.text.length, '<a-2>')
+    writerB.text.insert(0, '<b-1>')
+    await waitFor(() => readerB.text.toString().includes('<a-2>'), "B's reader to get what was typed on A", 30_000)
+    await waitFor(() => [writerA, readerB].every((client) => client.text.toString().includes('<b-1>')), 'what was typed on B to be stored and relayed', 30_000)
+    await waitConverged(clients)
+    expect(proxy.connections, 'B made new connections to Redis').toBeGreaterThanOrEqual(before + 2)
+    // What was typed is stored: a client of A that comes now finds it.
+    const fresh = connect(a.wsUrl, 'silent')
+    await fresh.synced()
+    await waitConverged([fresh, writerA])
+    expect(fresh.text.toString()).toContain('<b-1>')
+    for (const client of [...clients, fresh]) client.destroy()
   })
 })

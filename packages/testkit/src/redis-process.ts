@@ -5,7 +5,7 @@
  * `pnpm test` installs it (scripts/ensure-redis.sh).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -84,14 +84,19 @@ async function spawnRedis(dir: string, port: number, args: string[]): Promise<Re
     '',
     ...args
   ]
-  const proc = spawn(REDIS_SERVER, settings, { stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawnUntil(settings, dir, port, 'Ready to accept connections')
+}
+
+// Run redis-server with `args`; resolves once it has logged `ready`.
+async function spawnUntil(args: string[], dir: string, port: number, ready: string): Promise<RedisProcess> {
+  const proc = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   proc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   proc.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)))
   let ended: number | string | undefined
   void exited.then((code) => (ended = code))
-  await waitFor(() => ended !== undefined || output.includes('Ready to accept connections'), `redis-server on port ${port} to start`, 30_000)
+  await waitFor(() => ended !== undefined || output.includes(ready), `redis-server on port ${port} to start`, 30_000)
   if (ended !== undefined) throw new Error(`redis-server exited with ${ended} before accepting connections:\n${output}`)
   return {
     proc,
@@ -105,6 +110,28 @@ async function spawnRedis(dir: string, port: number, args: string[]): Promise<Re
       return exited
     }
   }
+}
+
+/** A Redis Sentinel under test watching one primary: the URL Quire takes for it. */
+export interface SentinelProcess extends RedisProcess {
+  /** The name the primary is monitored under. */
+  master: string
+  /** redis-sentinel://127.0.0.1:PORT/<master> */
+  sentinelUrl: string
+}
+
+/**
+ * Start a Redis Sentinel (redis-server --sentinel) on a free loopback port, in its own temporary
+ * directory (Sentinel rewrites its config file there), monitoring the primary on `primaryPort` as
+ * `master` with a quorum of one; resolves once it monitors it. Stop it with kill(), by pid.
+ */
+export async function startSentinel(primaryPort: number, master = 'quire'): Promise<SentinelProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'quire-sentinel-'))
+  const port = await freePort()
+  const conf = join(dir, 'sentinel.conf')
+  writeFileSync(conf, `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor ${master} 127.0.0.1 ${primaryPort} 1\n`)
+  const sentinel = await spawnUntil([conf, '--sentinel', '--daemonize', 'no', '--logfile', ''], dir, port, `+monitor master ${master}`)
+  return { ...sentinel, master, sentinelUrl: `redis-sentinel://127.0.0.1:${port}/${master}` }
 }
 
 /** Run one command with redis-cli against `port`; returns its output (throws if redis-cli fails). */

@@ -12,8 +12,14 @@ export interface TcpProxy {
   port: number
   /** Stop every byte, on open connections and on those made while frozen. */
   freeze(): void
-  /** Let bytes flow again. */
+  /** Let bytes flow again (not on connections sent into the {@link blackhole}). */
   thaw(): void
+  /**
+   * Every connection open now goes silent for good, as when a host or route vanishes without a
+   * FIN or RST; connections made afterwards pass. Only a timeout can tell, and only a new
+   * connection helps.
+   */
+  blackhole(): void
   /** Connections made through the proxy so far. */
   readonly connections: number
   /** Close the proxy and every connection through it. */
@@ -23,6 +29,8 @@ export interface TcpProxy {
 /** Proxy 127.0.0.1:<port> to 127.0.0.1:`targetPort`. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>()
+  // Silent for good (blackhole): never resumed.
+  const dead = new WeakSet<Socket>()
   let frozen = false
   let connections = 0
   const track = (socket: Socket): Socket => {
@@ -42,7 +50,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         if (!to.write(chunk)) from.pause()
       })
       to.on('drain', () => {
-        if (!frozen) from.resume()
+        if (!frozen && !dead.has(from)) from.resume()
       })
       from.on('end', () => to.end())
       from.on('close', () => to.destroy())
@@ -61,7 +69,13 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     },
     thaw() {
       frozen = false
-      for (const socket of sockets) socket.resume()
+      for (const socket of sockets) if (!dead.has(socket)) socket.resume()
+    },
+    blackhole() {
+      for (const socket of sockets) {
+        dead.add(socket)
+        socket.pause()
+      }
     },
     get connections() {
       return connections

@@ -390,7 +390,7 @@ export const serveFlags: readonly FlagSpec[] = [
     setting: 'redis',
     type: { kind: 'string' },
     shown: 'none',
-    help: 'cluster mode: keep documents in this Redis (redis://HOST:PORT, or redis-cluster://HOST:PORT,HOST:PORT for a Redis Cluster) and share them with every instance using it; --data is then unused'
+    help: 'cluster mode: keep documents in this Redis (redis://HOST:PORT, redis-cluster://HOST:PORT,HOST:PORT for a Redis Cluster, or redis-sentinel://HOST:PORT,HOST:PORT/NAME for the primary Sentinel knows as NAME) and share them with every instance using it; --data is then unused'
   },
   {
     flag: 'redis-accept-risk',
@@ -399,5 +399,13 @@ export const serveFlags: readonly FlagSpec[] = [
     type: { kind: 'boolean' },
     shown: 'false',
     help: 'start even if Redis persistence can lose acknowledged writes (appendonly no, appendfsync not always, an eviction policy)'
+  },
+  {
+    flag: 'redis-timeout-ms',
+    env: 'REDIS_TIMEOUT_MS',
+    setting: 'redisTimeoutMs',
+    type: { kind: 'int', min: 100, max: 3_600_000 },
+    shown: '15000',
+    help: 'a Redis connection that leaves a command unanswered this long is cut and made again; what was in flight fails and is retried (longer than any pause Redis should ride out)'
   }
 ]

@@ -102,9 +102,10 @@ async function migrateDocument(source: LevelStore, target: RedisStore, name: str
   const throughSeq = loaded.nextSeq - 1
   // The snapshot's time is its latest change's, so "last changed" survives the move.
   const snapshot = writeSnapshotRecord({ timestamp: loaded.changedAt ?? Date.now(), throughSeq, state: loaded.state.update })
-  if (!(await target.importDocument(name, snapshot, throughSeq))) return false
+  // With its history in the same step: a name deleted in Redis before keeps its generation, which
+  // a separate history write (naming none) would not match, leaving the document without history.
   const history = await source.readHistory(name)
-  if (history.head) await target.writeHistory(name, { put: history.versions, delete: [], head: history.head })
+  if (!(await target.importDocument(name, snapshot, throughSeq, history))) return false
   const [back, historyBack] = await Promise.all([target.read(name), target.readHistory(name)])
   if (!back.snapshot || !sameBytes(back.snapshot, snapshot)) throw new Error('read back differently from Redis')
   const sameHistory =

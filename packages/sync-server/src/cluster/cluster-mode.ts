@@ -21,9 +21,12 @@ export interface ClusterMode {
   close(): Promise<void>
 }
 
-/** Connect to Redis at `url` and check its persistence; rejects with {@link RedisOpenError}. */
-export async function openClusterMode(url: string, acceptRisk: boolean, log: Logger, metrics: Metrics): Promise<ClusterMode> {
-  const store = await RedisStore.open(url)
+/**
+ * Connect to Redis at `url` and check its persistence; rejects with {@link RedisOpenError}. A
+ * connection leaving a command unanswered for `timeoutMs` is cut and made again.
+ */
+export async function openClusterMode(url: string, acceptRisk: boolean, log: Logger, metrics: Metrics, timeoutMs?: number): Promise<ClusterMode> {
+  const store = await RedisStore.open(url, timeoutMs)
   let problems: string[]
   try {
     problems = await store.persistenceProblems()

@@ -56,7 +56,8 @@ export class RedisFeed implements RemoteFeed {
 
   private async checkAll(): Promise<void> {
     const followers = [...this.followers.values()]
-    if (followers.length === 0 || !this.store.connected) return
+    // Only the command connection is needed: with the subscription down, doorbells are lost and this is what finds what they rang for.
+    if (followers.length === 0 || !this.store.commandsReady) return
     try {
       const seqs = await this.store.lastSeqs(followers.map((follower) => follower.name))
       followers.forEach((follower, i) => follower.check(seqs[i]))

@@ -112,35 +112,16 @@ export class HistoryRecorder {
 
   /** Cut a version of what changed since the last one (if anything did, or if `label` names it). Resolves with it. */
   cut(kind: VersionKind = 'edit', label: string | null = null): Promise<VersionMeta | undefined> {
-    return this.step(async () => {
-      for (let attempt = 1; ; attempt++) {
-        if (!this.pending && label === null && kind === 'edit') return undefined
-        const head = await this.loadHead()
-        // Naming the live text when nothing changed since the last version names that version.
-        if (head?.enabled && !this.pending && kind === 'edit' && head.lastId > 0) return this.relabelNow(head.lastId, label)
-        const ydoc = this.owner.ydoc
-        if (!head?.enabled || !ydoc) return undefined
-        const pending = this.pending
-        const version = this.cutNow(head, ydoc, kind, label)
-        try {
-          await this.store(head, [version])
-        } catch (error) {
-          if (!(error instanceof HistoryConflictError) || attempt >= CONFLICT_ATTEMPTS) throw error
-          // Another instance cut first: cut again after its version, from its head, with what it stored.
-          this.pending = mergePending(pending, this.pending)
-          await this.owner.catchUp?.()
-          continue
-        }
-        this.owner.announce('version', version.meta)
-        return version.meta
-      }
-    })
+    return this.step(() => this.cutStored(kind, label))
   }
 
   /**
    * Run `change` (a server-made change to the live Y.Doc, applied synchronously) between two cuts:
    * a `before-restore` version of the state just before it, and a `restore` version right after.
-   * Nothing else can change the document between the three. Resolves once both are stored.
+   * The `before-restore` version is stored first and the change made once it is, so that each of
+   * the two writes can be cut again from the new head when another instance wrote history first
+   * (HS13) and neither is lost. Edits that come during the first write are recorded, with their
+   * authors, in the `restore` version. Resolves once both are stored.
    */
   around(change: (ydoc: Y.Doc) => void): Promise<{ before: VersionMeta; restored: VersionMeta } | undefined> {
     return this.step(async () => {
@@ -150,47 +131,20 @@ export class HistoryRecorder {
         await this.owner.catchUp()
       }
       const head = await this.loadHead()
-      const ydoc = this.owner.ydoc
-      if (!ydoc) throw new Error('the document is not awake')
       if (!head?.enabled) {
+        const ydoc = this.owner.ydoc
+        if (!ydoc) throw new Error('the document is not awake')
         change(ydoc)
         return undefined
       }
-      const pending = this.pending
-      const before = this.cutNow(head, ydoc, 'before-restore', null)
-      try {
-        change(ydoc)
-      } catch (error) {
-        // Refused: nothing changed. Memory ran ahead of storage by one cut; read the head again.
-        this.head = undefined
-        this.pending = pending
-        throw error
-      }
-      const restored = this.cutNow(head, ydoc, 'restore', null)
-      try {
-        await this.store(head, [before, restored])
-      } catch (error) {
-        if (!(error instanceof HistoryConflictError)) throw error
-        // Another instance cut in between (HS13): the restore is applied and stored, so it is
-        // recorded as one version after that instance's; the state before it is that version's.
-        for (let attempt = 1; ; attempt++) {
-          await this.owner.catchUp?.()
-          const now = await this.loadHead()
-          if (!now) throw error
-          const again = this.cutNow(now, ydoc, 'restore', null)
-          try {
-            await this.store(now, [again])
-          } catch (retry) {
-            if (!(retry instanceof HistoryConflictError) || attempt >= CONFLICT_ATTEMPTS) throw retry
-            continue
-          }
-          this.owner.announce('restore', again.meta)
-          return { before: again.meta, restored: again.meta }
-        }
-      }
-      this.owner.announce('version', before.meta)
-      this.owner.announce('restore', restored.meta)
-      return { before: before.meta, restored: restored.meta }
+      const before = await this.cutStored('before-restore', null)
+      // The step holds off dormancy, so the Y.Doc the version was cut from is still the live one.
+      const ydoc = this.owner.ydoc
+      if (!before || !ydoc) throw new Error('the document is not awake')
+      change(ydoc)
+      const restored = await this.cutStored('restore', null)
+      if (!restored) return undefined
+      return { before, restored }
     })
   }
 
@@ -278,6 +232,32 @@ export class HistoryRecorder {
       await applyRetention(this.ctx.store, this.owner.name, this.ctx.settings, Date.now(), this.owner.generation)
       this.head = undefined
     }).catch((error: unknown) => this.ctx.log.error({ doc: this.owner.name, err: error }, 'history retention failed; versions are kept as they were'))
+  }
+
+  // Cut and store a version (inside a step), cutting again after another instance's version when
+  // it wrote first (HS13). An `edit` with nothing changed and no name cuts nothing; naming the live
+  // text when nothing changed since the last version names that version.
+  private async cutStored(kind: VersionKind, label: string | null): Promise<VersionMeta | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      if (!this.pending && label === null && kind === 'edit') return undefined
+      const head = await this.loadHead()
+      if (head?.enabled && !this.pending && kind === 'edit' && head.lastId > 0) return this.relabelNow(head.lastId, label)
+      const ydoc = this.owner.ydoc
+      if (!head?.enabled || !ydoc) return undefined
+      const pending = this.pending
+      const version = this.cutNow(head, ydoc, kind, label)
+      try {
+        await this.store(head, [version])
+      } catch (error) {
+        if (!(error instanceof HistoryConflictError) || attempt >= CONFLICT_ATTEMPTS) throw error
+        // Another instance wrote first: cut again after its version, from its head, with what it stored.
+        this.pending = mergePending(pending, this.pending)
+        await this.owner.catchUp?.()
+        continue
+      }
+      this.owner.announce(kind === 'restore' ? 'restore' : 'version', version.meta)
+      return version.meta
+    }
   }
 
   // One transaction finished: note who changed what, and when to cut.

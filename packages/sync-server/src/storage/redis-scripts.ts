@@ -115,14 +115,23 @@ return { through, snapshot, entries, redis.call('GET', KEYS[4]) or '0' }
 `
 
 /**
- * Bring in a document from elsewhere (`quire migrate-to-redis`) as a snapshot through `seq`, only
- * if Redis has nothing of it: an existing document is never overwritten. KEYS: meta, snapshot.
- * ARGV: seq, snapshot. Returns 1 when stored, 0 when the document already exists.
+ * Bring in a document from elsewhere (`quire migrate-to-redis`) as a snapshot through `seq`, with
+ * its history, in one step, only if Redis has nothing of it: an existing document is never
+ * overwritten. It comes in as the current generation of its name (a name deleted before keeps its
+ * count, CL11), so instances read and write it like any other, and a copy loaded before that
+ * deletion stays fenced out. KEYS: meta, snapshot, versions, head. ARGV: seq, snapshot, head
+ * record (empty: no history), then id and record pairs. Returns 1 when stored, 0 when the
+ * document already exists.
  */
 export const IMPORT_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('SET', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'through', ARGV[1])
+if ARGV[3] ~= '' then
+  redis.call('DEL', KEYS[3])
+  for i = 4, #ARGV, 2 do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  redis.call('SET', KEYS[4], ARGV[3])
+end
 return 1
 `
 

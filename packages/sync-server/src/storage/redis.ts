@@ -8,9 +8,15 @@
  * in one write) and one subscribed to the channels of the documents in memory. Neither queues a
  * command while Redis is unreachable, and a command in flight when the connection drops fails at
  * once: an append that cannot be confirmed is a failed write (DV4), never a silent retry.
+ *
+ * A connection that goes silent without closing (a lost route, a host that vanished: no FIN, no
+ * RST) would otherwise hold every command sent on it forever, and a document's reader with them.
+ * So a connection that leaves a command unanswered for the timeout is cut and made again: what
+ * was in flight fails (and is retried by whoever sent it), and the subscription is renewed.
  */
 import { randomBytes } from 'node:crypto'
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
+import { defaultSettings } from '../config.js'
 import {
   APPEND_SCRIPT,
   COMPACT_SCRIPT,
@@ -70,7 +76,15 @@ export type ChannelMessage =
 interface ScriptCommands {
   quireAppend(meta: string, log: string, gen: string, seq: string, value: Uint8Array, instance: string, channel: string, generation: string): Promise<number>
   quireCompact(meta: string, snapshot: string, log: string, gen: string, through: string, value: Uint8Array, next: string, generation: string): Promise<number>
-  quireImport(meta: string, snapshot: string, seq: string, value: Uint8Array): Promise<number>
+  quireImport(
+    meta: string,
+    snapshot: string,
+    versions: string,
+    head: string,
+    seq: string,
+    value: Uint8Array,
+    ...history: Array<string | Buffer>
+  ): Promise<number>
   quireReadBuffer(
     meta: string,
     snapshot: string,
@@ -89,7 +103,7 @@ const SCRIPTS = [
   ['quireAppend', APPEND_SCRIPT, 3],
   ['quireCompact', COMPACT_SCRIPT, 4],
   ['quireRead', READ_SCRIPT, 4],
-  ['quireImport', IMPORT_SCRIPT, 2],
+  ['quireImport', IMPORT_SCRIPT, 4],
   ['quireWriteHistory', WRITE_HISTORY_SCRIPT, 3],
   ['quireReadHistory', READ_HISTORY_SCRIPT, 2],
   ['quireDelete', DELETE_SCRIPT, 6]
@@ -132,16 +146,20 @@ export class RedisStore implements DocumentStore {
 
   /**
    * Connect to `url`: `redis://HOST:PORT` (or `rediss://`) for one server, or
-   * `redis-cluster://HOST:PORT,HOST:PORT,…` for a Redis Cluster (any of its nodes). Rejects with
+   * `redis-cluster://HOST:PORT,HOST:PORT,…` for a Redis Cluster (any of its nodes), or
+   * `redis-sentinel://HOST:PORT,…/<name>` for the primary the sentinels know as `name`. A connection
+   * that leaves a command unanswered for `timeoutMs` is cut and made again. Rejects with
    * {@link RedisOpenError} if Redis cannot be reached.
    */
-  static async open(url: string): Promise<RedisStore> {
+  static async open(url: string, timeoutMs = defaultSettings.redisTimeoutMs): Promise<RedisStore> {
     const target = parseRedisUrl(url)
-    const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, connectTimeout: 5_000 }
+    const redisOptions: RedisOptions = { maxRetriesPerRequest: 0, connectTimeout: 5_000, socketTimeout: timeoutMs }
     const retry = (attempt: number) => Math.min(attempt * 100, 1_000)
     const connection = (): Client => {
-      if (target.kind === 'server')
-        return new Redis(url, { ...redisOptions, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: retry })
+      const serverOptions: RedisOptions = { ...redisOptions, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, retryStrategy: retry }
+      if (target.kind === 'server') return new Redis(url, serverOptions)
+      // Sentinel: ioredis asks the sentinels for the primary at every (re)connect.
+      if (target.kind === 'sentinel') return new Redis({ ...serverOptions, sentinels: target.sentinels, name: target.master })
       const options: ClusterOptions = { redisOptions, lazyConnect: true, enableOfflineQueue: false, enableAutoPipelining: true, clusterRetryStrategy: retry }
       return new Cluster(target.nodes, options)
     }
@@ -160,7 +178,12 @@ export class RedisStore implements DocumentStore {
 
   /** Both connections are up. */
   get connected(): boolean {
-    return this.commands.status === 'ready' && this.subscriber.status === 'ready'
+    return this.commandsReady && this.subscriber.status === 'ready'
+  }
+
+  /** The command connection is up: reads and writes can be sent (doorbells may still be missed). */
+  get commandsReady(): boolean {
+    return this.commands.status === 'ready'
   }
 
   async read(name: string): Promise<StoredDocument> {
@@ -226,10 +249,27 @@ export class RedisStore implements DocumentStore {
     if (done === GONE) throw new DocumentGoneError(name)
   }
 
-  /** Store `snapshot` (covering seqs up to `throughSeq`) as all of `name`, unless Redis has the document already; true if stored. */
-  async importDocument(name: string, snapshot: Uint8Array, throughSeq: number): Promise<boolean> {
+  /**
+   * Store `snapshot` (covering seqs up to `throughSeq`) and `history` as all of `name`, in one
+   * step, unless Redis has the document already; true if stored. It takes the name's current
+   * generation (CL11).
+   */
+  async importDocument(name: string, snapshot: Uint8Array, throughSeq: number, history: StoredHistory): Promise<boolean> {
     const keys = documentKeys(name)
-    return (await this.commands.quireImport(keys.meta, keys.snapshot, String(throughSeq), Buffer.from(snapshot))) === 1
+    const versions = history.head ? history.versions.flatMap(({ id, value }) => [String(id), Buffer.from(value)]) : []
+    const head = history.head ? Buffer.from(history.head) : ''
+    return (
+      (await this.commands.quireImport(
+        keys.meta,
+        keys.snapshot,
+        keys.versions,
+        keys.historyHead,
+        String(throughSeq),
+        Buffer.from(snapshot),
+        head,
+        ...versions
+      )) === 1
+    )
   }
 
   async size(name: string): Promise<number> {
@@ -327,10 +367,13 @@ export class RedisStore implements DocumentStore {
     this.reconnected.add(callback)
   }
 
-  /** One round trip to Redis, in seconds. */
+  /**
+   * One round trip to Redis on both connections, in seconds (the slower one). The subscription
+   * connection otherwise only listens: a ping is what lets a silent one be found and made again.
+   */
   async ping(): Promise<number> {
     const started = performance.now()
-    await this.commands.ping()
+    await Promise.all([this.commands.ping(), this.subscriber.ping()])
     return (performance.now() - started) / 1000
   }
 
@@ -376,15 +419,29 @@ export class RedisStore implements DocumentStore {
 // One server or a Cluster: the same commands either way (a document's keys share one slot).
 type Client = Redis | Cluster
 
-// What `--redis` names: one server (ioredis takes the URL itself), or a Cluster's nodes.
-function parseRedisUrl(url: string): { kind: 'server'; where: string } | { kind: 'cluster'; where: string; nodes: Array<{ host: string; port: number }> } {
+type Address = { host: string; port: number }
+
+// What `--redis` names: one server (ioredis takes the URL itself), a Cluster's nodes, or the
+// sentinels that know a primary by name.
+function parseRedisUrl(
+  url: string
+):
+  | { kind: 'server'; where: string }
+  | { kind: 'cluster'; where: string; nodes: Address[] }
+  | { kind: 'sentinel'; where: string; sentinels: Address[]; master: string } {
   const cluster = /^redis-cluster:\/\/(.+)$/.exec(url)
   if (cluster) {
-    const nodes = cluster[1]!.split(',').map((node) => /^([^:/,]+):(\d{1,5})$/.exec(node.trim()))
-    if (nodes.length === 0 || nodes.some((node) => !node || Number(node[2]) > 65535)) {
-      throw new RedisOpenError(`--redis ${JSON.stringify(url)}: a Cluster URL lists nodes as redis-cluster://HOST:PORT,HOST:PORT`)
+    const nodes = addresses(cluster[1]!)
+    if (!nodes) throw new RedisOpenError(`--redis ${JSON.stringify(url)}: a Cluster URL lists nodes as redis-cluster://HOST:PORT,HOST:PORT`)
+    return { kind: 'cluster', where: cluster[1]!, nodes }
+  }
+  const sentinel = /^redis-sentinel:\/\/([^/]+)\/([^/]+)$/.exec(url)
+  if (url.startsWith('redis-sentinel:')) {
+    const sentinels = sentinel && addresses(sentinel[1]!)
+    if (!sentinel || !sentinels) {
+      throw new RedisOpenError(`--redis ${JSON.stringify(url)}: a Sentinel URL is redis-sentinel://HOST:PORT,HOST:PORT/<primary name>`)
     }
-    return { kind: 'cluster', where: cluster[1]!, nodes: nodes.map((node) => ({ host: node![1]!, port: Number(node![2]) })) }
+    return { kind: 'sentinel', where: `${sentinel[2]} via sentinels ${sentinel[1]}`, sentinels, master: decodeURIComponent(sentinel[2]!) }
   }
   let parsed: URL
   try {
@@ -393,9 +450,16 @@ function parseRedisUrl(url: string): { kind: 'server'; where: string } | { kind:
     throw new RedisOpenError(`--redis ${JSON.stringify(url)} is not a URL (expected redis://HOST:PORT)`)
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new RedisOpenError(`--redis must be a redis://, rediss:// or redis-cluster:// URL, not ${parsed.protocol}`)
+    throw new RedisOpenError(`--redis must be a redis://, rediss://, redis-cluster:// or redis-sentinel:// URL, not ${parsed.protocol}`)
   }
   return { kind: 'server', where: parsed.host }
+}
+
+// `HOST:PORT,HOST:PORT`, or undefined if it is not that.
+function addresses(list: string): Address[] | undefined {
+  const parsed = list.split(',').map((node) => /^([^:/,]+):(\d{1,5})$/.exec(node.trim()))
+  if (parsed.length === 0 || parsed.some((node) => !node || Number(node[2]) > 65535)) return undefined
+  return parsed.map((node) => ({ host: node![1]!, port: Number(node![2]) }))
 }
 
 // `b<seq>:<instance>`, `d<generation>:<instance>` or `p<instance>:<awareness update>`; anything else is not ours and ignored.
