@@ -33,6 +33,28 @@ describe('cluster relay', () => {
     for (const client of [...clients, late]) client.destroy()
   })
 
+  it('CL4: an entry small enough to ride on its doorbell is applied without a read; a larger one is read from the stream', async () => {
+    cluster = await startCluster(2)
+    const [a, b] = cluster.instances.map((instance) => connect(instance.wsUrl, 'carried'))
+    await Promise.all([a!.synced(), b!.synced()])
+    const arrived = async (via: string) => (await readMetric(cluster!.instances[1]!.httpUrl, `quire_cluster_entries_total{via="${via}"}`)) ?? 0
+    // One edit at a time, each its own entry: B is exactly one entry behind at every doorbell.
+    for (let i = 0; i < 20; i++) {
+      a!.text.insert(a!.text.length, `${i}.`)
+      await waitConverged([a!, b!])
+    }
+    const typed = { doorbell: await arrived('doorbell'), read: await arrived('read') }
+    // Every entry is applied once; the two-second check may read one that its doorbell was about to bring.
+    expect(typed.doorbell + typed.read, JSON.stringify(typed)).toBe(20)
+    expect(typed.doorbell, JSON.stringify(typed)).toBeGreaterThanOrEqual(18)
+    a!.text.insert(0, 'x'.repeat(10_000))
+    await waitConverged([a!, b!])
+    expect(await arrived('read')).toBe(typed.read + 1)
+    expect(await arrived('doorbell')).toBe(typed.doorbell)
+    a!.destroy()
+    b!.destroy()
+  })
+
   it('CL5: presence crosses instances', async () => {
     cluster = await startCluster(2)
     const [a, b] = cluster.instances.map((instance) => connect(instance.wsUrl, 'present'))

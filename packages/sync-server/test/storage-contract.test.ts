@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { LevelStore } from '../src/storage/leveldb.js'
 import { MemoryStore } from '../src/storage/memory.js'
 import { RedisStore } from '../src/storage/redis.js'
+import { CARRIED_ENTRY_BYTES } from '../src/storage/redis-scripts.js'
 import { DocumentGoneError, type DocumentStore, HistoryConflictError, SeqConflictError, type StoredDocument } from '../src/storage/store.js'
 
 let redis: RedisProcess
@@ -333,16 +334,20 @@ describe('Redis specifics', () => {
     await Promise.all([a.close(), b.close()])
   })
 
-  it('CL1: a doorbell announces each append on the document channel', async () => {
+  it('CL1/CL4: a doorbell announces each append on the document channel, carrying the entry when it is small', async () => {
     const [a, b] = [await open(), await RedisStore.open(redis.url)]
     const heard: unknown[] = []
     b.onMessage((name, message) => heard.push({ name, ...message }))
     await b.subscribe('doc')
-    await a.append('doc', 1, bytes(1))
+    // Binary, with the separator inside: the value is everything after the header.
+    await a.append('doc', 1, bytes(0x3a, 0, 0xff, 0x3a))
+    const large = new Uint8Array(CARRIED_ENTRY_BYTES + 1).fill(7)
+    await a.append('doc', 2, large)
     await a.publishPresence('doc', bytes(0, 1, 2))
-    await waitFor(() => heard.length === 2, 'the doorbell and the presence message')
+    await waitFor(() => heard.length === 3, 'two doorbells and the presence message')
     expect(heard).toEqual([
-      { name: 'doc', kind: 'bell', seq: 1, instance: a.instance },
+      { name: 'doc', kind: 'bell', seq: 1, instance: a.instance, carried: { generation: 0, value: bytes(0x3a, 0, 0xff, 0x3a) } },
+      { name: 'doc', kind: 'bell', seq: 2, instance: a.instance },
       { name: 'doc', kind: 'presence', instance: a.instance, update: bytes(0, 1, 2) }
     ])
     await Promise.all([a.close(), b.close()])

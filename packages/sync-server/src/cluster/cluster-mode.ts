@@ -39,7 +39,7 @@ export async function openClusterMode(url: string, acceptRisk: boolean, log: Log
     throw new RedisOpenError(`refusing to start: ${problems.join('; ')}. Fix the Redis configuration, or pass --redis-accept-risk to run anyway`)
   }
   for (const problem of problems) log.warn({ problem }, 'Redis persistence can lose acknowledged writes (--redis-accept-risk)')
-  const feed = new RedisFeed(store, log)
+  const feed = new RedisFeed(store, log, metrics.registry)
   const health = new RedisHealth(store, metrics.registry)
   return {
     store,

@@ -6,9 +6,10 @@
  * reconnect delays an update by at most {@link CHECK_INTERVAL_MS}, and never loses it.
  */
 import type { Logger } from 'pino'
+import { Counter, type Registry } from 'prom-client'
 import type { RemoteFeed, RemoteFollow } from '../documents/remote.js'
 import type { RedisStore } from '../storage/redis.js'
-import { StreamFollower } from './stream-follower.js'
+import { type Arrivals, StreamFollower } from './stream-follower.js'
 
 /** How often the highest seq of every followed document is looked at, in case a doorbell was lost. */
 export const CHECK_INTERVAL_MS = 2_000
@@ -17,11 +18,20 @@ export const CHECK_INTERVAL_MS = 2_000
 export class RedisFeed implements RemoteFeed {
   private readonly followers = new Map<string, StreamFollower>()
   private readonly timer: NodeJS.Timeout
+  private readonly arrivals: Arrivals
 
   constructor(
     private readonly store: RedisStore,
-    private readonly log: Logger
+    private readonly log: Logger,
+    registry: Registry
   ) {
+    const entries = new Counter({
+      name: 'quire_cluster_entries_total',
+      help: "Log entries other instances stored, applied here, by how they came: carried by their doorbell, or read from Redis' stream",
+      labelNames: ['via'],
+      registers: [registry]
+    })
+    this.arrivals = { carried: entries.labels('doorbell'), read: entries.labels('read') }
     store.onMessage((name, message) => this.followers.get(name)?.heard(message))
     store.onReconnect(() => {
       log.info({ documents: this.followers.size }, 'Redis subscription back; reading what was missed')
@@ -32,7 +42,7 @@ export class RedisFeed implements RemoteFeed {
   }
 
   async follow(name: string): Promise<RemoteFollow> {
-    const follower = new StreamFollower(name, this.store, this.log, (stopped) => this.stopped(stopped))
+    const follower = new StreamFollower(name, this.store, this.log, this.arrivals, (stopped) => this.stopped(stopped))
     this.followers.set(name, follower)
     try {
       await this.store.subscribe(name)

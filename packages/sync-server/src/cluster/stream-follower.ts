@@ -1,12 +1,20 @@
 /**
  * One document's reading of its shared log (CL3, CL4): a doorbell says "something is new", and
- * what is new is always read from the stream, from the last seq the document has, in seq order.
- * A lost, late or repeated doorbell therefore costs at most a read, never an update. One read at
- * a time; doorbells that ring meanwhile make it read once more.
+ * what is new is read from the stream, from the last seq the document has, in seq order. A
+ * doorbell that carries the very next entry (a small one, of the copy's generation) saves that
+ * read; any other (a gap, a larger entry) reads. A lost, late or repeated doorbell therefore costs
+ * at most a read, never an update. One read at a time; doorbells that ring meanwhile make it read
+ * once more.
  */
 import type { Logger } from 'pino'
 import type { RemoteFollow, RemoteTarget } from '../documents/remote.js'
 import type { ChannelMessage, RedisStore } from '../storage/redis.js'
+
+/** Counts of entries applied, by how they came (shared by every follower of an instance). */
+export interface Arrivals {
+  carried: { inc(): void }
+  read: { inc(): void }
+}
 
 /** Follows one document's stream for the document in memory. */
 export class StreamFollower implements RemoteFollow {
@@ -20,6 +28,7 @@ export class StreamFollower implements RemoteFollow {
     readonly name: string,
     private readonly store: RedisStore,
     private readonly log: Logger,
+    private readonly arrivals: Arrivals,
     private readonly stopped_: (follower: StreamFollower) => void
   ) {}
 
@@ -61,7 +70,15 @@ export class StreamFollower implements RemoteFollow {
     }
     // Our own appends are known from their replies.
     if (message.instance === this.store.instance) return
-    if (this.target && message.seq <= this.target.applied()) return
+    const target = this.target
+    if (target && message.seq <= target.applied()) return
+    // The very next entry, carried by its doorbell, of the copy's generation: applied without a
+    // read. A read under way skips it when it comes back (deliveries go by seq).
+    const carried = message.carried
+    if (target && carried && message.seq === target.applied() + 1 && carried.generation === target.generation()) {
+      this.arrivals.carried.inc()
+      return target.entry(message.seq, carried.value, false)
+    }
     this.rung = true
     if (this.target) void this.readInBackground()
   }
@@ -108,7 +125,9 @@ export class StreamFollower implements RemoteFollow {
     for (const entry of since.entries) {
       if (this.stopped) return
       if (entry.seq <= target.applied()) continue
-      target.entry(entry.seq, entry.value, entry.instance === this.store.instance)
+      const own = entry.instance === this.store.instance
+      if (!own) this.arrivals.read.inc()
+      target.entry(entry.seq, entry.value, own)
     }
   }
 }

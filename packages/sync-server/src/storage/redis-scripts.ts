@@ -66,11 +66,20 @@ export function metaDocument(key: string): string | undefined {
 }
 
 /**
+ * The largest entry a doorbell carries (CL4): an instance exactly one entry behind applies it
+ * without reading the stream. Typing makes entries of tens of bytes; a paste or an import that
+ * makes a larger one is read from the stream, which keeps the channel (broadcast to every node of
+ * a Cluster) light.
+ */
+export const CARRIED_ENTRY_BYTES = 8 * 1024
+
+/**
  * Append one log entry. KEYS: meta, log, generation. ARGV: seq, value, instance, channel,
  * generation. An append naming another generation than the stored one returns {@link GONE}. An
  * append whose seq is not above the highest one stored is refused (another instance appended
  * first): it returns that highest seq and changes nothing. Otherwise it returns -1 after the
- * XADD and the doorbell. Seqs travel as decimal strings, never through Lua numbers' formatting.
+ * XADD and the doorbell, which carries the entry when it is small: `e<seq>:<generation>:<instance>:<value>`,
+ * else `b<seq>:<instance>`. Seqs travel as decimal strings, never through Lua numbers' formatting.
  */
 export const APPEND_SCRIPT = `
 if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[5] then return -2 end
@@ -78,7 +87,11 @@ local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '0')
 if tonumber(ARGV[1]) <= last then return last end
 redis.call('XADD', KEYS[2], ARGV[1] .. '-0', 'v', ARGV[2], 'o', ARGV[3])
 redis.call('HSET', KEYS[1], 'seq', ARGV[1])
-redis.call('PUBLISH', ARGV[4], 'b' .. ARGV[1] .. ':' .. ARGV[3])
+if #ARGV[2] <= ${CARRIED_ENTRY_BYTES} then
+  redis.call('PUBLISH', ARGV[4], 'e' .. ARGV[1] .. ':' .. ARGV[5] .. ':' .. ARGV[3] .. ':' .. ARGV[2])
+else
+  redis.call('PUBLISH', ARGV[4], 'b' .. ARGV[1] .. ':' .. ARGV[3])
+end
 return -1
 `
 

@@ -69,7 +69,8 @@ export interface StoredSince {
 
 /** A message on a document's channel. */
 export type ChannelMessage =
-  | { kind: 'bell'; seq: number; instance: string }
+  /** An entry was appended; `carried` is the entry itself (with the generation it was appended at) when it was small. */
+  | { kind: 'bell'; seq: number; instance: string; carried?: { generation: number; value: Uint8Array } }
   | { kind: 'presence'; instance: string; update: Uint8Array }
   | { kind: 'deleted'; generation: number; instance: string }
 
@@ -474,5 +475,16 @@ function parseMessage(message: Buffer): ChannelMessage | undefined {
     return message[0] === 0x62 ? { kind: 'bell', seq: n, instance } : { kind: 'deleted', generation: n, instance }
   }
   if (message[0] === 0x70) return { kind: 'presence', instance: head, update: new Uint8Array(message.subarray(colon + 1)) }
+  if (message[0] === 0x65) {
+    // e<seq>:<generation>:<instance>:<value>; the value is binary, and everything after the third colon.
+    const second = message.indexOf(0x3a, colon + 1)
+    const third = second < 0 ? -1 : message.indexOf(0x3a, second + 1)
+    if (third < 0) return undefined
+    const seq = Number.parseInt(head, 10)
+    const generation = Number.parseInt(message.subarray(colon + 1, second).toString(), 10)
+    if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(generation)) return undefined
+    const instance = message.subarray(second + 1, third).toString()
+    return { kind: 'bell', seq, instance, carried: { generation, value: new Uint8Array(message.subarray(third + 1)) } }
+  }
   return undefined
 }
